@@ -1,0 +1,6 @@
+//! Who the caller is and what they may do: passwords, sessions and tokens,
+//! the login throttle, roles scoped to subtrees.
+
+pub mod password;
+pub mod roles;
+pub mod store;

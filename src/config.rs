@@ -1,0 +1,91 @@
+//! Typed configuration. Rules are configuration with published defaults; each
+//! default names its source. A TOML file (`--rules FILE`) may override any of them.
+
+use serde::{Deserialize, Serialize};
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub rules: Rules,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Rules {
+    pub org_setup: OrgSetupRules,
+    pub auth: AuthRules,
+}
+
+impl Rules {
+    pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Rules> {
+        match path {
+            None => Ok(Rules::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)?;
+                Ok(toml::from_str(&text)?)
+            }
+        }
+    }
+}
+
+/// Setup rules for the tree, shown as warnings (DOMAIN.md §1).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OrgSetupRules {
+    /// 《中国共产党支部工作条例（试行）》：有正式党员3人以上的，应当成立党支部。
+    pub branch_min_full_members: i64,
+    /// 《中国共产党支部工作条例（试行）》：党支部党员人数一般不超过50人。
+    pub branch_max_members: i64,
+    /// 《中国共产党支部工作条例（试行）》：党员人数超过50人的，可以成立党的总支部委员会。
+    pub general_branch_from: i64,
+    /// 《中国共产党章程》第三十条及基层组织工作条例：党员100人以上的，一般设立党的基层委员会。
+    pub grassroots_committee_from: i64,
+    /// 《中国共产党支部工作条例（试行）》：正式党员7人以上的党支部，应当设立支部委员会。
+    pub branch_committee_from_full: i64,
+    /// 《中国共产党支部工作条例（试行）》：支部委员会由3至5人组成，一般不超过7人。
+    pub committee_min: i64,
+    pub committee_max: i64,
+    /// 《中国共产党支部工作条例（试行）》：联合党支部覆盖单位一般不超过5个。
+    pub joint_max_units: i64,
+    /// 《中国共产党农村基层组织工作条例》及城市基层党建有关规定：村、社区党组织每届任期5年。
+    pub term_years_village_community: i64,
+    /// 《中国共产党支部工作条例（试行）》：其他党支部（总支）委员会每届任期3年。
+    pub term_years_other: i64,
+}
+
+impl Default for OrgSetupRules {
+    fn default() -> Self {
+        OrgSetupRules {
+            branch_min_full_members: 3,
+            branch_max_members: 50,
+            general_branch_from: 50,
+            grassroots_committee_from: 100,
+            branch_committee_from_full: 7,
+            committee_min: 3,
+            committee_max: 5,
+            joint_max_units: 5,
+            term_years_village_community: 5,
+            term_years_other: 3,
+        }
+    }
+}
+
+/// Login protection. Not a Party rule: common practice (OWASP authentication guidance).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AuthRules {
+    /// Failed logins before each further attempt must wait (1 s, doubling).
+    pub slow_after_failures: i64,
+    /// Failed logins before the account is refused for `lock_minutes`.
+    pub lock_after_failures: i64,
+    pub lock_minutes: i64,
+    pub session_hours: i64,
+    pub token_days: i64,
+}
+
+impl Default for AuthRules {
+    fn default() -> Self {
+        AuthRules { slow_after_failures: 3, lock_after_failures: 10, lock_minutes: 15, session_hours: 12, token_days: 30 }
+    }
+}

@@ -1,0 +1,292 @@
+//! Storage plumbing shared by every feature: one pool over SQLite or PostgreSQL
+//! (chosen from the URL), embedded migrations, write transactions with retry,
+//! and a small SQL builder that numbers `$n` placeholders for both backends.
+//!
+//! All SQL is written once and runs on both backends through sqlx's `Any`
+//! driver. To stay inside the types `Any` carries, calendar dates are ISO
+//! `TEXT` (`YYYY-MM-DD`), instants are integer Unix seconds, flags are integers
+//! 0/1, and money is integer fen.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{AppError, AppResult};
+
+pub type Conn = sqlx::AnyConnection;
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub type Row = sqlx::any::AnyRow;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// How often a write transaction is tried before a serialization failure is reported.
+pub const MAX_WRITE_ATTEMPTS: u32 = 5;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    /// Connects to `sqlite://…` or `postgres://…`; a SQLite file is created when missing.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("不支持的数据库地址 {url}：请使用 sqlite://文件 或 postgres://…");
+        };
+        let url = if backend == Backend::Sqlite && !url.contains("mode=") {
+            if url.contains('?') { format!("{url}&mode=rwc") } else { format!("{url}?mode=rwc") }
+        } else {
+            url.to_string()
+        };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
+                                 PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+                                 PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(opts)
+                    .await?
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect_with(opts).await?,
+        };
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot fail half-way.
+    pub async fn begin_write(&self) -> AppResult<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Raises the identity sequence after rows were inserted with explicit ids (PostgreSQL only).
+    pub async fn sync_sequence(&self, table: &str) -> AppResult<()> {
+        if self.backend == Backend::Postgres {
+            let sql = format!(
+                "SELECT CAST(setval(pg_get_serial_sequence('{table}', 'id'), \
+                 GREATEST((SELECT MAX(id) FROM {table}), 1)) AS BIGINT)"
+            );
+            sqlx::query(&sql).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Backoff between attempts of a retried write transaction.
+pub fn retry_delay(attempt: u32) -> Duration {
+    Duration::from_millis(10u64 << attempt.min(6))
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx`, commits it, and
+/// retries the whole body on a serialization failure (SQLSTATE 40001, SQLITE_BUSY).
+/// `$body` must evaluate to `AppResult<T>`; an `Err` rolls back.
+#[macro_export]
+macro_rules! write_tx {
+    ($db:expr, |$tx:ident| $body:expr) => {{
+        let db: &$crate::db::Db = $db;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome: $crate::error::AppResult<_> = async {
+                let mut $tx = db.begin_write().await?;
+                let value = async { $body }.await?;
+                $tx.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match outcome {
+                Err(e) if e.is_retryable() && attempt < $crate::db::MAX_WRITE_ATTEMPTS => {
+                    tracing::warn!(attempt, "serialization failure, retrying transaction");
+                    tokio::time::sleep($crate::db::retry_delay(attempt)).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
+/// A bound value for [`Sql`].
+#[derive(Clone, Debug)]
+pub enum Val {
+    I(i64),
+    S(String),
+    NullI,
+    NullS,
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::I(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::S(v.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::S(v)
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        v.map(Val::S).unwrap_or(Val::NullS)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        v.map(Val::I).unwrap_or(Val::NullI)
+    }
+}
+
+/// SQL text with `$n` placeholders numbered as values are pushed.
+#[derive(Default, Debug)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Val>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), args: Vec::new() }
+    }
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+    pub fn bind(&mut self, v: impl Into<Val>) -> &mut Self {
+        self.args.push(v.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Val::I(i) => q.bind(*i),
+                Val::S(s) => q.bind(s.as_str()),
+                Val::NullI => q.bind(None::<i64>),
+                Val::NullS => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+    pub fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        T: for<'r> sqlx::FromRow<'r, Row>,
+    {
+        let mut q = sqlx::query_as::<_, T>(&self.text);
+        for a in &self.args {
+            q = match a {
+                Val::I(i) => q.bind(*i),
+                Val::S(s) => q.bind(s.as_str()),
+                Val::NullI => q.bind(None::<i64>),
+                Val::NullS => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+}
+
+/// Materialized paths: `/1/5/23/` lists the ids from the root down to the org itself.
+pub mod path {
+    /// The exclusive upper bound of the subtree under `prefix` (its last `/` raised to `0`).
+    pub fn upper(prefix: &str) -> String {
+        debug_assert!(prefix.ends_with('/'));
+        let mut s = prefix[..prefix.len() - 1].to_string();
+        s.push('0');
+        s
+    }
+    pub fn child(parent: &str, id: i64) -> String {
+        format!("{parent}{id}/")
+    }
+    pub fn root(id: i64) -> String {
+        format!("/{id}/")
+    }
+    /// Ids from the root down to the node itself.
+    pub fn ids(path: &str) -> Vec<i64> {
+        path.split('/').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
+    }
+    pub fn contains(ancestor: &str, path: &str) -> bool {
+        path.starts_with(ancestor)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        #[test]
+        fn ranges() {
+            assert_eq!(upper("/1/2/"), "/1/20");
+            let (lo, hi) = ("/1/2/".to_string(), upper("/1/2/"));
+            for inside in ["/1/2/", "/1/2/3/", "/1/2/99/7/"] {
+                assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
+            }
+            for outside in ["/1/20/", "/1/21/", "/1/3/", "/1/", "/10/2/"] {
+                assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
+            }
+            assert_eq!(ids("/1/5/23/"), vec![1, 5, 23]);
+        }
+    }
+}
+
+/// Appends `AND (col in any of the subtrees)` to a query; no subtree means nothing matches.
+pub fn push_subtrees(sql: &mut Sql, col: &str, prefixes: &[String]) {
+    if prefixes.is_empty() {
+        sql.push(" AND 1=0");
+        return;
+    }
+    sql.push(" AND (");
+    for (i, p) in prefixes.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push("(").push(col).push(" >= ").bind(p.clone());
+        sql.push(" AND ").push(col).push(" < ").bind(path::upper(p)).push(")");
+    }
+    sql.push(")");
+}
+
+pub fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub fn map_not_found<T>(v: Option<T>) -> AppResult<T> {
+    v.ok_or(AppError::NotFound)
+}

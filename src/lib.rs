@@ -1,0 +1,13 @@
+//! 萤火 Yinghuo: grassroots Party organizations and the governance they lead.
+
+pub mod codes;
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod members;
+pub mod orgs;
+pub mod web;

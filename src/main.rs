@@ -1,0 +1,213 @@
+//! The `yinghuo` command: serve (default), demo, user, import.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use yinghuo::auth::store::{create_user, NewUser};
+use yinghuo::config::Rules;
+use yinghuo::db::Db;
+use yinghuo::demo::gen::Scale;
+use yinghuo::members::sheets::FileKind;
+use yinghuo::web::{serve, AppState};
+use yinghuo::write_tx;
+
+#[derive(Parser)]
+#[command(name = "yinghuo", version, about = "萤火：基层党建与党建引领基层治理平台")]
+struct Cli {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://yinghuo.db", global = true)]
+    database_url: String,
+    /// A TOML file overriding the published rule defaults.
+    #[arg(long, global = true)]
+    rules: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default). Fills a demo county into an empty database.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Start with an empty database instead of the demo county.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Load a deterministic demo dataset into an empty database.
+    Demo {
+        #[arg(long, default_value = "county")]
+        scale: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Import members or orgs from .xlsx or .csv (all rows checked first).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        name: String,
+        /// county_admin, org_admin, branch_secretary, member, grid_worker
+        #[arg(long)]
+        role: String,
+        /// The org the role is held at (default: the root of the tree).
+        #[arg(long)]
+        org: Option<i64>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    Members { file: PathBuf },
+    Orgs { file: PathBuf },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("错误：{e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn root_org(db: &Db) -> anyhow::Result<i64> {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("数据库中还没有党组织：先运行 yinghuo demo 或导入党组织"))
+}
+
+fn bar(what: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} {pos} 行 [{elapsed}] {per_sec}").unwrap());
+    pb.set_message(what.to_string());
+    pb
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let rules = Rules::load(cli.rules.as_deref())?;
+    match cli.command.unwrap_or(Command::Serve { bind: "127.0.0.1:8080".parse()?, no_demo: false }) {
+        Command::Serve { bind, no_demo } => {
+            let db = open(&cli.database_url).await?;
+            let mut conn = db.pool.acquire().await?;
+            let empty = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await? == 0;
+            drop(conn);
+            if empty && !no_demo {
+                println!("首次启动：正在生成演示县（约500个党组织、12000名党员）……");
+                let loaded = yinghuo::demo::load(&db, Scale::County, 2026, &|_, _| {}).await?;
+                println!("演示数据已生成：{} 个党组织，{} 名党员，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.seconds);
+            }
+            let mut conn = db.pool.acquire().await?;
+            let users = yinghuo::auth::store::user_count(&mut conn).await?;
+            drop(conn);
+            let mut login = None;
+            if users == 0 {
+                if let Ok(root) = root_org(&db).await {
+                    let password = yinghuo::auth::password::random_password();
+                    let u = NewUser {
+                        username: "admin".into(),
+                        display_name: Some("组织部管理员".into()),
+                        password: password.clone(),
+                        role: "county_admin".into(),
+                        org_id: root,
+                        member_id: None,
+                    };
+                    write_tx!(&db, |tx| create_user(&mut tx, None, &u).await)?;
+                    login = Some(password);
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            let addr = listener.local_addr()?;
+            println!("萤火已启动：http://{addr}/");
+            match login {
+                Some(p) => println!("管理员登录：用户名 admin  密码 {p}  （请登录后修改密码）"),
+                None => println!("使用已有账号登录；新增账号：yinghuo user add 用户名 --role county_admin"),
+            }
+            serve(AppState { db, rules: Arc::new(rules) }, listener).await
+        }
+        Command::Demo { scale, seed } => {
+            let scale = Scale::parse(&scale).ok_or_else(|| anyhow::anyhow!("--scale 应为 county、city 或 province"))?;
+            let db = open(&cli.database_url).await?;
+            let pb = bar("演示数据");
+            let loaded = yinghuo::demo::load(&db, scale, seed, &|what, n| {
+                pb.set_message(what.to_string());
+                pb.set_position(n);
+            })
+            .await?;
+            pb.finish_and_clear();
+            println!("已生成 {} 个党组织、{} 名党员，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.seconds);
+            Ok(())
+        }
+        Command::User { action: UserCommand::Add { name, role, org, display_name } } => {
+            let db = open(&cli.database_url).await?;
+            let org_id = match org {
+                Some(o) => o,
+                None => root_org(&db).await?,
+            };
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let u = NewUser { username: name.clone(), display_name, password, role, org_id, member_id: None };
+            let id = write_tx!(&db, |tx| create_user(&mut tx, None, &u).await).map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!("已添加用户 {name}（编号 {id}）");
+            Ok(())
+        }
+        Command::Import { what } => {
+            let db = open(&cli.database_url).await?;
+            let (file, members) = match what {
+                ImportCommand::Members { file } => (file, true),
+                ImportCommand::Orgs { file } => (file, false),
+            };
+            let kind = FileKind::from_name(&file.to_string_lossy())
+                .ok_or_else(|| anyhow::anyhow!("请提供 .xlsx 或 .csv 文件"))?;
+            let pb = bar("检查并导入");
+            let result = if members {
+                yinghuo::members::import::import_members(&db, None, &file, kind, &|n| pb.set_position(n)).await
+            } else {
+                yinghuo::members::import::import_orgs(&db, None, &file, kind).await
+            };
+            pb.finish_and_clear();
+            match result {
+                Ok(s) => {
+                    println!("导入完成：{} 行，导入 {} 条", s.rows, s.imported);
+                    Ok(())
+                }
+                Err(yinghuo::error::AppError::ImportRejected(rows)) => {
+                    for r in &rows {
+                        eprintln!("第 {} 行 {}：{}", r.row, r.column, r.message);
+                    }
+                    anyhow::bail!("文件有错误，未导入任何数据")
+                }
+                Err(e) => anyhow::bail!(e.message()),
+            }
+        }
+    }
+}

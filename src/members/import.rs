@@ -1,0 +1,352 @@
+//! Importing members and orgs from spreadsheets: every row is checked first; a file
+//! with any bad row changes nothing and reports them all; a good file is written in
+//! one transaction. Files are read twice (check, then write) rather than held in memory.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::sheets::{FileKind, MemberRows, OrgRows, RowError};
+use super::store::{check_member_org, initials};
+use super::validate::{validate, NewMember};
+use crate::audit;
+use crate::auth::roles::{Actor, Perm};
+use crate::db::{path, Conn, Db, Sql};
+use crate::error::{AppError, AppResult};
+use crate::orgs::model::Org;
+use crate::orgs::stats::StatsDelta;
+use crate::orgs::store::{self as orgs, validate_new, OrgInput};
+use crate::write_tx;
+
+/// Errors listed back to the user at most; the count says how many there were.
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub imported: usize,
+}
+
+struct Errors(Vec<RowError>, usize);
+
+impl Errors {
+    fn push(&mut self, e: RowError) {
+        self.1 += 1;
+        if self.0.len() < MAX_REPORTED_ERRORS {
+            self.0.push(e);
+        }
+    }
+    fn into_result(self) -> AppResult<()> {
+        if self.1 == 0 {
+            return Ok(());
+        }
+        let mut rows = self.0;
+        if self.1 > rows.len() {
+            rows.push(RowError {
+                row: 0,
+                column: String::new(),
+                message: format!("共 {} 处错误，仅列出前 {} 处；请改正后重新导入", self.1, MAX_REPORTED_ERRORS),
+            });
+        }
+        Err(AppError::ImportRejected(rows))
+    }
+}
+
+/// 17 digits and the check character as one exact integer.
+fn id_key(id: &str) -> u64 {
+    let b = id.as_bytes();
+    let mut n: u64 = 0;
+    for d in &b[..17] {
+        n = n * 10 + (d - b'0') as u64;
+    }
+    n * 11 + if b[17] == b'X' { 10 } else { (b[17] - b'0') as u64 }
+}
+
+/// Resolves org codes once each, within the actor's import scope.
+struct OrgCache {
+    by_code: HashMap<String, Option<Org>>,
+}
+
+impl OrgCache {
+    async fn get(&mut self, conn: &mut Conn, actor: Option<&Actor>, code: &str) -> AppResult<Option<Org>> {
+        if let Some(o) = self.by_code.get(code) {
+            return Ok(o.clone());
+        }
+        let o = orgs::get_by_code(conn, code).await?.filter(|o| {
+            actor.is_none_or(|a| a.can(Perm::Import, &o.path) && a.can(Perm::WriteMembers, &o.path))
+        });
+        self.by_code.insert(code.to_string(), o.clone());
+        Ok(o)
+    }
+}
+
+fn row_err(row: usize, field: &str, message: impl Into<String>) -> RowError {
+    RowError { row, column: super::validate::column_label(field).to_string(), message: message.into() }
+}
+
+/// Checks every row of a member file; returns the number of data rows.
+pub async fn check_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: FileKind, progress: &(dyn Fn(u64) + Sync)) -> AppResult<usize> {
+    let mut conn = db.pool.acquire().await?;
+    let rows = MemberRows::open(file, kind).map_err(|e| AppError::ImportRejected(vec![e]))?;
+    let today = chrono::Local::now().date_naive();
+    let mut errors = Errors(Vec::new(), 0);
+    let mut cache = OrgCache { by_code: HashMap::new() };
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut pending: Vec<(usize, String)> = Vec::new();
+    let mut count = 0usize;
+    for row in rows {
+        count += 1;
+        if count % 10_000 == 0 {
+            progress(count as u64);
+        }
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match cache.get(&mut conn, actor, row.org_code.trim()).await? {
+            None => errors.push(row_err(row.row, "org_code", format!(
+                "党组织编码“{}”不存在或不在您的管辖范围内，请核对编码（可在党组织页面查看）", row.org_code.trim()))),
+            Some(org) => {
+                if let Err(e) = check_member_org(&org) {
+                    errors.push(row_err(row.row, "org_code", e.message()));
+                }
+            }
+        }
+        match validate(&row.input, today) {
+            Err(fes) => {
+                for fe in fes {
+                    errors.push(RowError { row: row.row, column: fe.column.to_string(), message: fe.message });
+                }
+            }
+            Ok(m) => {
+                let key = id_key(m.id_number.as_str());
+                if let Some(first) = seen.insert(key, row.row) {
+                    errors.push(row_err(row.row, "id_number", format!("公民身份号码与第 {first} 行重复，同一人只能录入一次")));
+                } else {
+                    pending.push((row.row, m.id_number.as_str().to_string()));
+                }
+            }
+        }
+        if pending.len() >= 500 {
+            check_existing(&mut conn, &mut pending, &mut errors).await?;
+        }
+    }
+    check_existing(&mut conn, &mut pending, &mut errors).await?;
+    progress(count as u64);
+    if count == 0 {
+        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行，请在表头下方逐行填写党员信息".into() });
+    }
+    errors.into_result()?;
+    Ok(count)
+}
+
+async fn check_existing(conn: &mut Conn, pending: &mut Vec<(usize, String)>, errors: &mut Errors) -> AppResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("SELECT id_number FROM members WHERE id_number IN (");
+    for (i, (_, id)) in pending.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(id.clone());
+    }
+    sql.push(")");
+    let found: HashSet<String> = sql
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| sqlx::Row::try_get::<String, _>(r, "id_number"))
+        .collect::<Result<_, _>>()?;
+    for (row, id) in pending.drain(..) {
+        if found.contains(&id) {
+            errors.push(row_err(row, "id_number", "该公民身份号码已有党员记录；如需调入请使用组织关系转接，不要重复导入"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks, then imports a member file in one transaction.
+pub async fn import_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: FileKind, progress: &(dyn Fn(u64) + Sync)) -> AppResult<ImportSummary> {
+    let rows = check_members(db, actor, file, kind, progress).await?;
+    let imported = write_tx!(db, |tx| {
+        let conn: &mut Conn = &mut tx;
+        let today = chrono::Local::now().date_naive();
+        let mut cache = OrgCache { by_code: HashMap::new() };
+        let mut delta = StatsDelta::default();
+        let mut per_org: HashMap<i64, (Org, usize)> = HashMap::new();
+        let mut batch: Vec<(Org, NewMember)> = Vec::with_capacity(500);
+        let mut n = 0usize;
+        for row in MemberRows::open(file, kind).map_err(|e| AppError::ImportRejected(vec![e]))? {
+            let row = row.map_err(|e| AppError::ImportRejected(vec![e]))?;
+            let org = cache.get(conn, actor, row.org_code.trim()).await?.ok_or(AppError::NotFound)?;
+            let m = validate(&row.input, today).map_err(super::store::first_field_error)?;
+            per_org.entry(org.id).or_insert_with(|| (org.clone(), 0)).1 += 1;
+            batch.push((org, m));
+            if batch.len() == 500 {
+                n += insert_batch(conn, &batch, &mut delta).await?;
+                batch.clear();
+                progress((rows + n) as u64);
+            }
+        }
+        n += insert_batch(conn, &batch, &mut delta).await?;
+        delta.apply(conn).await?;
+        for (org, count) in per_org.values() {
+            let after = serde_json::json!({"file": file.file_name().map(|f| f.to_string_lossy().to_string()), "imported": count});
+            audit::record(conn, actor, "member.import", "org", Some(org.id), org, None, Some(&after)).await?;
+        }
+        Ok::<usize, AppError>(n)
+    })?;
+    Ok(ImportSummary { rows, imported })
+}
+
+/// Multi-row insert of validated members.
+pub async fn insert_batch(conn: &mut Conn, batch: &[(Org, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let now = crate::db::now_secs();
+    let mut sql = Sql::new(
+        "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
+         joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, created_at, updated_at) VALUES ",
+    );
+    for (i, (org, m)) in batch.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(");
+        sql.bind(org.id).push(", ").bind(org.path.clone()).push(", ").bind(m.name.clone()).push(", ").bind(initials(&m.name));
+        sql.push(", ").bind(m.id_number.as_str()).push(", ").bind(m.gender.code()).push(", ").bind(m.birth_date.to_string());
+        sql.push(", ").bind(m.ethnicity.clone()).push(", ").bind(m.education.code()).push(", ").bind(m.phone.clone());
+        sql.push(", ").bind(m.joined_on.to_string()).push(", ").bind(m.full_on.map(|d| d.to_string()));
+        sql.push(", ").bind(m.status.code()).push(", ").bind(super::model::posts_code(&m.posts));
+        sql.push(", ").bind(m.vanguard_post.clone()).push(", ").bind(m.responsibility_area.clone());
+        sql.push(", ").bind(m.in_service as i64).push(", ").bind(m.report_org_id).push(", ").bind(m.work_unit.clone());
+        sql.push(", ").bind(now).push(", ").bind(now).push(")");
+        delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
+    }
+    sql.query().execute(&mut *conn).await?;
+    Ok(batch.len())
+}
+
+/// Checks, orders (parents first) and imports an org file in one transaction.
+pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: FileKind) -> AppResult<ImportSummary> {
+    let mut errors = Errors(Vec::new(), 0);
+    let mut rows = Vec::new();
+    for r in OrgRows::open(file, kind).map_err(|e| AppError::ImportRejected(vec![e]))? {
+        match r {
+            Ok(r) => rows.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    let col = |f: &str| super::sheets::ORG_COLUMNS.iter().find(|(k, _)| *k == f).map(|(_, l)| l.to_string()).unwrap_or_default();
+    let mut conn = db.pool.acquire().await?;
+    let mut in_file: HashMap<String, usize> = HashMap::new();
+    let mut parsed = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let input = OrgInput {
+            parent_id: None,
+            code: Some(r.code.clone()),
+            name: Some(r.name.clone()),
+            kind: Some(r.kind.clone()),
+            variant: Some(r.variant.clone()),
+            domain: Some(r.domain.clone()),
+            joint_units: match r.joint_units.trim() {
+                "" => None,
+                s => match s.parse() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        errors.push(RowError { row: r.row, column: col("joint_units"), message: "联合单位数应为整数".into() });
+                        None
+                    }
+                },
+            },
+            term_start: Some(r.term_start.clone()),
+            founded_on: Some(r.founded_on.clone()),
+        };
+        match validate_new(&input) {
+            Err(e) => {
+                let field = match &e { AppError::Invalid { field: Some(f), .. } => col(f), _ => String::new() };
+                errors.push(RowError { row: r.row, column: field, message: e.message() });
+                parsed.push(None);
+            }
+            Ok(n) => {
+                if let Some(first) = in_file.insert(n.code.clone(), i) {
+                    errors.push(RowError { row: r.row, column: col("code"), message: format!("党组织编码与第 {} 行重复", rows[first].row) });
+                }
+                if orgs::get_by_code(&mut conn, &n.code).await?.is_some() {
+                    errors.push(RowError { row: r.row, column: col("code"), message: format!("党组织编码“{}”已存在，请勿重复导入", n.code) });
+                }
+                parsed.push(Some(n));
+            }
+        }
+    }
+    // Parents: an existing org in scope, or a row of this file; no cycles.
+    let mut order: Vec<usize> = Vec::new();
+    let mut state = vec![0u8; rows.len()]; // 0 new, 1 visiting, 2 done
+    let mut existing_parents: HashMap<String, Org> = HashMap::new();
+    for start in 0..rows.len() {
+        let mut stack = vec![start];
+        while let Some(&i) = stack.last() {
+            if state[i] == 2 {
+                stack.pop();
+                continue;
+            }
+            state[i] = 1;
+            let pc = rows[i].parent_code.trim().to_string();
+            match in_file.get(&pc).copied() {
+                Some(p) if state[p] == 0 => stack.push(p),
+                Some(p) if state[p] == 1 => {
+                    errors.push(RowError { row: rows[i].row, column: col("parent_code"), message: "上级党组织编码形成循环，请检查隶属关系".into() });
+                    state[i] = 2;
+                    stack.pop();
+                }
+                other => {
+                    if other.is_none() && !existing_parents.contains_key(&pc) {
+                        let found = orgs::get_by_code(&mut conn, &pc).await?.filter(|o| {
+                            actor.is_none_or(|a| a.can(Perm::Import, &o.path) && a.can(Perm::WriteOrgs, &o.path))
+                        });
+                        match found {
+                            Some(o) => {
+                                existing_parents.insert(pc.clone(), o);
+                            }
+                            None => errors.push(RowError {
+                                row: rows[i].row,
+                                column: col("parent_code"),
+                                message: format!("上级党组织编码“{pc}”不存在或不在您的管辖范围内；上级须已在系统中或在本文件中"),
+                            }),
+                        }
+                    }
+                    state[i] = 2;
+                    order.push(i);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行".into() });
+    }
+    errors.into_result()?;
+    drop(conn);
+    let total = rows.len();
+    let imported = write_tx!(db, |tx| {
+        let conn: &mut Conn = &mut tx;
+        let mut created: HashMap<String, Org> = existing_parents.clone();
+        for &i in &order {
+            let n = parsed[i].as_ref().ok_or(AppError::NotFound)?;
+            let parent = created.get(rows[i].parent_code.trim()).cloned().ok_or(AppError::NotFound)?;
+            let org = orgs::create(conn, actor, Some(&parent), n).await.map_err(|e| {
+                AppError::ImportRejected(vec![RowError { row: rows[i].row, column: String::new(), message: e.message() }])
+            })?;
+            created.insert(org.code.clone(), org);
+        }
+        Ok::<usize, AppError>(order.len())
+    })?;
+    Ok(ImportSummary { rows: total, imported })
+}

@@ -1,0 +1,7 @@
+//! The organization tree (DOMAIN.md §1).
+
+pub mod detail;
+pub mod model;
+pub mod rules;
+pub mod stats;
+pub mod store;

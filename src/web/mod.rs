@@ -1,0 +1,40 @@
+//! HTTP: the JSON API under `/api/v1`, the Chinese web UI, and the session plumbing both share.
+
+pub mod api;
+pub mod session;
+pub mod ui;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::config::Rules;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub rules: Arc<Rules>,
+}
+
+/// Uploads (spreadsheets) may be large; everything else is small.
+pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(ui::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

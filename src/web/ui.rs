@@ -1,0 +1,961 @@
+//! The Chinese web UI: server-rendered pages, forms with CSRF tokens, no JS needed.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::session::{cookie, set_cookie, WebActor, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::AppState;
+use crate::audit::{self, AuditEntry};
+use crate::auth::roles::{Actor, Perm, Role};
+use crate::auth::store::{self as users, random_token, GrantInput, NewUser, SessionKind, UserView};
+use crate::error::AppError;
+use crate::members::import;
+use crate::members::model::{Education, Gender, MemberStatus, MemberView};
+use crate::members::sheets::RowError;
+use crate::members::store::{self as members, MemberPage, MemberQuery, Transfer, TransferInput};
+use crate::members::validate::MemberInput;
+use crate::orgs::detail::{self, OrgDetail, OrgSummary};
+use crate::orgs::model::{Org, OrgDomain, OrgKind, OrgVariant};
+use crate::orgs::store::{self as orgs, OrgInput, OrgPatch};
+use crate::write_tx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(css))
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/tree", get(tree))
+        .route("/orgs/{id}", get(org_page))
+        .route("/orgs/{id}/children", post(org_create_child))
+        .route("/orgs/{id}/edit", post(org_edit))
+        .route("/orgs/{id}/move", post(org_move))
+        .route("/orgs/{id}/dissolve", post(org_dissolve))
+        .route("/orgs/{id}/export.xlsx", get(org_export))
+        .route("/members", get(member_list).post(member_create))
+        .route("/members/new", get(member_new))
+        .route("/members/{id}", get(member_page))
+        .route("/members/{id}/edit", post(member_edit))
+        .route("/members/{id}/transfer", post(member_transfer))
+        .route("/members/{id}/reveal", post(member_reveal))
+        .route("/import", get(import_page))
+        .route("/import/members", post(import_members))
+        .route("/import/orgs", post(import_orgs))
+        .route("/import/template/members.xlsx", get(template_members))
+        .route("/import/template/orgs.xlsx", get(template_orgs))
+        .route("/users", get(users_page).post(user_create))
+        .route("/users/{id}/roles", post(user_grant))
+        .route("/users/{id}/roles/{role_id}/delete", post(user_revoke))
+        .route("/account/password", post(account_password))
+        .route("/audit", get(audit_page))
+}
+
+/// An error rendered as a Chinese page.
+pub struct UiError(pub AppError);
+
+impl From<AppError> for UiError {
+    fn from(e: AppError) -> Self {
+        UiError(e)
+    }
+}
+impl From<sqlx::Error> for UiError {
+    fn from(e: sqlx::Error) -> Self {
+        UiError(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Nav,
+    message: String,
+    code: String,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        if self.0.status().is_server_error() {
+            tracing::error!(error = ?self.0, "page failed");
+        }
+        let page = ErrorPage { nav: Nav::anonymous(), message: self.0.message(), code: self.0.code().to_string() };
+        (self.0.status(), Html(page.render().unwrap_or_else(|_| self.0.message()))).into_response()
+    }
+}
+
+type UiResult<T> = Result<T, UiError>;
+
+fn render(t: &impl Template) -> UiResult<Response> {
+    Ok(Html(t.render().map_err(|e| AppError::Internal(e.into()))?).into_response())
+}
+
+/// What the header shows.
+pub struct Nav {
+    pub display_name: String,
+    pub role_text: String,
+    pub csrf: String,
+}
+
+impl Nav {
+    fn of(a: &Actor) -> Nav {
+        let role_text = a.grants.iter().map(|g| format!("{}·{}", g.role.label(), g.org_name)).collect::<Vec<_>>().join("，");
+        Nav { display_name: a.display_name.clone(), role_text, csrf: a.csrf.clone().unwrap_or_default() }
+    }
+    fn anonymous() -> Nav {
+        Nav { display_name: String::new(), role_text: String::new(), csrf: String::new() }
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("../../static/app.css"))
+}
+
+fn first_org(a: &Actor) -> UiResult<i64> {
+    a.grants.first().map(|g| g.org_id).ok_or(UiError(AppError::forbidden("您的账号还没有任何角色，请联系管理员授予")))
+}
+
+async fn home(WebActor(a): WebActor) -> UiResult<Redirect> {
+    if a.grants.iter().all(|g| g.role == Role::Member) {
+        if let Some(m) = a.member_id {
+            return Ok(Redirect::to(&format!("/members/{m}")));
+        }
+    }
+    Ok(Redirect::to(&format!("/orgs/{}", first_org(&a)?)))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    error: Option<String>,
+    csrf: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn safe_next(n: Option<&str>) -> String {
+    match n {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn login_form(error: Option<String>, next: String, status: StatusCode) -> UiResult<Response> {
+    let csrf = random_token();
+    let page = LoginPage { error, csrf: csrf.clone(), next };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse().unwrap());
+    Ok(resp)
+}
+
+async fn login_page(Query(q): Query<NextQuery>) -> UiResult<Response> {
+    login_form(None, safe_next(q.next.as_deref()), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> UiResult<Response> {
+    let next = safe_next(f.next.as_deref());
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !super::session::constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+        return login_form(Some("页面已过期，请重新登录".into()), next, StatusCode::FORBIDDEN);
+    }
+    let rules = s.rules.auth.clone();
+    let result = write_tx!(&s.db, |tx| {
+        match users::login(&mut tx, &rules, &f.username, &f.password).await {
+            Ok(id) => Ok(Ok(users::create_session(&mut tx, &rules, id, SessionKind::Web).await?)),
+            Err(e @ (AppError::Invalid { .. } | AppError::TooManyRequests { .. })) => Ok(Err(e)),
+            Err(e) => Err(e),
+        }
+    })?;
+    match result {
+        Ok(session) => {
+            let mut resp = Redirect::to(&next).into_response();
+            let max_age = session.expires_at - crate::db::now_secs();
+            resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, max_age).parse().unwrap());
+            resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0).parse().unwrap());
+            Ok(resp)
+        }
+        Err(e) => login_form(Some(e.message()), next, e.status()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap, wa: WebActor, Form(f): Form<CsrfForm>) -> UiResult<Response> {
+    wa.check_csrf(&f.csrf)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let mut conn = s.db.pool.acquire().await?;
+        users::end_session(&mut conn, &token).await?;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0).parse().unwrap());
+    Ok(resp)
+}
+
+// ---------- the tree and org pages ----------
+
+#[derive(Deserialize)]
+struct TreeQuery {
+    org: Option<i64>,
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "tree.html")]
+struct TreePage {
+    nav: Nav,
+    q: String,
+    found: Vec<Org>,
+    tree_html: String,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Up to four levels below the root, as nested lists with counts.
+async fn tree(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<TreeQuery>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let root_id = match q.org {
+        Some(id) => id,
+        None => first_org(&a)?,
+    };
+    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, root_id).await?;
+    let list = orgs::subtree(&mut conn, &root, 4).await?;
+    let sums = detail::summaries(&mut conn, list).await?;
+    let mut html = String::from("<ul>");
+    let mut depth_stack: Vec<i64> = Vec::new();
+    for s in &sums {
+        while let Some(&d) = depth_stack.last() {
+            if d >= s.org.depth {
+                depth_stack.pop();
+                html.push_str("</li></ul>");
+            } else {
+                break;
+            }
+        }
+        if !depth_stack.is_empty() || s.org.id != root.id {
+            html.push_str("<ul>");
+        }
+        depth_stack.push(s.org.depth);
+        html.push_str(&format!(
+            "<li><a href=\"/orgs/{}\">{}</a> <span class=\"c\">{} · {} 人 / {} 个组织</span>",
+            s.org.id,
+            esc(&s.org.name),
+            esc(&s.org.kind_display()),
+            s.members,
+            s.orgs
+        ));
+    }
+    while depth_stack.pop().is_some() {
+        html.push_str("</li></ul>");
+    }
+    let found = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => orgs::search(&mut conn, &a, t, 50).await?,
+        None => vec![],
+    };
+    render(&TreePage { nav: Nav::of(&a), q: q.q.unwrap_or_default(), found, tree_html: html })
+}
+
+pub struct Bar {
+    pub label: String,
+    pub n: i64,
+    pub pct: i64,
+}
+pub struct Chart {
+    pub title: &'static str,
+    pub bars: Vec<Bar>,
+}
+
+fn chart(title: &'static str, counts: &[crate::orgs::stats::Count]) -> Chart {
+    let max = counts.iter().map(|c| c.n).max().unwrap_or(0).max(1);
+    Chart { title, bars: counts.iter().map(|c| Bar { label: c.label.clone(), n: c.n, pct: c.n * 100 / max }).collect() }
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    nav: Nav,
+    d: OrgDetail,
+    children: Vec<OrgSummary>,
+    charts: Vec<Chart>,
+    can_write: bool,
+    can_audit: bool,
+    notice: Option<String>,
+    kinds: Vec<(&'static str, &'static str)>,
+    variants: Vec<(&'static str, &'static str)>,
+    domains: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|v| (code(*v), label(*v))).collect()
+}
+
+async fn org_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let d = detail::detail(&mut conn, &a, id, &s.rules).await?;
+    let kids = orgs::children(&mut conn, id, false).await?;
+    let children = detail::summaries(&mut conn, kids).await?;
+    let st = &d.stats;
+    let charts = vec![
+        chart("党组织类别", &st.orgs_by_kind),
+        chart("性别", &st.members_by_gender),
+        chart(Box::leak(format!("年龄（截至{}年底）", st.age_year).into_boxed_str()), &st.members_by_age_band),
+        chart("学历", &st.members_by_education),
+        chart("所在领域", &st.members_by_domain),
+    ];
+    let page = OrgPage {
+        nav: Nav::of(&a),
+        can_write: a.can(Perm::WriteOrgs, &d.org.path),
+        can_audit: a.can(Perm::ReadAudit, &d.org.path),
+        d,
+        children,
+        charts,
+        notice: q.notice,
+        kinds: options(OrgKind::ALL, OrgKind::code, OrgKind::label),
+        variants: options(OrgVariant::ALL, OrgVariant::code, OrgVariant::label),
+        domains: options(OrgDomain::ALL, OrgDomain::code, OrgDomain::label),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+struct OrgForm {
+    csrf: String,
+    name: Option<String>,
+    code: Option<String>,
+    kind: Option<String>,
+    variant: Option<String>,
+    domain: Option<String>,
+    joint_units: Option<String>,
+    term_start: Option<String>,
+    founded_on: Option<String>,
+}
+
+fn int_field(v: &Option<String>, field: &'static str) -> Result<Option<i64>, AppError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| AppError::invalid_field("number_invalid", field, format!("“{s}”不是整数"))),
+    }
+}
+
+fn notice_redirect(path: &str, notice: &str) -> Redirect {
+    Redirect::to(&format!("{path}?notice={}", super::session::urlencode(notice)))
+}
+
+async fn org_create_child(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<OrgForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = OrgInput {
+        parent_id: Some(id),
+        code: f.code,
+        name: f.name,
+        kind: f.kind,
+        variant: f.variant,
+        domain: f.domain,
+        joint_units: int_field(&f.joint_units, "joint_units")?,
+        term_start: f.term_start,
+        founded_on: f.founded_on,
+    };
+    let n = orgs::validate_new(&input)?;
+    let org = write_tx!(&s.db, |tx| {
+        let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, id).await?;
+        orgs::create(&mut tx, Some(a), Some(&parent), &n).await
+    })?;
+    Ok(notice_redirect(&format!("/orgs/{}", org.id), "已新建"))
+}
+
+async fn writable_org(conn: &mut crate::db::Conn, a: &Actor, id: i64) -> Result<Org, AppError> {
+    let org = orgs::get_scoped(conn, a, Perm::ReadOrgs, id).await?;
+    if !a.can(Perm::WriteOrgs, &org.path) {
+        return Err(AppError::forbidden("您的角色无权调整党组织设置"));
+    }
+    Ok(org)
+}
+
+async fn org_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<OrgForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let patch = OrgPatch {
+        name: f.name,
+        code: f.code,
+        variant: f.variant,
+        domain: f.domain,
+        joint_units: int_field(&f.joint_units, "joint_units")?,
+        term_start: f.term_start,
+        founded_on: f.founded_on,
+    };
+    write_tx!(&s.db, |tx| {
+        let org = writable_org(&mut tx, a, id).await?;
+        orgs::update(&mut tx, a, &org, &patch).await
+    })?;
+    Ok(notice_redirect(&format!("/orgs/{id}"), "已保存"))
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    csrf: String,
+    parent_id: String,
+}
+
+async fn org_move(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let parent_id = int_field(&Some(f.parent_id), "parent_id")?.ok_or(AppError::NotFound)?;
+    write_tx!(&s.db, |tx| {
+        let org = writable_org(&mut tx, a, id).await?;
+        let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, parent_id).await?;
+        orgs::move_subtree(&mut tx, a, &org, &parent).await
+    })?;
+    Ok(notice_redirect(&format!("/orgs/{id}"), "已调整隶属关系"))
+}
+
+#[derive(Deserialize)]
+struct DissolveForm {
+    csrf: String,
+    date: Option<String>,
+    reason: String,
+}
+
+async fn org_dissolve(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<DissolveForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let on = super::api::parse_day(f.date.as_deref())?;
+    write_tx!(&s.db, |tx| {
+        let org = writable_org(&mut tx, a, id).await?;
+        orgs::dissolve(&mut tx, a, &org, on, &f.reason).await
+    })?;
+    Ok(notice_redirect(&format!("/orgs/{id}"), "已撤销"))
+}
+
+async fn org_export(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
+    let (name, bytes) = crate::members::export::members_xlsx(&s.db, &a, id).await?;
+    Ok(super::api::xlsx_response(&name, bytes).into_response())
+}
+
+// ---------- members ----------
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    nav: Nav,
+    root: Org,
+    q: MemberQuery,
+    page: MemberPage,
+    can_write: bool,
+    has_next: bool,
+    prev_url: String,
+    next_url: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    genders: Vec<(&'static str, &'static str)>,
+    educations: Vec<(&'static str, &'static str)>,
+}
+
+fn page_url(q: &MemberQuery, root: i64, page: i64) -> String {
+    let enc = |v: &Option<String>| super::session::urlencode(v.as_deref().unwrap_or(""));
+    format!(
+        "/members?org={root}&q={}&status={}&gender={}&education={}&page={page}",
+        enc(&q.q),
+        enc(&q.status),
+        enc(&q.gender),
+        enc(&q.education)
+    )
+}
+
+async fn member_list(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<MemberQuery>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let root_id = match q.org {
+        Some(id) => id,
+        None => first_org(&a)?,
+    };
+    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, root_id).await?;
+    let page = members::search(&mut conn, &a, &root, &q).await?;
+    let has_next = page.page * page.per_page < page.total || page.total_capped;
+    render(&MembersPage {
+        nav: Nav::of(&a),
+        can_write: a.can(Perm::WriteMembers, &root.path),
+        prev_url: page_url(&q, root.id, page.page - 1),
+        next_url: page_url(&q, root.id, page.page + 1),
+        has_next,
+        root,
+        q,
+        page,
+        statuses: options(MemberStatus::ALL, MemberStatus::code, MemberStatus::label),
+        genders: options(Gender::ALL, Gender::code, Gender::label),
+        educations: options(Education::ALL, Education::code, Education::label),
+    })
+}
+
+/// Values shown in the member form.
+#[derive(Default)]
+pub struct MemberFormValues {
+    pub name: String,
+    pub id_number: String,
+    pub ethnicity: String,
+    pub education: String,
+    pub phone: String,
+    pub status: String,
+    pub joined_on: String,
+    pub full_on: String,
+    pub posts: String,
+    pub vanguard_post: String,
+    pub responsibility_area: String,
+    pub work_unit: String,
+    pub in_service: bool,
+    pub report_org_id: String,
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    csrf: String,
+    org_id: Option<String>,
+    name: Option<String>,
+    id_number: Option<String>,
+    ethnicity: Option<String>,
+    education: Option<String>,
+    phone: Option<String>,
+    status: Option<String>,
+    joined_on: Option<String>,
+    full_on: Option<String>,
+    posts: Option<String>,
+    vanguard_post: Option<String>,
+    responsibility_area: Option<String>,
+    work_unit: Option<String>,
+    in_service: Option<String>,
+    report_org_id: Option<String>,
+}
+
+impl MemberForm {
+    fn values(&self) -> MemberFormValues {
+        let v = |x: &Option<String>| x.clone().unwrap_or_default();
+        MemberFormValues {
+            name: v(&self.name),
+            id_number: v(&self.id_number),
+            ethnicity: v(&self.ethnicity),
+            education: v(&self.education),
+            phone: v(&self.phone),
+            status: v(&self.status),
+            joined_on: v(&self.joined_on),
+            full_on: v(&self.full_on),
+            posts: v(&self.posts),
+            vanguard_post: v(&self.vanguard_post),
+            responsibility_area: v(&self.responsibility_area),
+            work_unit: v(&self.work_unit),
+            in_service: self.in_service.as_deref() == Some("1"),
+            report_org_id: v(&self.report_org_id),
+        }
+    }
+    fn input(&self, all_fields: bool) -> Result<MemberInput, AppError> {
+        // An empty optional field clears it on edit; on create it is simply absent.
+        let opt = |x: &Option<String>| -> Option<String> {
+            let t = x.as_deref().map(str::trim).unwrap_or("");
+            if t.is_empty() && !all_fields { None } else { Some(t.to_string()) }
+        };
+        Ok(MemberInput {
+            org_id: int_field(&self.org_id, "org_id")?,
+            name: opt(&self.name),
+            id_number: opt(&self.id_number),
+            gender: None,
+            birth_date: None,
+            ethnicity: opt(&self.ethnicity),
+            education: opt(&self.education),
+            phone: opt(&self.phone),
+            joined_on: opt(&self.joined_on),
+            full_on: opt(&self.full_on),
+            status: opt(&self.status),
+            posts: opt(&self.posts),
+            vanguard_post: opt(&self.vanguard_post),
+            responsibility_area: opt(&self.responsibility_area),
+            in_service: Some(self.in_service.as_deref() == Some("1")),
+            report_org_id: int_field(&self.report_org_id, "report_org_id")?,
+            work_unit: opt(&self.work_unit),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member_new.html")]
+struct MemberNewPage {
+    nav: Nav,
+    org: Org,
+    f: MemberFormValues,
+    error: Option<String>,
+    statuses: Vec<(&'static str, &'static str)>,
+    educations: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct OrgQuery {
+    org: i64,
+}
+
+async fn member_new(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<OrgQuery>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::WriteMembers, q.org).await?;
+    let f = MemberFormValues { status: "full".into(), education: "bachelor".into(), ..Default::default() };
+    render(&MemberNewPage {
+        nav: Nav::of(&a),
+        org,
+        f,
+        error: None,
+        statuses: options(MemberStatus::ALL, MemberStatus::code, MemberStatus::label),
+        educations: options(Education::ALL, Education::code, Education::label),
+    })
+}
+
+async fn member_create(State(s): State<AppState>, wa: WebActor, Form(f): Form<MemberForm>) -> UiResult<Response> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = f.input(false)?;
+    let result = write_tx!(&s.db, |tx| members::create(&mut tx, a, &input).await);
+    match result {
+        Ok(m) => Ok(notice_redirect(&format!("/members/{}", m.id), "已保存").into_response()),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
+            // Show the form again with what was typed and what is wrong.
+            let mut conn = s.db.pool.acquire().await?;
+            let org = orgs::get_scoped(&mut conn, a, Perm::WriteMembers, input.org_id.unwrap_or(0)).await?;
+            let mut resp = render(&MemberNewPage {
+                nav: Nav::of(a),
+                org,
+                f: f.values(),
+                error: Some(e.message()),
+                statuses: options(MemberStatus::ALL, MemberStatus::code, MemberStatus::label),
+                educations: options(Education::ALL, Education::code, Education::label),
+            })?;
+            *resp.status_mut() = e.status();
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member.html")]
+struct MemberPageT {
+    nav: Nav,
+    m: MemberView,
+    f: MemberFormValues,
+    transfers: Vec<Transfer>,
+    can_write: bool,
+    can_reveal: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    statuses: Vec<(&'static str, &'static str)>,
+    educations: Vec<(&'static str, &'static str)>,
+}
+
+async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice: Option<String>, error: Option<(String, MemberFormValues)>) -> UiResult<Response> {
+    let m = if reveal {
+        write_tx!(&s.db, |tx| members::reveal(&mut tx, a, id).await)?
+    } else {
+        let mut conn = s.db.pool.acquire().await?;
+        let m = members::get_scoped(&mut conn, a, Perm::ReadMembers, id).await?;
+        let org = orgs::get(&mut conn, m.org_id).await?.map(|o| o.name).unwrap_or_default();
+        members::view(&m, &org, false)
+    };
+    let mut conn = s.db.pool.acquire().await?;
+    let raw = members::get_scoped(&mut conn, a, Perm::ReadMembers, id).await?;
+    let transfers = members::transfers(&mut conn, id).await?;
+    let (error, f) = match error {
+        Some((e, f)) => (Some(e), f),
+        None => (
+            None,
+            MemberFormValues {
+                name: raw.name.clone(),
+                id_number: if a.can(Perm::WriteMembers, &raw.org_path) { raw.id_number.clone() } else { String::new() },
+                ethnicity: raw.ethnicity.clone(),
+                education: raw.education.code().into(),
+                phone: raw.phone.clone().unwrap_or_default(),
+                status: raw.status.code().into(),
+                joined_on: raw.joined_on.clone(),
+                full_on: raw.full_on.clone().unwrap_or_default(),
+                posts: raw.posts.iter().map(|p| p.label()).collect::<Vec<_>>().join("、"),
+                vanguard_post: raw.vanguard_post.clone().unwrap_or_default(),
+                responsibility_area: raw.responsibility_area.clone().unwrap_or_default(),
+                work_unit: raw.work_unit.clone().unwrap_or_default(),
+                in_service: raw.in_service,
+                report_org_id: raw.report_org_id.map(|i| i.to_string()).unwrap_or_default(),
+            },
+        ),
+    };
+    render(&MemberPageT {
+        nav: Nav::of(a),
+        can_write: a.can(Perm::WriteMembers, &raw.org_path),
+        can_reveal: a.can(Perm::ReadSensitive, &raw.org_path) || a.member_id == Some(raw.id),
+        m,
+        f,
+        transfers,
+        notice,
+        error,
+        statuses: options(MemberStatus::ALL, MemberStatus::code, MemberStatus::label),
+        educations: options(Education::ALL, Education::code, Education::label),
+    })
+}
+
+async fn member_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+    member_page_with(&s, &a, id, false, q.notice, None).await
+}
+
+async fn member_reveal(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> UiResult<Response> {
+    wa.check_csrf(&f.csrf)?;
+    member_page_with(&s, &wa.0, id, true, Some("已显示完整号码，本次查看已记入操作日志".into()), None).await
+}
+
+async fn member_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<MemberForm>) -> UiResult<Response> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let mut input = f.input(true)?;
+    input.org_id = None;
+    if input.id_number.as_deref() == Some("") {
+        input.id_number = None;
+    }
+    let result = write_tx!(&s.db, |tx| members::update(&mut tx, a, id, &input).await);
+    match result {
+        Ok(_) => Ok(notice_redirect(&format!("/members/{id}"), "已保存").into_response()),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
+            let mut resp = member_page_with(&s, a, id, false, None, Some((e.message(), f.values()))).await?;
+            *resp.status_mut() = e.status();
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    csrf: String,
+    to_org_id: String,
+    date: Option<String>,
+    reason: Option<String>,
+}
+
+async fn member_transfer(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<TransferForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let to = int_field(&Some(f.to_org_id.clone()), "to_org_id")?.ok_or(AppError::NotFound)?;
+    let t = TransferInput { to_org_id: to, date: f.date, reason: f.reason };
+    write_tx!(&s.db, |tx| members::transfer(&mut tx, a, id, &t).await)?;
+    Ok(notice_redirect(&format!("/members/{id}"), "组织关系已转接"))
+}
+
+// ---------- import ----------
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    nav: Nav,
+    notice: Option<String>,
+    errors: Vec<RowError>,
+}
+
+async fn import_page(WebActor(a): WebActor) -> UiResult<Response> {
+    render(&ImportPage { nav: Nav::of(&a), notice: None, errors: vec![] })
+}
+
+async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::api::Upload, AppError> {
+    let mut csrf = String::new();
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().map(str::to_string);
+                let bytes = field.bytes().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    wa.check_csrf(&csrf)?;
+    let (name, bytes) = file.ok_or_else(|| AppError::invalid("no_file", "请选择要上传的文件"))?;
+    super::api::save_upload(&bytes, name.as_deref())
+}
+
+async fn import_result(a: &Actor, r: Result<import::ImportSummary, AppError>) -> UiResult<Response> {
+    match r {
+        Ok(s) => render(&ImportPage { nav: Nav::of(a), notice: Some(format!("导入成功：共 {} 行，导入 {} 条", s.rows, s.imported)), errors: vec![] }),
+        Err(AppError::ImportRejected(rows)) => {
+            let mut resp = render(&ImportPage { nav: Nav::of(a), notice: None, errors: rows })?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn import_members(State(s): State<AppState>, wa: WebActor, mp: Multipart) -> UiResult<Response> {
+    let up = read_upload(&wa, mp).await?;
+    if !wa.0.can_anywhere(Perm::Import) {
+        return Err(AppError::forbidden("您的角色无权导入数据").into());
+    }
+    let r = import::import_members(&s.db, Some(&wa.0), &up.path, up.kind, &|_| {}).await;
+    import_result(&wa.0, r).await
+}
+
+async fn import_orgs(State(s): State<AppState>, wa: WebActor, mp: Multipart) -> UiResult<Response> {
+    let up = read_upload(&wa, mp).await?;
+    if !wa.0.can_anywhere(Perm::WriteOrgs) {
+        return Err(AppError::forbidden("您的角色无权导入党组织").into());
+    }
+    let r = import::import_orgs(&s.db, Some(&wa.0), &up.path, up.kind).await;
+    import_result(&wa.0, r).await
+}
+
+async fn template_members(WebActor(_a): WebActor) -> UiResult<Response> {
+    let bytes = crate::members::sheets::member_template_xlsx().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(super::api::xlsx_response("党员导入模板.xlsx", bytes).into_response())
+}
+
+async fn template_orgs(WebActor(_a): WebActor) -> UiResult<Response> {
+    let bytes = crate::members::sheets::org_template_xlsx().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(super::api::xlsx_response("党组织导入模板.xlsx", bytes).into_response())
+}
+
+// ---------- users ----------
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    nav: Nav,
+    users: Vec<UserView>,
+    roles: Vec<(&'static str, &'static str)>,
+    default_org: i64,
+    notice: Option<String>,
+}
+
+async fn users_page(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let list = if a.can_anywhere(Perm::ManageUsers) { users::list_users(&mut conn, &a).await? } else { vec![] };
+    render(&UsersPage {
+        nav: Nav::of(&a),
+        users: list,
+        roles: options(Role::ALL, Role::code, Role::label),
+        default_org: a.grants.first().map(|g| g.org_id).unwrap_or(0),
+        notice: q.notice,
+    })
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    csrf: String,
+    username: String,
+    display_name: Option<String>,
+    password: String,
+    role: String,
+    org_id: String,
+    member_id: Option<String>,
+}
+
+async fn user_create(State(s): State<AppState>, wa: WebActor, Form(f): Form<UserForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let u = NewUser {
+        username: f.username.trim().to_string(),
+        display_name: f.display_name,
+        password: f.password,
+        role: f.role,
+        org_id: int_field(&Some(f.org_id), "org_id")?.ok_or(AppError::NotFound)?,
+        member_id: int_field(&f.member_id, "member_id")?,
+    };
+    write_tx!(&s.db, |tx| users::create_user(&mut tx, Some(a), &u).await)?;
+    Ok(notice_redirect("/users", &format!("已新建用户 {}", u.username)))
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    csrf: String,
+    role: String,
+    org_id: String,
+}
+
+async fn user_grant(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<GrantForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let g = GrantInput { role: f.role, org_id: int_field(&Some(f.org_id), "org_id")?.ok_or(AppError::NotFound)? };
+    write_tx!(&s.db, |tx| users::grant(&mut tx, a, id, &g).await)?;
+    Ok(notice_redirect("/users", "已授予角色"))
+}
+
+async fn user_revoke(State(s): State<AppState>, wa: WebActor, Path((id, rid)): Path<(i64, i64)>, Form(f): Form<CsrfForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    write_tx!(&s.db, |tx| users::revoke(&mut tx, a, id, rid).await)?;
+    Ok(notice_redirect("/users", "已收回角色"))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    password: String,
+}
+
+async fn account_password(State(s): State<AppState>, wa: WebActor, Form(f): Form<PasswordForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    write_tx!(&s.db, |tx| users::set_password(&mut tx, a, a.user_id, &f.password).await)?;
+    Ok(Redirect::to("/login"))
+}
+
+// ---------- audit ----------
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Nav,
+    root: Org,
+    entries: Vec<(String, AuditEntry, &'static str)>,
+    older: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    org: Option<i64>,
+    before: Option<i64>,
+}
+
+async fn audit_page(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<AuditQuery>) -> UiResult<Response> {
+    if !a.can_anywhere(Perm::ReadAudit) {
+        return Err(AppError::forbidden("只有管理员可以查看操作日志").into());
+    }
+    let mut conn = s.db.pool.acquire().await?;
+    let root_id = match q.org {
+        Some(id) => id,
+        None => first_org(&a)?,
+    };
+    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadAudit, root_id).await?;
+    let list = audit::list(&mut conn, &a, &root.path, None, q.before, 100).await?;
+    let older = if list.len() == 100 { list.last().map(|e| e.id) } else { None };
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let entries = list
+        .into_iter()
+        .map(|e| {
+            let t = chrono::DateTime::from_timestamp(e.at, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+            let label = audit::action_label(&e.action);
+            (t, e, label)
+        })
+        .collect();
+    render(&AuditPage { nav: Nav::of(&a), root, entries, older })
+}

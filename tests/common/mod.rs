@@ -1,0 +1,203 @@
+//! Test harness: each test gets its own fresh database (a SQLite file, or a new
+//! PostgreSQL database), the real server on port 0, and talks to it over HTTP.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use yinghuo::auth::store::{create_user, NewUser};
+use yinghuo::config::Rules;
+use yinghuo::db::Db;
+use yinghuo::orgs::model::Org;
+use yinghuo::orgs::store::{self as orgs, validate_new, OrgInput};
+use yinghuo::web::{serve, AppState};
+use yinghuo::write_tx;
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+    pub tree: Tree,
+}
+
+/// A small county: root → town → two villages (branches) each with a group; a county organ branch.
+pub struct Tree {
+    pub county: Org,
+    pub town: Org,
+    pub village_a: Org,
+    pub village_b: Org,
+    pub group_a: Org,
+    pub organ: Org,
+}
+
+pub fn pg_base() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// PostgreSQL must be there in CI; elsewhere its tests are skipped with a note.
+pub async fn pg_available() -> bool {
+    let ok = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(3))
+        .connect(&pg_base())
+        .await
+        .is_ok();
+    if !ok {
+        if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+            panic!("PostgreSQL is not reachable at {} and CI=true: failing, not skipping", pg_base());
+        }
+        eprintln!("PostgreSQL not reachable at {}: skipping this test", pg_base());
+    }
+    ok
+}
+
+async fn fresh_db(backend: &Backend) -> (Db, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("t.db").display());
+            let db = Db::connect(&url).await.unwrap();
+            db.migrate().await.unwrap();
+            (db, Some(dir))
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let name = format!("yh_test_{}", yinghuo::auth::store::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+            let mut admin = sqlx::postgres::PgConnection::connect(&pg_base()).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+            let base = pg_base();
+            let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+            let db = Db::connect(&url).await.unwrap();
+            db.migrate().await.unwrap();
+            (db, None)
+        }
+    }
+}
+
+async fn mk(db: &Db, parent: Option<&Org>, code: &str, name: &str, kind: &str, domain: &str) -> Org {
+    let n = validate_new(&OrgInput {
+        code: Some(code.into()),
+        name: Some(name.into()),
+        kind: Some(kind.into()),
+        domain: Some(domain.into()),
+        ..Default::default()
+    })
+    .unwrap();
+    write_tx!(db, |tx| orgs::create(&mut tx, None, parent, &n).await).unwrap()
+}
+
+pub async fn add_user(db: &Db, username: &str, role: &str, org: &Org, member_id: Option<i64>) {
+    let u = NewUser {
+        username: username.into(),
+        display_name: None,
+        password: "pass1234".into(),
+        role: role.into(),
+        org_id: org.id,
+        member_id,
+    };
+    write_tx!(db, |tx| create_user(&mut tx, None, &u).await).unwrap();
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (db, dir) = fresh_db(&backend).await;
+        let county = mk(&db, None, "C001", "中共测试县委员会", "committee", "region").await;
+        let town = mk(&db, Some(&county), "T001", "城关镇党委", "committee", "township").await;
+        let village_a = mk(&db, Some(&town), "V001", "东关村党支部", "branch", "rural").await;
+        let village_b = mk(&db, Some(&town), "V002", "西关村党支部", "branch", "rural").await;
+        let group_a = mk(&db, Some(&village_a), "G001", "东关村第一党小组", "group", "rural").await;
+        let organ = mk(&db, Some(&county), "O001", "县教育局机关党支部", "branch", "organ").await;
+        add_user(&db, "admin", "county_admin", &county, None).await;
+        add_user(&db, "town", "org_admin", &town, None).await;
+        add_user(&db, "sec_a", "branch_secretary", &village_a, None).await;
+        add_user(&db, "sec_b", "branch_secretary", &village_b, None).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState { db: db.clone(), rules: Arc::new(Rules::default()) };
+        tokio::spawn(serve(state, listener));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { url, db, client, _dir: dir, tree: Tree { county, town, village_a, village_b, group_a, organ } }
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&json!({"username": username, "password": "pass1234"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login {username}");
+        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self.client.get(format!("{}{}", self.url, path)).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self.client.request(method, format!("{}{}", self.url, path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, token, path, body).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, token, path, body).await
+    }
+
+    /// Creates a member through the API and returns its id.
+    pub async fn member(&self, token: &str, org: &Org, name: &str, id_number: &str) -> i64 {
+        let (s, v) = self
+            .post(
+                token,
+                "/api/v1/members",
+                json!({"org_id": org.id, "name": name, "id_number": id_number, "education": "大学本科",
+                       "joined_on": "2010-07-01", "full_on": "2011-07-01", "phone": "13812345678"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    }
+}
+
+/// A valid ID number for tests: region 140781, the given birth date, a sequence.
+pub fn id(birth: &str, seq: u32) -> String {
+    let d = chrono::NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap();
+    yinghuo::members::id_card::IdCardNumber::build(140781, d, seq).to_string()
+}
+
+/// Runs one scenario on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = common::TestApp::spawn(common::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !common::pg_available().await {
+                    return;
+                }
+                let app = common::TestApp::spawn(common::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
