@@ -217,7 +217,7 @@ both_backends!(scope_is_enforced_in_the_data_layer, |app: common::TestApp| async
     assert_eq!(s, 403);
     let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "org2", "password": "abc12345", "role": "org_admin", "org_id": tr.organ.id})).await;
     assert_eq!(s, 404);
-    let (s, _) = app.post(&sec_a, "/api/v1/users", json!({"username": "x1", "password": "abc12345", "role": "member", "org_id": tr.village_a.id})).await;
+    let (s, _) = app.post(&sec_a, "/api/v1/users", json!({"username": "x123", "password": "abc12345", "role": "member", "org_id": tr.village_a.id})).await;
     assert_eq!(s, 403);
 
     // UI pages: same rule.

@@ -49,9 +49,9 @@ crate::code_enum!(
 );
 
 impl OrgKind {
-    /// Branches and groups are where members hold their organizational life.
+    /// Members belong to branches and their groups, where they hold their organizational life.
     pub fn holds_members(self) -> bool {
-        !matches!(self, OrgKind::LeadingGroup)
+        matches!(self, OrgKind::Branch | OrgKind::Group)
     }
     /// Whether `child` may sit under `self`.
     pub fn may_contain(self, child: OrgKind) -> bool {

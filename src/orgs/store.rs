@@ -343,7 +343,7 @@ pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent:
     let (lo, hi) = (org.path.clone(), path::upper(&org.path));
     let old_len = org.path.len() as i64;
     sqlx::query(
-        "UPDATE orgs SET path = $1 || substr(path, $2), depth = depth + $3, updated_at = $4 WHERE path >= $5 AND path < $6",
+        "UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)), depth = depth + $3, updated_at = $4 WHERE path >= $5 AND path < $6",
     )
     .bind(&new_path)
     .bind(old_len + 1)
@@ -354,7 +354,7 @@ pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent:
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE orgs SET parent_id = $1 WHERE id = $2").bind(new_parent.id).bind(org.id).execute(&mut *conn).await?;
-    sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, $2) WHERE org_path >= $3 AND org_path < $4")
+    sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4")
         .bind(&new_path)
         .bind(old_len + 1)
         .bind(&lo)
