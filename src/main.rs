@@ -51,6 +51,16 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Measure subtree figures and member pages (server time) on the current database.
+    Bench {
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+    },
+    /// Measure a member import: write a CSV of ROWS members over the existing branches, then import it.
+    BenchImport {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
     /// Import members or orgs from .xlsx or .csv (all rows checked first).
     Import {
         #[command(subcommand)]
@@ -178,6 +188,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let u = NewUser { username: name.clone(), display_name, password, role, org_id, member_id: None };
             let id = write_tx!(&db, |tx| create_user(&mut tx, None, &u).await).map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("已添加用户 {name}（编号 {id}）");
+            Ok(())
+        }
+        Command::Bench { runs } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::queries(&db, runs).await
+        }
+        Command::BenchImport { rows } => {
+            let db = open(&cli.database_url).await?;
+            let file = std::env::temp_dir().join(format!("yinghuo-bench-{rows}.csv"));
+            yinghuo::bench::write_csv(&db, rows, &file).await?;
+            let before = yinghuo::bench::peak_rss_mib();
+            let pb = bar("导入");
+            let t = std::time::Instant::now();
+            let s = yinghuo::members::import::import_members(&db, None, &file, FileKind::Csv, &|n| pb.set_position(n))
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            let secs = t.elapsed().as_secs_f64();
+            pb.finish_and_clear();
+            let _ = std::fs::remove_file(&file);
+            println!(
+                "imported {} members in {:.1} s: {:.0} rows/s (check and write); peak memory {:.0} MiB (before import {:.0} MiB)",
+                s.imported, secs, s.imported as f64 / secs, yinghuo::bench::peak_rss_mib(), before
+            );
             Ok(())
         }
         Command::Import { what } => {
