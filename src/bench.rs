@@ -78,12 +78,14 @@ pub async fn write_csv(db: &Db, rows: usize, path: &std::path::Path) -> anyhow::
         .fetch_all(&db.pool)
         .await?;
     anyhow::ensure!(!codes.is_empty(), "no branches: load demo data first");
+    // Continue after earlier runs so numbers never repeat.
+    let offset: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE id_number LIKE '659001%'").fetch_one(&db.pool).await?;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "所在党组织编码,姓名,公民身份号码,学历,入党日期,转为正式党员日期,联系电话")?;
     let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
     let given = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇"];
     let base = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
-    for i in 0..rows {
+    for i in (offset as usize)..(offset as usize + rows) {
         // Region 659001 is not used by the demo generator, so numbers never collide with it.
         let birth = base + chrono::Duration::days((i / 1000) as i64 % 18000);
         let id = crate::members::id_card::IdCardNumber::build(659001, birth, (i % 1000) as u32);

@@ -114,7 +114,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         }
         progress("orgs", n_orgs as u64);
         while let Some(batch) = rx_m.recv().await {
-            for chunk in batch.chunks(500) {
+            for chunk in batch.chunks(40) {
                 let mut sql = Sql::new(
                     "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
                      joined_on, full_on, status, posts, in_service, work_unit, created_at, updated_at) VALUES ",
