@@ -4,4 +4,11 @@
 # With CI=true a missing PostgreSQL fails the run instead of skipping its tests.
 set -euo pipefail
 cd "$(dirname "$0")"
+pg="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Each test makes its own database; drop those left by earlier runs.
+if command -v psql >/dev/null && psql "$pg" -Atqc 'select 1' >/dev/null 2>&1; then
+  for db in $(psql "$pg" -Atqc "select datname from pg_database where datname like 'yh_test_%'"); do
+    psql "$pg" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
+  done
+fi
 cargo test --locked --all-targets -- --test-threads=4
