@@ -95,7 +95,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let conn: &mut crate::db::Conn = &mut tx;
         let now = crate::db::now_secs();
         for chunk in org_list.chunks(500) {
-            let mut sql = Sql::new(
+            let mut sql = Sql::bulk(conn,
                 "INSERT INTO orgs (id, parent_id, path, depth, code, name, kind, variant, domain, joint_units, term_start, founded_on, created_at, updated_at) VALUES ",
             );
             for (i, o) in chunk.iter().enumerate() {
@@ -114,8 +114,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         }
         progress("orgs", n_orgs as u64);
         while let Some(batch) = rx_m.recv().await {
-            for chunk in batch.chunks(40) {
-                let mut sql = Sql::new(
+            for chunk in batch.chunks(500) {
+                let mut sql = Sql::bulk(conn,
                     "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
                      joined_on, full_on, status, posts, in_service, work_unit, created_at, updated_at) VALUES ",
                 );
@@ -187,7 +187,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
             }
         }
         for chunk in rows.chunks(500) {
-            let mut sql = Sql::new("INSERT INTO org_stats (org_id, dim, key, n) VALUES ");
+            let mut sql = Sql::bulk(conn, "INSERT INTO org_stats (org_id, dim, key, n) VALUES ");
             for (i, (org, dim, key, n)) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");

@@ -49,7 +49,7 @@ pub async fn detail(conn: &mut Conn, actor: &Actor, id: i64, rules: &Rules) -> A
     let raw = stats::load(conn, org.id).await?;
     let today = chrono::Local::now().date_naive();
     let stats = stats::summarize(org.id, &raw, today);
-    let committee_seats = store::committee_seats(conn, org.id).await?;
+    let committee_seats = store::committee_seats(conn, &org).await?;
     let full = stats.members_by_status.iter().find(|c| c.key == "full").map(|c| c.n).unwrap_or(0);
     let facts = OrgFacts {
         kind: org.kind,

@@ -22,7 +22,7 @@ pub const DIM_EDUCATION: &str = "education";
 pub const DIM_DOMAIN: &str = "domain";
 
 /// The facts about a member that the counters track.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MemberFacts {
     pub status: MemberStatus,
     pub gender: Gender,
@@ -31,10 +31,14 @@ pub struct MemberFacts {
     pub domain: OrgDomain,
 }
 
-/// Accumulated counter changes, applied in one batch.
+/// Accumulated counter changes, applied in one batch. Members are tallied per
+/// (org, facts) first and spread over the ancestors only when applied, so a bulk
+/// import costs one small hash update per row.
 #[derive(Default, Debug)]
 pub struct StatsDelta {
     d: HashMap<(i64, &'static str, String), i64>,
+    members: HashMap<(i64, MemberFacts), i64>,
+    ancestors: HashMap<i64, Vec<i64>>,
 }
 
 impl StatsDelta {
@@ -42,8 +46,17 @@ impl StatsDelta {
         *self.d.entry((org_id, dim, key.to_string())).or_insert(0) += n;
     }
 
-    /// Counts (or uncounts, with `sign` -1) a member in every org of `ancestors`.
+    /// Counts (or uncounts, with `sign` -1) a member in every org of `ancestors`
+    /// (root first, the member's own org last).
     pub fn member(&mut self, ancestors: &[i64], f: &MemberFacts, sign: i64) {
+        let Some(&org) = ancestors.last() else { return };
+        if !self.ancestors.contains_key(&org) {
+            self.ancestors.insert(org, ancestors.to_vec());
+        }
+        *self.members.entry((org, f.clone())).or_insert(0) += sign;
+    }
+
+    fn spread_member(&mut self, ancestors: &[i64], f: &MemberFacts, sign: i64) {
         let year = f.birth_year.to_string();
         for &a in ancestors {
             self.add(a, DIM_MEMBERS, "all", sign);
@@ -61,14 +74,26 @@ impl StatsDelta {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    fn spread(&mut self) {
+        let members = std::mem::take(&mut self.members);
+        let ancestors = std::mem::take(&mut self.ancestors);
+        for ((org, f), n) in members {
+            if n != 0 {
+                self.spread_member(&ancestors[&org], &f, n);
+            }
+        }
+    }
+
+    pub fn is_empty(&mut self) -> bool {
+        self.spread();
         self.d.values().all(|v| *v == 0)
     }
 
-    pub async fn apply(self, conn: &mut Conn) -> AppResult<()> {
+    pub async fn apply(mut self, conn: &mut Conn) -> AppResult<()> {
+        self.spread();
         let rows: Vec<_> = self.d.into_iter().filter(|(_, n)| *n != 0).collect();
         for chunk in rows.chunks(400) {
-            let mut sql = Sql::new("INSERT INTO org_stats (org_id, dim, key, n) VALUES ");
+            let mut sql = Sql::bulk(conn, "INSERT INTO org_stats (org_id, dim, key, n) VALUES ");
             for (i, ((org, dim, key), n)) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -207,6 +232,12 @@ mod tests {
         d.member(&[1, 2], &f, 1);
         d.member(&[1, 2], &f, -1);
         assert!(d.is_empty());
+        let mut d = StatsDelta::default();
+        d.member(&[1, 2], &f, 1);
+        d.member(&[1, 3], &f, 1);
+        assert!(!d.is_empty());
+        assert_eq!(d.d[&(1, DIM_MEMBERS, "all".to_string())], 2);
+        assert_eq!(d.d[&(3, DIM_GENDER, "female".to_string())], 1);
 
         let mut raw = BTreeMap::new();
         raw.insert(DIM_BIRTH_YEAR.to_string(), BTreeMap::from([("1996".to_string(), 2), ("1995".to_string(), 3)]));
