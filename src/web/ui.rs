@@ -133,6 +133,7 @@ struct LoginPage {
     error: Option<String>,
     csrf: String,
     next: String,
+    username: String,
 }
 
 #[derive(Deserialize)]
@@ -147,9 +148,9 @@ fn safe_next(n: Option<&str>) -> String {
     }
 }
 
-fn login_form(error: Option<String>, next: String, status: StatusCode) -> UiResult<Response> {
+fn login_form(error: Option<String>, next: String, username: String, status: StatusCode) -> UiResult<Response> {
     let csrf = random_token();
-    let page = LoginPage { error, csrf: csrf.clone(), next };
+    let page = LoginPage { error, csrf: csrf.clone(), next, username };
     let mut resp = render(&page)?;
     *resp.status_mut() = status;
     resp.headers_mut().insert(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse().unwrap());
@@ -157,7 +158,7 @@ fn login_form(error: Option<String>, next: String, status: StatusCode) -> UiResu
 }
 
 async fn login_page(Query(q): Query<NextQuery>) -> UiResult<Response> {
-    login_form(None, safe_next(q.next.as_deref()), StatusCode::OK)
+    login_form(None, safe_next(q.next.as_deref()), String::new(), StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -172,7 +173,7 @@ async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
     let next = safe_next(f.next.as_deref());
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !super::session::constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
-        return login_form(Some("页面已过期，请重新登录".into()), next, StatusCode::FORBIDDEN);
+        return login_form(Some("页面已过期，请重新登录".into()), next, f.username, StatusCode::FORBIDDEN);
     }
     let rules = s.rules.auth.clone();
     let result = write_tx!(&s.db, |tx| {
@@ -190,7 +191,7 @@ async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
             resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0).parse().unwrap());
             Ok(resp)
         }
-        Err(e) => login_form(Some(e.message()), next, e.status()),
+        Err(e) => login_form(Some(e.message()), next, f.username.clone(), e.status()),
     }
 }
 
@@ -526,6 +527,11 @@ pub struct MemberFormValues {
     pub work_unit: String,
     pub in_service: bool,
     pub report_org_id: String,
+    /// Editing an existing record: ID number and phone are never sent to the page
+    /// in full; left blank they stay as they are.
+    pub editing: bool,
+    pub id_placeholder: String,
+    pub phone_placeholder: String,
 }
 
 #[derive(Deserialize)]
@@ -566,6 +572,7 @@ impl MemberForm {
             work_unit: v(&self.work_unit),
             in_service: self.in_service.as_deref() == Some("1"),
             report_org_id: v(&self.report_org_id),
+            ..Default::default()
         }
     }
     fn input(&self, all_fields: bool) -> Result<MemberInput, AppError> {
@@ -680,15 +687,26 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
     let raw = members::get_scoped(&mut conn, a, Perm::ReadMembers, id).await?;
     let transfers = members::transfers(&mut conn, id).await?;
     let (error, f) = match error {
-        Some((e, f)) => (Some(e), f),
+        Some((e, mut f)) => {
+            // Never echo a typed ID number or phone back into the edit form.
+            f.editing = true;
+            f.id_number.clear();
+            f.phone.clear();
+            f.id_placeholder = format!("{}（不修改请留空）", crate::members::id_card::mask_id_number(&raw.id_number));
+            f.phone_placeholder = raw.phone.as_deref().map(crate::members::id_card::mask_phone).unwrap_or_default();
+            (Some(e), f)
+        }
         None => (
             None,
             MemberFormValues {
                 name: raw.name.clone(),
-                id_number: if a.can(Perm::WriteMembers, &raw.org_path) { raw.id_number.clone() } else { String::new() },
+                id_number: String::new(),
+                editing: true,
+                id_placeholder: format!("{}（不修改请留空）", crate::members::id_card::mask_id_number(&raw.id_number)),
+                phone_placeholder: raw.phone.as_deref().map(crate::members::id_card::mask_phone).unwrap_or_default(),
                 ethnicity: raw.ethnicity.clone(),
                 education: raw.education.code().into(),
-                phone: raw.phone.clone().unwrap_or_default(),
+                phone: String::new(),
                 status: raw.status.code().into(),
                 joined_on: raw.joined_on.clone(),
                 full_on: raw.full_on.clone().unwrap_or_default(),
@@ -729,8 +747,12 @@ async fn member_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64
     let a = &wa.0;
     let mut input = f.input(true)?;
     input.org_id = None;
+    // Blank ID number or phone on the edit form means "unchanged" (they are not shown in full).
     if input.id_number.as_deref() == Some("") {
         input.id_number = None;
+    }
+    if input.phone.as_deref() == Some("") {
+        input.phone = None;
     }
     let result = write_tx!(&s.db, |tx| members::update(&mut tx, a, id, &input).await);
     match result {
