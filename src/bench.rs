@@ -40,10 +40,18 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
     let mut conn = db.pool.acquire().await?;
     let root_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&mut *conn).await?;
     let branch_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'branch' ORDER BY depth DESC, id LIMIT 1").fetch_one(&mut *conn).await?;
+    // The largest org two levels down: a county in a province, a township in a county.
+    let mid_id: i64 = sqlx::query_scalar(
+        "SELECT o.id FROM orgs o JOIN org_stats s ON s.org_id = o.id AND s.dim = 'members' AND s.key = 'all' \
+         WHERE o.depth = 2 ORDER BY s.n DESC, o.id LIMIT 1",
+    )
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(root_id);
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(&mut *conn).await?;
     let n_orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await?;
     println!("database: {:?}, {n_orgs} orgs, {members} members", db.backend);
-    for (label, id) in [("root", root_id), ("branch", branch_id)] {
+    for (label, id) in [("root", root_id), ("depth 2", mid_id), ("branch", branch_id)] {
         let org = orgs::get(&mut conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?;
         let actor = admin_at(&org);
         let mut t_stats = Vec::new();
@@ -55,7 +63,7 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
             t_stats.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         println!("subtree stats, {label} ({}): {}", org.name, summary(t_stats));
-        for q in [None, Some("王"), Some("wj")] {
+        for q in [None, Some("王"), Some("wj"), Some("欧阳")] {
             let mut t_page = Vec::new();
             let mut total = 0;
             for _ in 0..runs {

@@ -72,7 +72,20 @@ impl Db {
                     .connect_with(opts)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect_with(opts).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Searches vary from one member to millions: plan each with its values,
+                            // never with a generic plan. Engines without the setting ignore it.
+                            let _ = conn.execute("SET plan_cache_mode = force_custom_plan").await;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(opts)
+                    .await?
+            }
         };
         Ok(Db { pool, backend })
     }

@@ -207,9 +207,10 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     } else {
-        sqlx::query("ANALYZE orgs").execute(&db.pool).await?;
-        sqlx::query("ANALYZE members").execute(&db.pool).await?;
-        sqlx::query("ANALYZE org_stats").execute(&db.pool).await?;
+        // VACUUM sets the visibility map, so counts can use index-only scans at once.
+        for table in ["orgs", "members", "org_stats"] {
+            sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&db.pool).await?;
+        }
     }
     Ok(Loaded { orgs: n_orgs, members: n_members, seconds: started.elapsed().as_secs_f64() })
 }

@@ -250,7 +250,20 @@ pub struct MemberPage {
     pub total_capped: bool,
 }
 
-pub const COUNT_CAP: i64 = 10_000;
+pub const COUNT_CAP: i64 = 1_000;
+
+/// Below this many members a name search walks the subtree rather than the name index.
+const SMALL_SUBTREE: i64 = 10_000;
+
+/// Members in the searched subtrees, from the counters (no scan).
+async fn subtree_size(conn: &mut Conn, prefixes: &[String], root: &Org) -> AppResult<i64> {
+    let ids: Vec<i64> = if prefixes.is_empty() {
+        vec![root.id]
+    } else {
+        prefixes.iter().filter_map(|p| path::ids(p).last().copied()).collect()
+    };
+    Ok(crate::orgs::stats::totals(conn, &ids).await?.values().map(|(m, _)| m).sum())
+}
 
 /// A page of members under `root` within the actor's subtrees, masked.
 pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery) -> AppResult<MemberPage> {
@@ -269,10 +282,14 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
     } else {
         push_subtrees(&mut filter, "m.org_path", &prefixes);
     }
-    let mut order = "m.org_path, m.id";
+    let mut order = "m.org_path, m.name, m.id".to_string();
     let mut filtered = false;
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
+        // In a small subtree, walking its members by path beats walking everyone with
+        // that surname: `col || ''` keeps the planners of both databases off the name index.
+        let small = subtree_size(conn, &prefixes, root).await? <= SMALL_SUBTREE;
+        let wrap = |col: &str| if small { format!("{col} || ''") } else { col.to_string() };
         let digits = text.chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
         if digits && text.len() == 18 {
             filter.push(" AND m.id_number = ").bind(text.to_uppercase());
@@ -280,13 +297,15 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
             filter.push(" AND m.phone = ").bind(text.to_string());
         } else if text.chars().all(|c| c.is_ascii_alphabetic()) {
             let lower = text.to_ascii_lowercase();
-            filter.push(" AND m.name_initials >= ").bind(lower.clone());
-            filter.push(" AND m.name_initials < ").bind(format!("{lower}{{"));
-            order = "m.name_initials, m.org_path, m.id";
+            let col = wrap("m.name_initials");
+            filter.push(&format!(" AND {col} >= ")).bind(lower.clone());
+            filter.push(&format!(" AND {col} < ")).bind(format!("{lower}{{"));
+            order = format!("{col}, m.org_path, m.id");
         } else {
-            filter.push(" AND m.name >= ").bind(text.to_string());
-            filter.push(" AND m.name < ").bind(format!("{text}\u{10FFFF}"));
-            order = "m.name, m.org_path, m.id";
+            let col = wrap("m.name");
+            filter.push(&format!(" AND {col} >= ")).bind(text.to_string());
+            filter.push(&format!(" AND {col} < ")).bind(format!("{text}\u{10FFFF}"));
+            order = format!("{col}, m.org_path, m.id");
         }
     }
     let filters: [(&Option<String>, &str, Option<&'static str>); 3] = [
