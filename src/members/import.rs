@@ -20,6 +20,9 @@ use crate::orgs::stats::StatsDelta;
 use crate::orgs::store::{self as orgs, validate_new, OrgInput};
 use crate::write_tx;
 
+/// SQLite page cache for a large import, in KiB (the import's memory budget is 300 MB).
+const IMPORT_CACHE_KIB: i64 = 192 * 1024;
+
 /// Rows per multi-row INSERT.
 const IMPORT_BATCH: usize = 500;
 
@@ -180,8 +183,13 @@ pub async fn import_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: F
     let t = std::time::Instant::now();
     let rows = check_members(db, actor, file, kind, progress).await?;
     tracing::info!(rows, secs = t.elapsed().as_secs_f64(), "import: all rows checked");
+    let sqlite = db.backend == crate::db::Backend::Sqlite;
     let imported = write_tx!(db, |tx| {
         let conn: &mut Conn = &mut tx;
+        if sqlite && rows > 50_000 {
+            // A large import touches most index pages: give it a page cache that holds them.
+            sqlx::query(&format!("PRAGMA cache_size = -{}", IMPORT_CACHE_KIB)).execute(&mut *conn).await?;
+        }
         let today = chrono::Local::now().date_naive();
         let mut cache = OrgCache { by_code: HashMap::new() };
         let mut delta = StatsDelta::default();
@@ -201,44 +209,107 @@ pub async fn import_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: F
             }
         }
         n += insert_batch(conn, &batch, &mut delta).await?;
-        tracing::info!(n, "import: rows written");
         delta.apply(conn).await?;
-        tracing::info!("import: counters updated");
         for (org, count) in per_org.values() {
             let after = serde_json::json!({"file": file.file_name().map(|f| f.to_string_lossy().to_string()), "imported": count});
             audit::record(conn, actor, "member.import", "org", Some(org.id), org.as_ref(), None, Some(&after)).await?;
         }
+        if sqlite && rows > 50_000 {
+            // Back to the pool's usual size, releasing the memory.
+            sqlx::query(&format!("PRAGMA cache_size = -{}", crate::db::SQLITE_CACHE_KIB)).execute(&mut *conn).await?;
+        }
         Ok::<usize, AppError>(n)
-    })?;
+    });
+    let imported = imported?;
     Ok(ImportSummary { rows, imported })
 }
 
-/// Multi-row insert of validated members.
-pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    let now = crate::db::now_secs();
-    let mut sql = Sql::bulk(conn,
+const MEMBER_INSERT_COLS: usize = 21;
+
+/// `INSERT … VALUES (…), (…)` for `rows` members, with `?` (SQLite) or `$n` placeholders.
+fn member_insert_sql(rows: usize, question_marks: bool) -> String {
+    let mut sql = String::from(
         "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
          joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, created_at, updated_at) VALUES ",
     );
-    for (i, (org, m)) in batch.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..MEMBER_INSERT_COLS {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            if question_marks {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
         }
-        sql.push("(");
-        sql.bind(org.id).push(", ").bind(org.path.clone()).push(", ").bind(m.name.clone()).push(", ").bind(initials(&m.name));
-        sql.push(", ").bind(m.id_number.as_str()).push(", ").bind(m.gender.code()).push(", ").bind(m.birth_date.to_string());
-        sql.push(", ").bind(m.ethnicity.clone()).push(", ").bind(m.education.code()).push(", ").bind(m.phone.clone());
-        sql.push(", ").bind(m.joined_on.to_string()).push(", ").bind(m.full_on.map(|d| d.to_string()));
-        sql.push(", ").bind(m.status.code()).push(", ").bind(super::model::posts_code(&m.posts));
-        sql.push(", ").bind(m.vanguard_post.clone()).push(", ").bind(m.responsibility_area.clone());
-        sql.push(", ").bind(m.in_service as i64).push(", ").bind(m.report_org_id).push(", ").bind(m.work_unit.clone());
-        sql.push(", ").bind(now).push(", ").bind(now).push(")");
+        sql.push(')');
+    }
+    sql
+}
+
+/// Multi-row insert of validated members. Values are bound by reference; the SQL text
+/// of a full batch is built once per backend.
+pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
+    use sqlx::Connection;
+    static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let sqlite = conn.backend_name() == "SQLite";
+    let text_owned;
+    let text: &str = if batch.len() == IMPORT_BATCH {
+        let full = FULL.get_or_init(|| [member_insert_sql(IMPORT_BATCH, true), member_insert_sql(IMPORT_BATCH, false)]);
+        &full[if sqlite { 0 } else { 1 }]
+    } else {
+        text_owned = member_insert_sql(batch.len(), sqlite);
+        &text_owned
+    };
+    let now = crate::db::now_secs();
+    // Derived text that must outlive the query.
+    let derived: Vec<[String; 5]> = batch
+        .iter()
+        .map(|(_, m)| {
+            [
+                initials(&m.name),
+                m.birth_date.format("%Y-%m-%d").to_string(),
+                m.joined_on.format("%Y-%m-%d").to_string(),
+                m.full_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                super::model::posts_code(&m.posts),
+            ]
+        })
+        .collect();
+    let mut q = sqlx::query(text);
+    for ((org, m), d) in batch.iter().zip(&derived) {
+        q = q
+            .bind(org.id)
+            .bind(org.path.as_str())
+            .bind(m.name.as_str())
+            .bind(d[0].as_str())
+            .bind(m.id_number.as_str())
+            .bind(m.gender.code())
+            .bind(d[1].as_str())
+            .bind(m.ethnicity.as_str())
+            .bind(m.education.code())
+            .bind(m.phone.as_deref())
+            .bind(d[2].as_str())
+            .bind(m.full_on.map(|_| d[3].as_str()))
+            .bind(m.status.code())
+            .bind(d[4].as_str())
+            .bind(m.vanguard_post.as_deref())
+            .bind(m.responsibility_area.as_deref())
+            .bind(m.in_service as i64)
+            .bind(m.report_org_id)
+            .bind(m.work_unit.as_deref())
+            .bind(now)
+            .bind(now);
         delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
     }
-    sql.query().execute(&mut *conn).await?;
+    q.execute(&mut *conn).await?;
     Ok(batch.len())
 }
 
