@@ -180,6 +180,18 @@ async fn check_existing(conn: &mut Conn, pending: &mut Vec<(usize, String)>, err
 
 /// Checks, then imports a member file in one transaction.
 pub async fn import_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: FileKind, progress: &(dyn Fn(u64) + Sync)) -> AppResult<ImportSummary> {
+    import_members_with(db, actor, file, kind, progress, BULK_REBUILD_MIN_ROWS).await
+}
+
+/// [`import_members`] with the bulk-load threshold given (tests use a small one).
+pub async fn import_members_with(
+    db: &Db,
+    actor: Option<&Actor>,
+    file: &Path,
+    kind: FileKind,
+    progress: &(dyn Fn(u64) + Sync),
+    bulk_rebuild_min_rows: usize,
+) -> AppResult<ImportSummary> {
     let t = std::time::Instant::now();
     let rows = check_members(db, actor, file, kind, progress).await?;
     tracing::info!(rows, secs = t.elapsed().as_secs_f64(), "import: all rows checked");
@@ -190,7 +202,7 @@ pub async fn import_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: F
             // A large import touches most index pages: give it a page cache that holds them.
             sqlx::query(&format!("PRAGMA cache_size = -{}", IMPORT_CACHE_KIB)).execute(&mut *conn).await?;
         }
-        let rebuilt = if sqlite { drop_indexes_for_bulk_load(conn, rows).await? } else { Vec::new() };
+        let rebuilt = if sqlite { drop_indexes_for_bulk_load(conn, rows, bulk_rebuild_min_rows).await? } else { Vec::new() };
         let today = chrono::Local::now().date_naive();
         let mut cache = OrgCache { by_code: HashMap::new() };
         let mut delta = StatsDelta::default();
@@ -232,13 +244,13 @@ pub async fn import_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: F
 /// holds, SQLite's secondary indexes on members are dropped and rebuilt by sorting, which
 /// is several times faster than inserting into them row by row. It all happens inside the
 /// import's transaction, so a failed import restores them, and readers keep their snapshot.
-const BULK_REBUILD_MIN_ROWS: usize = 100_000;
+pub const BULK_REBUILD_MIN_ROWS: usize = 100_000;
 
 /// Drops the members table's secondary indexes for a bulk load; returns the statements that recreate them.
-async fn drop_indexes_for_bulk_load(conn: &mut Conn, rows: usize) -> AppResult<Vec<String>> {
+async fn drop_indexes_for_bulk_load(conn: &mut Conn, rows: usize, min_rows: usize) -> AppResult<Vec<String>> {
     use sqlx::Row;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(&mut *conn).await?;
-    if rows < BULK_REBUILD_MIN_ROWS || (rows as i64) * 2 < existing {
+    if rows < min_rows || (rows as i64) * 2 < existing {
         return Ok(Vec::new());
     }
     // UNIQUE constraints have no SQL here and stay, so duplicates are still refused.

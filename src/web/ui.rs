@@ -98,15 +98,32 @@ pub struct Nav {
     pub display_name: String,
     pub role_text: String,
     pub csrf: String,
+    pub can_import: bool,
+    pub can_users: bool,
+    pub can_audit: bool,
 }
 
 impl Nav {
     fn of(a: &Actor) -> Nav {
         let role_text = a.grants.iter().map(|g| format!("{}·{}", g.role.label(), g.org_name)).collect::<Vec<_>>().join("，");
-        Nav { display_name: a.display_name.clone(), role_text, csrf: a.csrf.clone().unwrap_or_default() }
+        Nav {
+            display_name: a.display_name.clone(),
+            role_text,
+            csrf: a.csrf.clone().unwrap_or_default(),
+            can_import: a.can_anywhere(Perm::Import),
+            can_users: a.can_anywhere(Perm::ManageUsers),
+            can_audit: a.can_anywhere(Perm::ReadAudit),
+        }
     }
     fn anonymous() -> Nav {
-        Nav { display_name: String::new(), role_text: String::new(), csrf: String::new() }
+        Nav {
+            display_name: String::new(),
+            role_text: String::new(),
+            csrf: String::new(),
+            can_import: false,
+            can_users: false,
+            can_audit: false,
+        }
     }
 }
 
