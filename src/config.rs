@@ -15,6 +15,10 @@ pub struct Config {
 pub struct Rules {
     pub org_setup: OrgSetupRules,
     pub auth: AuthRules,
+    /// 三会一课 and the other required meetings (defaults and sources in meetings/rules.rs).
+    pub compliance: crate::meetings::rules::ComplianceRules,
+    /// Dues brackets and fixed amounts (defaults and sources in dues/rules.rs).
+    pub dues: crate::dues::rules::DuesRules,
 }
 
 impl Rules {
@@ -23,7 +27,10 @@ impl Rules {
             None => Ok(Rules::default()),
             Some(p) => {
                 let text = std::fs::read_to_string(p)?;
-                Ok(toml::from_str(&text)?)
+                let rules: Rules = toml::from_str(&text)?;
+                rules.compliance.validate()?;
+                rules.dues.validate()?;
+                Ok(rules)
             }
         }
     }

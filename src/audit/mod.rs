@@ -19,6 +19,13 @@ impl InOrg for crate::orgs::model::Org {
     }
 }
 
+/// An (org id, org path) pair, for records that name their org directly.
+impl InOrg for (i64, &str) {
+    fn org_ref(&self) -> (i64, &str) {
+        (self.0, self.1)
+    }
+}
+
 impl InOrg for crate::members::model::Member {
     fn org_ref(&self) -> (i64, &str) {
         (self.org_id, &self.org_path)

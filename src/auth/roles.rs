@@ -24,6 +24,8 @@ pub enum Perm {
     ManageUsers,
     ReadAudit,
     Import,
+    /// Plan and record meetings, attendance, dues (组织生活).
+    ManageOrgLife,
 }
 
 impl Role {
@@ -32,7 +34,7 @@ impl Role {
         match self {
             Role::CountyAdmin => true,
             Role::OrgAdmin => true,
-            Role::BranchSecretary => matches!(perm, ReadOrgs | ReadMembers | WriteMembers | ReadSensitive | Import),
+            Role::BranchSecretary => matches!(perm, ReadOrgs | ReadMembers | WriteMembers | ReadSensitive | Import | ManageOrgLife),
             // A member reads the orgs above them and their own record only (see Actor::self_member).
             Role::Member => matches!(perm, ReadOrgs),
             Role::GridWorker => matches!(perm, ReadOrgs | ReadMembers),

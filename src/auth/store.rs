@@ -307,12 +307,6 @@ pub async fn set_password(conn: &mut Conn, actor: &Actor, user_id: i64, new_pass
     Ok(())
 }
 
-impl audit::InOrg for (i64, &str) {
-    fn org_ref(&self) -> (i64, &str) {
-        (self.0, self.1)
-    }
-}
-
 /// A user is in scope when all their roles lie inside the actor's user-management subtrees.
 async fn user_in_scope(conn: &mut Conn, actor: &Actor, user_id: i64) -> AppResult<()> {
     let gs = grants(conn, user_id).await?;

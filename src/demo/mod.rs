@@ -41,7 +41,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     if existing > 0 {
         return Err(AppError::invalid("database_not_empty", "数据库中已有党组织，演示数据只能载入空数据库"));
     }
-    let today = chrono::Local::now().date_naive();
+    let today = crate::db::today();
     let mut org_list: Vec<DemoOrg> = Vec::new();
     let (tx_m, mut rx_m) = tokio::sync::mpsc::channel::<Vec<DemoMember>>(8);
     // Generation runs on a blocking thread and streams members in batches.
@@ -94,6 +94,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     let result: AppResult<()> = async {
         let conn: &mut crate::db::Conn = &mut tx;
         let now = crate::db::now_secs();
+        // An empty table: load first, index after.
+        let rebuild = crate::db::drop_secondary_indexes(conn, "members").await?;
         for chunk in org_list.chunks(500) {
             let mut sql = Sql::bulk(conn,
                 "INSERT INTO orgs (id, parent_id, path, depth, code, name, kind, variant, domain, joint_units, term_start, founded_on, created_at, updated_at) VALUES ",
@@ -148,6 +150,10 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
             }
         }
         progress("members", n_members as u64);
+        for sql in &rebuild {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        }
+        progress("indexes", rebuild.len() as u64);
         // Roll counters up the tree: children come after parents, so walk backwards.
         for o in org_list.iter().rev() {
             if let Some(p) = o.parent_id {

@@ -96,7 +96,7 @@ fn row_err(row: usize, field: &str, message: impl Into<String>) -> RowError {
 pub async fn check_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: FileKind, progress: &(dyn Fn(u64) + Sync)) -> AppResult<usize> {
     let mut conn = db.pool.acquire().await?;
     let rows = MemberRows::open(file, kind).map_err(|e| AppError::ImportRejected(vec![e]))?;
-    let today = chrono::Local::now().date_naive();
+    let today = crate::db::today();
     let mut errors = Errors(Vec::new(), 0);
     let mut cache = OrgCache { by_code: HashMap::new() };
     let mut seen: HashMap<u64, usize> = HashMap::new();
@@ -202,8 +202,8 @@ pub async fn import_members_with(
             // A large import touches most index pages: give it a page cache that holds them.
             sqlx::query(&format!("PRAGMA cache_size = -{}", IMPORT_CACHE_KIB)).execute(&mut *conn).await?;
         }
-        let rebuilt = if sqlite { drop_indexes_for_bulk_load(conn, rows, bulk_rebuild_min_rows).await? } else { Vec::new() };
-        let today = chrono::Local::now().date_naive();
+        let rebuilt = drop_indexes_for_bulk_load(conn, rows, bulk_rebuild_min_rows).await?;
+        let today = crate::db::today();
         let mut cache = OrgCache { by_code: HashMap::new() };
         let mut delta = StatsDelta::default();
         let mut per_org: HashMap<i64, (Arc<Org>, usize)> = HashMap::new();
@@ -241,29 +241,19 @@ pub async fn import_members_with(
 }
 
 /// When an import adds at least this many rows and at least half as many as the table
-/// holds, SQLite's secondary indexes on members are dropped and rebuilt by sorting, which
-/// is several times faster than inserting into them row by row. It all happens inside the
-/// import's transaction, so a failed import restores them, and readers keep their snapshot.
+/// holds, the secondary indexes on members are dropped and rebuilt by sorting inside the
+/// import's transaction ([`crate::db::drop_secondary_indexes`]). On SQLite readers keep
+/// their snapshot meanwhile; on PostgreSQL they wait for the import to commit.
 pub const BULK_REBUILD_MIN_ROWS: usize = 100_000;
 
-/// Drops the members table's secondary indexes for a bulk load; returns the statements that recreate them.
+/// Drops the members table's secondary indexes when this import is a bulk load.
 async fn drop_indexes_for_bulk_load(conn: &mut Conn, rows: usize, min_rows: usize) -> AppResult<Vec<String>> {
-    use sqlx::Row;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(&mut *conn).await?;
     if rows < min_rows || (rows as i64) * 2 < existing {
         return Ok(Vec::new());
     }
-    // UNIQUE constraints have no SQL here and stay, so duplicates are still refused.
-    let indexes = sqlx::query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'members' AND sql IS NOT NULL")
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut recreate = Vec::new();
-    for r in indexes {
-        let name: String = r.try_get("name")?;
-        recreate.push(r.try_get::<String, _>("sql")?);
-        sqlx::query(&format!("DROP INDEX \"{name}\"")).execute(&mut *conn).await?;
-    }
-    Ok(recreate)
+    // UNIQUE constraints stay, so duplicates are still refused.
+    crate::db::drop_secondary_indexes(conn, "members").await
 }
 
 const MEMBER_INSERT_COLS: usize = 21;
@@ -297,7 +287,6 @@ fn member_insert_sql(rows: usize, question_marks: bool) -> String {
 /// Multi-row insert of validated members. Values are bound by reference; the SQL text
 /// of a full batch is built once per backend.
 pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
-    use sqlx::Connection;
     static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
     if batch.is_empty() {
         return Ok(0);

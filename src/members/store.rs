@@ -139,7 +139,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MemberInput) -> AppR
     let org_id = input.org_id.ok_or_else(|| AppError::invalid_field("org_required", "org_id", "请选择所在党组织"))?;
     let org = orgs::get_scoped(conn, actor, Perm::WriteMembers, org_id).await?;
     check_member_org(&org)?;
-    let today = chrono::Local::now().date_naive();
+    let today = crate::db::today();
     let m = validate(input, today).map_err(first_field_error)?;
     if id_number_taken(conn, m.id_number.as_str(), None).await? {
         return Err(AppError::conflict("id_number_taken", "该公民身份号码已有党员记录，请勿重复录入；如需调入请使用组织关系转接"));
@@ -420,7 +420,7 @@ pub async fn update(conn: &mut Conn, actor: &Actor, id: i64, patch: &MemberPatch
             merged.gender = None;
         }
     }
-    let today = chrono::Local::now().date_naive();
+    let today = crate::db::today();
     let m = validate(&merged, today).map_err(first_field_error)?;
     if id_number_taken(conn, m.id_number.as_str(), Some(id)).await? {
         return Err(AppError::conflict("id_number_taken", "该公民身份号码已有党员记录"));
@@ -494,7 +494,7 @@ pub async fn transfer(conn: &mut Conn, actor: &Actor, id: i64, t: &TransferInput
     let date = match t.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => super::validate::parse_date(s)
             .ok_or_else(|| AppError::invalid_field("date_invalid", "date", format!("无法识别的日期“{s}”，请写成 2024-01-31")))?,
-        None => chrono::Local::now().date_naive(),
+        None => crate::db::today(),
     };
     let from = orgs::get(conn, before.org_id).await?.ok_or(AppError::NotFound)?;
     sqlx::query("UPDATE members SET org_id = $1, org_path = $2, updated_at = $3 WHERE id = $4")

@@ -47,7 +47,7 @@ pub async fn detail(conn: &mut Conn, actor: &Actor, id: i64, rules: &Rules) -> A
     let org = store::get_scoped(conn, actor, Perm::ReadOrgs, id).await?;
     let ancestors = store::ancestors(conn, &org).await?.into_iter().filter(|a| actor.can(Perm::ReadOrgs, &a.path)).collect();
     let raw = stats::load(conn, org.id).await?;
-    let today = chrono::Local::now().date_naive();
+    let today = crate::db::today();
     let stats = stats::summarize(org.id, &raw, today);
     let committee_seats = store::committee_seats(conn, &org).await?;
     let full = stats.members_by_status.iter().find(|c| c.key == "full").map(|c| c.n).unwrap_or(0);

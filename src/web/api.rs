@@ -71,7 +71,9 @@ async fn api_not_found() -> AppError {
 pub struct ApiDoc;
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::api_life::LifeApiDoc::openapi());
+    Json(doc)
 }
 
 /// The shape of every error answer.
@@ -227,7 +229,7 @@ async fn org_stats(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): P
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let raw = stats::load(&mut conn, org.id).await?;
-    Ok(Json(stats::summarize(org.id, &raw, chrono::Local::now().date_naive())))
+    Ok(Json(stats::summarize(org.id, &raw, crate::db::today())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -262,7 +264,7 @@ async fn dissolve_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id)
 
 pub fn parse_day(s: Option<&str>) -> AppResult<chrono::NaiveDate> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(chrono::Local::now().date_naive()),
+        None => Ok(crate::db::today()),
         Some(s) => crate::members::validate::parse_date(s)
             .ok_or_else(|| AppError::invalid_field("date_invalid", "date", format!("无法识别的日期“{s}”，请写成 2024-01-31"))),
     }

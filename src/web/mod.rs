@@ -1,8 +1,10 @@
 //! HTTP: the JSON API under `/api/v1`, the Chinese web UI, and the session plumbing both share.
 
 pub mod api;
+pub mod api_life;
 pub mod session;
 pub mod ui;
+pub mod ui_life;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,8 +25,10 @@ pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(api_life::routes())
         .merge(api::routes())
         .merge(ui::routes())
+        .merge(ui_life::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

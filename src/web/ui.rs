@@ -87,9 +87,9 @@ impl IntoResponse for UiError {
     }
 }
 
-type UiResult<T> = Result<T, UiError>;
+pub type UiResult<T> = Result<T, UiError>;
 
-fn render(t: &impl Template) -> UiResult<Response> {
+pub fn render(t: &impl Template) -> UiResult<Response> {
     Ok(Html(t.render().map_err(|e| AppError::Internal(e.into()))?).into_response())
 }
 
@@ -104,7 +104,7 @@ pub struct Nav {
 }
 
 impl Nav {
-    fn of(a: &Actor) -> Nav {
+    pub fn of(a: &Actor) -> Nav {
         let role_text = a.grants.iter().map(|g| format!("{}·{}", g.role.label(), g.org_name)).collect::<Vec<_>>().join("，");
         Nav {
             display_name: a.display_name.clone(),
@@ -324,11 +324,11 @@ struct OrgPage {
 }
 
 #[derive(Deserialize)]
-struct NoticeQuery {
-    notice: Option<String>,
+pub struct NoticeQuery {
+    pub notice: Option<String>,
 }
 
-fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
+pub fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|v| (code(*v), label(*v))).collect()
 }
 
@@ -380,7 +380,7 @@ fn int_field(v: &Option<String>, field: &'static str) -> Result<Option<i64>, App
     }
 }
 
-fn notice_redirect(path: &str, notice: &str) -> Redirect {
+pub fn notice_redirect(path: &str, notice: &str) -> Redirect {
     Redirect::to(&format!("{path}?notice={}", super::session::urlencode(notice)))
 }
 

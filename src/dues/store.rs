@@ -1,0 +1,380 @@
+//! Dues records: each member's basis history, reductions and waivers, and the
+//! append-only payment ledger; the amounts come from the pure rules in [`super::rules`].
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use super::rules::{
+    arrears_fen, assess, ledger, unpaid_streak, Adjustment, AdjustmentKind, BasisChange, DuesAssessment, DuesBasis, DuesCategory,
+    DuesRules, MonthLine, Payment, YearMonth,
+};
+use crate::audit;
+use crate::auth::roles::{Actor, Perm};
+use crate::db::{now_secs, push_subtrees, Conn, Sql};
+use crate::error::{AppError, AppResult};
+use crate::members::model::Member;
+use crate::members::store as members;
+use crate::orgs::model::Org;
+
+fn dues_err(e: super::rules::DuesError) -> AppError {
+    AppError::invalid(e.code(), e.to_string())
+}
+
+pub fn parse_month(s: &str, field: &'static str) -> AppResult<YearMonth> {
+    YearMonth::parse(s.trim()).map_err(|_| AppError::invalid_field("month_invalid", field, format!("无法识别的月份“{s}”，请写成 2026-03")))
+}
+
+/// Parses a yuan amount with at most two decimals ("4000", "4000.5", "4,000.00") into fen, exactly.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s: String = s.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), f.to_string()),
+        None => (s.clone(), String::new()),
+    };
+    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let int: i64 = int.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    int.checked_mul(100)?.checked_add(frac)
+}
+
+pub fn fmt_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", fen.abs() / 100, fen.abs() % 100)
+}
+
+async fn history(conn: &mut Conn, member_ids: &[i64]) -> AppResult<(HashMap<i64, Vec<BasisChange>>, HashMap<i64, Vec<Adjustment>>, HashMap<i64, Vec<Payment>>)> {
+    let mut bases: HashMap<i64, Vec<BasisChange>> = HashMap::new();
+    let mut adjs: HashMap<i64, Vec<Adjustment>> = HashMap::new();
+    let mut pays: HashMap<i64, Vec<Payment>> = HashMap::new();
+    for chunk in member_ids.chunks(500) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let list = |prefix: &str, suffix: &str| {
+            let mut sql = Sql::new(prefix);
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(*id);
+            }
+            sql.push(")").push(suffix);
+            sql
+        };
+        let sql = list("SELECT member_id, from_month, category, base_fen, fixed_fen FROM dues_bases WHERE member_id IN (", "");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            let cat: String = r.try_get("category")?;
+            let Some(category) = DuesCategory::parse(&cat) else { continue };
+            let Ok(from) = YearMonth::parse(&r.try_get::<String, _>("from_month")?) else { continue };
+            bases.entry(r.try_get("member_id")?).or_default().push(BasisChange {
+                from,
+                basis: DuesBasis { category, base_fen: r.try_get("base_fen")?, fixed_fen: r.try_get("fixed_fen")? },
+            });
+        }
+        let sql = list("SELECT member_id, kind, amount_fen, reason, approved_by, from_month, to_month FROM dues_adjustments WHERE member_id IN (", " ORDER BY id");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            let kind: String = r.try_get("kind")?;
+            let kind = match kind.as_str() {
+                "waive" => AdjustmentKind::Waive,
+                _ => AdjustmentKind::Reduce { amount_fen: r.try_get::<Option<i64>, _>("amount_fen")?.unwrap_or(0) },
+            };
+            let Ok(from) = YearMonth::parse(&r.try_get::<String, _>("from_month")?) else { continue };
+            let to = r.try_get::<Option<String>, _>("to_month")?.and_then(|t| YearMonth::parse(&t).ok());
+            adjs.entry(r.try_get("member_id")?).or_default().push(Adjustment {
+                kind,
+                reason: r.try_get("reason")?,
+                approved_by: r.try_get("approved_by")?,
+                from,
+                to,
+            });
+        }
+        let sql = list("SELECT member_id, month, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM dues_payments WHERE member_id IN (", " GROUP BY member_id, month");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            let Ok(month) = YearMonth::parse(&r.try_get::<String, _>("month")?) else { continue };
+            pays.entry(r.try_get("member_id")?).or_default().push(Payment { month, amount_fen: r.try_get("amount")? });
+        }
+    }
+    for v in bases.values_mut() {
+        v.sort_by_key(|b| b.from);
+    }
+    Ok((bases, adjs, pays))
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberDues {
+    pub member_id: i64,
+    pub name: String,
+    pub month: String,
+    /// None when no dues basis has been recorded yet.
+    #[schema(value_type = Option<Object>)]
+    pub assessment: Option<DuesAssessment>,
+    pub owed_fen: i64,
+    pub paid_fen: i64,
+    /// Unpaid amounts of the twelve months up to and including `month`.
+    pub arrears_fen: i64,
+    /// Consecutive months up to `month` with dues owed and nothing paid.
+    pub unpaid_months: usize,
+    /// 党章第三十八条：连续六个月不交纳党费 … 视为自行脱党 (flag for the branch to follow up).
+    pub six_month_flag: bool,
+}
+
+/// Months looked back for arrears.
+pub const ARREARS_MONTHS: u32 = 12;
+
+fn lookback(month: YearMonth) -> YearMonth {
+    let mut m = month;
+    for _ in 1..ARREARS_MONTHS {
+        m = m.prev();
+    }
+    m
+}
+
+fn member_dues(rules: &DuesRules, m: &Member, month: YearMonth, bases: &[BasisChange], adjs: &[Adjustment], pays: &[Payment]) -> AppResult<MemberDues> {
+    let lines: Vec<MonthLine> = ledger(rules, bases, adjs, pays, lookback(month), month).map_err(dues_err)?;
+    let current = lines.last();
+    let streak = unpaid_streak(&lines);
+    Ok(MemberDues {
+        member_id: m.id,
+        name: m.name.clone(),
+        month: month.to_string(),
+        assessment: current.and_then(|l| l.assessment.clone()),
+        owed_fen: current.map(|l| l.owed_fen).unwrap_or(0),
+        paid_fen: current.map(|l| l.paid_fen).unwrap_or(0),
+        arrears_fen: arrears_fen(&lines),
+        unpaid_months: streak,
+        six_month_flag: streak >= super::rules::LAPSE_UNPAID_MONTHS,
+    })
+}
+
+/// One member's dues for a month, with the bracket and the rule.
+pub async fn for_member(conn: &mut Conn, actor: &Actor, rules: &DuesRules, member_id: i64, month: YearMonth) -> AppResult<MemberDues> {
+    let m = members::get_scoped(conn, actor, Perm::ReadMembers, member_id).await?;
+    let (bases, adjs, pays) = history(conn, &[m.id]).await?;
+    member_dues(
+        rules,
+        &m,
+        month,
+        bases.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
+        adjs.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
+        pays.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
+    )
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct OrgDues {
+    pub org_id: i64,
+    pub month: String,
+    pub owed_fen: i64,
+    pub paid_fen: i64,
+    pub arrears_fen: i64,
+    pub members_without_basis: usize,
+    pub flagged: usize,
+    pub members: Vec<MemberDues>,
+}
+
+/// The dues sheet of an org's subtree for a month.
+pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Org, month: YearMonth) -> AppResult<OrgDues> {
+    let prefixes = members::intersect(&actor.subtrees(Perm::ReadMembers), &org.path);
+    let mut sql = Sql::new(&format!("SELECT {} FROM members WHERE 1=1", members::MEMBER_COLS));
+    push_subtrees(&mut sql, "org_path", &prefixes);
+    sql.push(" ORDER BY org_path, name, id LIMIT 5001");
+    let list: Vec<Member> = sql.query().fetch_all(&mut *conn).await?.iter().map(members::from_row).collect::<AppResult<_>>()?;
+    if list.len() > 5000 {
+        return Err(AppError::invalid("too_many_members", "该组织党员超过5000人，请按下级组织查看党费"));
+    }
+    let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+    let (bases, adjs, pays) = history(conn, &ids).await?;
+    let empty_b = Vec::new();
+    let empty_p = Vec::new();
+    let mut out = Vec::with_capacity(list.len());
+    for m in &list {
+        out.push(member_dues(
+            rules,
+            m,
+            month,
+            bases.get(&m.id).unwrap_or(&empty_b),
+            adjs.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
+            pays.get(&m.id).unwrap_or(&empty_p),
+        )?);
+    }
+    Ok(OrgDues {
+        org_id: org.id,
+        month: month.to_string(),
+        owed_fen: out.iter().map(|d| d.owed_fen).sum(),
+        paid_fen: out.iter().map(|d| d.paid_fen).sum(),
+        arrears_fen: out.iter().map(|d| d.arrears_fen).sum(),
+        members_without_basis: out.iter().filter(|d| d.assessment.is_none()).count(),
+        flagged: out.iter().filter(|d| d.six_month_flag).count(),
+        members: out,
+    })
+}
+
+async fn writable_member(conn: &mut Conn, actor: &Actor, member_id: i64) -> AppResult<Member> {
+    let m = members::get_scoped(conn, actor, Perm::ReadMembers, member_id).await?;
+    if !actor.can(Perm::ManageOrgLife, &m.org_path) {
+        return Err(AppError::forbidden("您的角色无权管理党费"));
+    }
+    Ok(m)
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct BasisInput {
+    /// YYYY-MM: the month the new wage is first paid.
+    pub from_month: String,
+    /// employed, retiree, farmer, student_unemployed_relief
+    pub category: String,
+    /// After-tax fixed monthly wage, or basic pension, in fen.
+    pub base_fen: Option<i64>,
+    /// Farmers: the monthly amount set for them, in fen.
+    pub fixed_fen: Option<i64>,
+}
+
+pub async fn set_basis(conn: &mut Conn, actor: &Actor, rules: &DuesRules, member_id: i64, b: &BasisInput) -> AppResult<DuesAssessment> {
+    let m = writable_member(conn, actor, member_id).await?;
+    let from = parse_month(&b.from_month, "from_month")?;
+    let category = DuesCategory::parse(&b.category)
+        .ok_or_else(|| AppError::invalid_field("category_invalid", "category", format!("请选择党费类别：{}", DuesCategory::labels())))?;
+    let basis = DuesBasis { category, base_fen: b.base_fen, fixed_fen: b.fixed_fen };
+    // Refuse what cannot be assessed, before anything is written.
+    let check = assess(rules, &basis, None).map_err(dues_err)?;
+    sqlx::query("INSERT INTO dues_bases (member_id, from_month, category, base_fen, fixed_fen, by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(m.id)
+        .bind(from.to_string())
+        .bind(category.code())
+        .bind(b.base_fen)
+        .bind(b.fixed_fen)
+        .bind(actor.user_id)
+        .bind(now_secs())
+        .execute(&mut *conn)
+        .await?;
+    let after = serde_json::json!({"from_month": from.to_string(), "category": category.code(), "base_fen": b.base_fen, "fixed_fen": b.fixed_fen});
+    audit::record(conn, Some(actor), "dues.basis", "member", Some(m.id), &m, None, Some(&after)).await?;
+    Ok(check)
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct AdjustmentInput {
+    /// reduce or waive
+    pub kind: String,
+    /// For reduce: the amount to pay instead, in fen.
+    pub amount_fen: Option<i64>,
+    pub reason: String,
+    /// Who approved: e.g. 支部委员会 2026-03-05 会议.
+    pub approved_by: String,
+    pub from_month: String,
+    pub to_month: Option<String>,
+}
+
+pub async fn add_adjustment(conn: &mut Conn, actor: &Actor, member_id: i64, a: &AdjustmentInput) -> AppResult<()> {
+    let m = writable_member(conn, actor, member_id).await?;
+    let from = parse_month(&a.from_month, "from_month")?;
+    let to = match a.to_month.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(t) => Some(parse_month(t, "to_month")?),
+        None => None,
+    };
+    if to.is_some_and(|t| t < from) {
+        return Err(AppError::invalid_field("month_order", "to_month", "结束月份应不早于开始月份"));
+    }
+    let (kind, amount) = match a.kind.as_str() {
+        "waive" | "免交" => ("waive", None),
+        "reduce" | "减交" => {
+            let amt = a.amount_fen.ok_or_else(|| AppError::invalid_field("amount_required", "amount_fen", "减交须填写每月应交金额"))?;
+            if amt < 0 {
+                return Err(AppError::invalid_field("amount_invalid", "amount_fen", "金额不能为负数"));
+            }
+            ("reduce", Some(amt))
+        }
+        _ => return Err(AppError::invalid_field("kind_invalid", "kind", "请选择减交或免交")),
+    };
+    if a.reason.trim().is_empty() || a.approved_by.trim().is_empty() {
+        return Err(AppError::invalid("reason_required", "减交、免交须写明原因和批准情况"));
+    }
+    sqlx::query(
+        "INSERT INTO dues_adjustments (member_id, kind, amount_fen, reason, approved_by, from_month, to_month, by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(m.id)
+    .bind(kind)
+    .bind(amount)
+    .bind(a.reason.trim())
+    .bind(a.approved_by.trim())
+    .bind(from.to_string())
+    .bind(to.map(|t| t.to_string()))
+    .bind(actor.user_id)
+    .bind(now_secs())
+    .execute(&mut *conn)
+    .await?;
+    let after = serde_json::json!({"kind": kind, "amount_fen": amount, "reason": a.reason.trim(), "from": from.to_string()});
+    audit::record(conn, Some(actor), "dues.adjust", "member", Some(m.id), &m, None, Some(&after)).await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct PaymentInput {
+    /// The month paid for, YYYY-MM.
+    pub month: String,
+    /// Fen; a negative amount corrects an earlier entry (the ledger is append-only).
+    pub amount_fen: i64,
+    /// cash or transfer
+    pub method: String,
+    pub receipt_no: Option<String>,
+    /// YYYY-MM-DD, defaults to today.
+    pub paid_on: Option<String>,
+    pub note: Option<String>,
+}
+
+pub async fn record_payment(conn: &mut Conn, actor: &Actor, member_id: i64, p: &PaymentInput) -> AppResult<i64> {
+    let m = writable_member(conn, actor, member_id).await?;
+    let month = parse_month(&p.month, "month")?;
+    if p.amount_fen == 0 {
+        return Err(AppError::invalid_field("amount_invalid", "amount_fen", "金额不能为0"));
+    }
+    let method = match p.method.as_str() {
+        "cash" | "现金" => "cash",
+        "transfer" | "转账" => "transfer",
+        _ => return Err(AppError::invalid_field("method_invalid", "method", "交纳方式应为现金或转账")),
+    };
+    if p.amount_fen < 0 && p.note.as_deref().unwrap_or("").trim().is_empty() {
+        return Err(AppError::invalid_field("note_required", "note", "更正（负数）记录须说明原因"));
+    }
+    let paid_on = crate::web::api::parse_day(p.paid_on.as_deref())?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO dues_payments (member_id, org_id, month, amount_fen, method, receipt_no, paid_on, note, by_user_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(m.id)
+    .bind(m.org_id)
+    .bind(month.to_string())
+    .bind(p.amount_fen)
+    .bind(method)
+    .bind(p.receipt_no.as_deref().unwrap_or("").trim())
+    .bind(paid_on.to_string())
+    .bind(p.note.as_deref().unwrap_or("").trim())
+    .bind(actor.user_id)
+    .bind(now_secs())
+    .fetch_one(&mut *conn)
+    .await?;
+    let after = serde_json::json!({"month": month.to_string(), "amount_fen": p.amount_fen, "method": method});
+    audit::record(conn, Some(actor), "dues.payment", "member", Some(m.id), &m, None, Some(&after)).await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn yuan_parses_exactly() {
+        assert_eq!(parse_yuan("3000"), Some(300000));
+        assert_eq!(parse_yuan("3000.01"), Some(300001));
+        assert_eq!(parse_yuan("3,000.5"), Some(300050));
+        assert_eq!(parse_yuan("0.07"), Some(7));
+        assert_eq!(parse_yuan("3000.001"), None);
+        assert_eq!(parse_yuan("-5"), None);
+        assert_eq!(parse_yuan("abc"), None);
+        assert_eq!(fmt_yuan(300001), "3000.01");
+        assert_eq!(fmt_yuan(-5), "-0.05");
+    }
+}

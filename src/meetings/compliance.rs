@@ -1,0 +1,149 @@
+//! The compliance table for a subtree and a date range: loads orgs and held meetings,
+//! then lets the pure engine in [`super::rules`] judge every requirement and period.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::Row as _;
+
+use super::rules::{self, ComplianceRules, Finding, HeldMeeting, MeetingKind, OrgKindForRules, OrgLife};
+use crate::auth::roles::{Actor, Perm};
+use crate::db::{push_subtrees, Conn, Sql};
+use crate::error::{AppError, AppResult};
+use crate::members::model::Post;
+use crate::orgs::model::{Org, OrgKind};
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ComplianceRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub met: usize,
+    pub missed: usize,
+    pub not_due: usize,
+    #[schema(value_type = Vec<Object>)]
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ComplianceReport {
+    pub org_id: i64,
+    pub from: String,
+    pub to: String,
+    pub orgs_checked: usize,
+    pub orgs_with_misses: usize,
+    pub missed: usize,
+    pub rows: Vec<ComplianceRow>,
+}
+
+/// Full years; longer ranges are refused so a request stays bounded.
+pub const MAX_RANGE_DAYS: i64 = 3 * 366;
+
+pub async fn report(
+    conn: &mut Conn,
+    actor: &Actor,
+    root: &Org,
+    rules: &ComplianceRules,
+    from: NaiveDate,
+    to: NaiveDate,
+    only_missed: bool,
+) -> AppResult<ComplianceReport> {
+    if to < from {
+        return Err(AppError::invalid("range_invalid", "结束日期应不早于开始日期"));
+    }
+    if (to - from).num_days() > MAX_RANGE_DAYS {
+        return Err(AppError::invalid("range_too_long", "查询区间最长三年，请缩短"));
+    }
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let today = crate::db::today();
+
+    let mut sql = Sql::new("SELECT id, name, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
+    push_subtrees(&mut sql, "path", &prefixes);
+    let mut orgs = Vec::new();
+    let mut names = std::collections::HashMap::new();
+    let mut branch_paths = std::collections::HashMap::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let id: i64 = r.try_get("id")?;
+        let kind = OrgKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(OrgKind::Branch);
+        let created: i64 = r.try_get("created_at")?;
+        let created_on = r
+            .try_get::<Option<String>, _>("founded_on")?
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .unwrap_or_else(|| super::store::china_date(created));
+        let dissolved_on = r.try_get::<Option<String>, _>("dissolved_on")?.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        if kind == OrgKind::Branch {
+            branch_paths.insert(r.try_get::<String, _>("path")?, orgs.len());
+        }
+        names.insert(id, r.try_get::<String, _>("name")?);
+        orgs.push(OrgLife {
+            org_id: id,
+            kind: match kind {
+                OrgKind::Branch => OrgKindForRules::Branch { has_committee: false },
+                OrgKind::Group => OrgKindForRules::Group,
+                _ => OrgKindForRules::Leadership,
+            },
+            created_on,
+            dissolved_on,
+        });
+    }
+    // A branch has a committee when members of the branch itself hold committee seats.
+    let mut psql = Sql::new("SELECT org_path, posts FROM members WHERE posts <> ''");
+    push_subtrees(&mut psql, "org_path", &prefixes);
+    let mut seats: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for r in psql.query().fetch_all(&mut *conn).await? {
+        let posts: String = r.try_get("posts")?;
+        if posts.split(',').filter_map(Post::parse).any(|p| p.is_committee_seat()) {
+            *seats.entry(r.try_get("org_path")?).or_default() += 1;
+        }
+    }
+    for (path, n) in seats {
+        if let Some(&i) = branch_paths.get(&path) {
+            // 《中国共产党支部工作条例（试行）》: a committee has at least three members.
+            orgs[i].kind = OrgKindForRules::Branch { has_committee: n >= 3 };
+        }
+    }
+
+    let mut msql = Sql::new(
+        "SELECT m.id, m.org_id, m.kind, m.held_on FROM meetings m JOIN orgs o ON o.id = m.org_id \
+         WHERE m.state IN ('held', 'closed') AND m.held_on >= ",
+    );
+    // Periods are judged whole: load the meetings of every period the range touches.
+    let (w_from, w_to) = rules::meeting_window(rules, from, to).unwrap_or((from, to));
+    msql.bind(w_from.to_string()).push(" AND m.held_on <= ").bind(w_to.to_string());
+    push_subtrees(&mut msql, "o.path", &prefixes);
+    let mut meetings = Vec::new();
+    for r in msql.query().fetch_all(&mut *conn).await? {
+        let Some(kind) = MeetingKind::parse(&r.try_get::<String, _>("kind")?) else { continue };
+        let Ok(held_on) = NaiveDate::parse_from_str(&r.try_get::<String, _>("held_on")?, "%Y-%m-%d") else { continue };
+        meetings.push(HeldMeeting { id: r.try_get("id")?, org_id: r.try_get("org_id")?, kind, held_on });
+    }
+
+    let findings = rules::evaluate(rules, &orgs, &meetings, from, to, today);
+    let mut by_org: std::collections::BTreeMap<i64, Vec<Finding>> = std::collections::BTreeMap::new();
+    for f in findings {
+        by_org.entry(f.org_id).or_default().push(f);
+    }
+    let mut rows = Vec::new();
+    let (mut with_misses, mut missed_total) = (0, 0);
+    for (org_id, fs) in by_org {
+        let met = fs.iter().filter(|f| matches!(f.verdict, rules::Verdict::Met { .. })).count();
+        let missed = fs.iter().filter(|f| matches!(f.verdict, rules::Verdict::Missed)).count();
+        let not_due = fs.iter().filter(|f| matches!(f.verdict, rules::Verdict::NotDue)).count();
+        if missed > 0 {
+            with_misses += 1;
+            missed_total += missed;
+        }
+        if only_missed && missed == 0 {
+            continue;
+        }
+        let findings = if only_missed { fs.into_iter().filter(|f| matches!(f.verdict, rules::Verdict::Missed)).collect() } else { fs };
+        rows.push(ComplianceRow { org_id, org_name: names.get(&org_id).cloned().unwrap_or_default(), met, missed, not_due, findings });
+    }
+    Ok(ComplianceReport {
+        org_id: root.id,
+        from: from.to_string(),
+        to: to.to_string(),
+        orgs_checked: orgs.len(),
+        orgs_with_misses: with_misses,
+        missed: missed_total,
+        rows,
+    })
+}

@@ -1,0 +1,6 @@
+//! Organizational life (DOMAIN.md §4): 三会一课 and the other meetings, sign-in,
+//! quorum, and the compliance engine.
+
+pub mod compliance;
+pub mod rules;
+pub mod store;

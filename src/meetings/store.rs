@@ -1,0 +1,524 @@
+//! Meetings: planning, attendance and sign-in, votes with quorum, closing and amendments.
+//! Every read and write is bounded to the caller's subtrees.
+
+use chrono::{NaiveDate, TimeZone};
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use super::rules::{quorum, MeetingKind, QuorumBody};
+use crate::audit;
+use crate::auth::roles::{Actor, Perm};
+use crate::db::{now_secs, Conn, Row, Sql};
+use crate::error::{AppError, AppResult};
+use crate::members::model::{MemberStatus, Post};
+use crate::orgs::model::{Org, OrgKind};
+use crate::orgs::store as orgs;
+
+/// Sign-in opens this long before the planned start and closes this long after the planned end.
+pub const SIGNIN_GRACE_SECS: i64 = 30 * 60;
+
+crate::code_enum!(MeetingState { Planned = ("planned", "计划中"), Held = ("held", "已召开"), Closed = ("closed", "已归档") });
+crate::code_enum!(AttendanceStatus { Present = ("present", "出席"), Excused = ("excused", "请假"), Absent = ("absent", "缺席") });
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Meeting {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub topic: String,
+    pub place: String,
+    /// Unix seconds.
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub held_on: Option<String>,
+    pub host_member_id: Option<i64>,
+    pub recorder_member_id: Option<i64>,
+    pub agenda: String,
+    pub minutes: String,
+    pub state: String,
+    pub state_label: String,
+    pub vote_entitled: Option<i64>,
+    pub vote_present: Option<i64>,
+    pub vote_result: Option<String>,
+    #[serde(skip)]
+    pub org_path: String,
+    #[serde(skip)]
+    pub signin_token: String,
+}
+
+impl Meeting {
+    pub fn state(&self) -> MeetingState {
+        MeetingState::parse(&self.state).unwrap_or(MeetingState::Planned)
+    }
+    pub fn kind(&self) -> MeetingKind {
+        MeetingKind::parse(&self.kind).unwrap_or(MeetingKind::GeneralAssembly)
+    }
+}
+
+const COLS: &str = "m.id, m.org_id, o.name AS org_name, o.path AS org_path, m.kind, m.topic, m.place, m.planned_start, m.planned_end, \
+    m.held_on, m.host_member_id, m.recorder_member_id, m.agenda, m.minutes, m.state, m.signin_token, m.vote_entitled, m.vote_present, m.vote_result";
+
+fn from_row(r: &Row) -> AppResult<Meeting> {
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    Ok(Meeting {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        org_path: r.try_get("org_path")?,
+        kind_label: MeetingKind::parse(&kind).map(|k| k.label()).unwrap_or("").to_string(),
+        kind,
+        topic: r.try_get("topic")?,
+        place: r.try_get("place")?,
+        planned_start: r.try_get("planned_start")?,
+        planned_end: r.try_get("planned_end")?,
+        held_on: r.try_get("held_on")?,
+        host_member_id: r.try_get("host_member_id")?,
+        recorder_member_id: r.try_get("recorder_member_id")?,
+        agenda: r.try_get("agenda")?,
+        minutes: r.try_get("minutes")?,
+        state_label: MeetingState::parse(&state).map(|s| s.label()).unwrap_or("").to_string(),
+        state,
+        signin_token: r.try_get("signin_token")?,
+        vote_entitled: r.try_get("vote_entitled")?,
+        vote_present: r.try_get("vote_present")?,
+        vote_result: r.try_get("vote_result")?,
+    })
+}
+
+async fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Meeting>> {
+    let sql = format!("SELECT {COLS} FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| from_row(&r)).transpose()
+}
+
+/// A meeting the actor may read (its org in their subtrees); else NotFound.
+pub async fn get_scoped(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Meeting> {
+    match get(conn, id).await? {
+        Some(m) if actor.can(Perm::ReadOrgs, &m.org_path) => Ok(m),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Meeting> {
+    let m = get_scoped(conn, actor, id).await?;
+    if !actor.can(Perm::ManageOrgLife, &m.org_path) {
+        return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
+    }
+    Ok(m)
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct MeetingInput {
+    pub org_id: i64,
+    /// general_assembly, committee, group_meeting, party_lecture, theme_day, …
+    pub kind: String,
+    pub topic: String,
+    pub place: Option<String>,
+    /// RFC 3339 or "YYYY-MM-DD HH:MM" (China time).
+    pub planned_start: String,
+    pub planned_end: Option<String>,
+    pub host_member_id: Option<i64>,
+    pub recorder_member_id: Option<i64>,
+    pub agenda: Option<String>,
+}
+
+/// Parses "2026-03-05 14:30", "2026-03-05T14:30" (China time) or RFC 3339 into Unix seconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    let tz = chrono::FixedOffset::east_opt(8 * 3600)?;
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return tz.from_local_datetime(&n).single().map(|t| t.timestamp());
+        }
+    }
+    None
+}
+
+pub fn china_date(secs: i64) -> NaiveDate {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&tz).date_naive()).unwrap_or_default()
+}
+
+/// Which org kinds hold which meetings.
+fn check_kind_for_org(kind: MeetingKind, org: &Org) -> AppResult<()> {
+    let ok = match kind {
+        MeetingKind::GroupMeeting => org.kind == OrgKind::Group,
+        MeetingKind::DemocraticLifeMeeting => matches!(org.kind, OrgKind::Committee | OrgKind::WorkingCommittee | OrgKind::LeadingGroup),
+        _ => matches!(org.kind, OrgKind::Branch | OrgKind::GeneralBranch),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid("meeting_kind_not_for_org", format!("{}不能召开{}", org.kind.label(), kind.label())))
+    }
+}
+
+pub async fn create(conn: &mut Conn, actor: &Actor, input: &MeetingInput) -> AppResult<Meeting> {
+    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, input.org_id).await?;
+    if !actor.can(Perm::ManageOrgLife, &org.path) {
+        return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
+    }
+    if org.is_dissolved() {
+        return Err(AppError::invalid("org_dissolved", "该组织已撤销"));
+    }
+    let kind = MeetingKind::parse(&input.kind)
+        .ok_or_else(|| AppError::invalid_field("meeting_kind_invalid", "kind", "请选择会议类型"))?;
+    check_kind_for_org(kind, &org)?;
+    let topic = input.topic.trim();
+    if topic.is_empty() || topic.chars().count() > 100 {
+        return Err(AppError::invalid_field("topic_required", "topic", "请填写会议主题（不超过100字）"));
+    }
+    let start = parse_time(&input.planned_start)
+        .ok_or_else(|| AppError::invalid_field("time_invalid", "planned_start", "无法识别的时间，请写成 2026-03-05 14:30"))?;
+    let end = match input.planned_end.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(e) => parse_time(e).ok_or_else(|| AppError::invalid_field("time_invalid", "planned_end", "无法识别的时间，请写成 2026-03-05 16:30"))?,
+        None => start + 2 * 3600,
+    };
+    if end <= start {
+        return Err(AppError::invalid_field("time_order", "planned_end", "结束时间应晚于开始时间"));
+    }
+    for (id, field) in [(input.host_member_id, "host_member_id"), (input.recorder_member_id, "recorder_member_id")] {
+        if let Some(id) = id {
+            let m = crate::members::store::get(conn, id).await?;
+            if !m.is_some_and(|m| m.org_path.starts_with(&org.path)) {
+                return Err(AppError::invalid_field("member_not_in_org", field, "主持人和记录人须是本组织的党员"));
+            }
+        }
+    }
+    let now = now_secs();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO meetings (org_id, kind, topic, place, planned_start, planned_end, host_member_id, recorder_member_id, agenda, state, signin_token, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'planned', $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(kind.code())
+    .bind(topic)
+    .bind(input.place.as_deref().unwrap_or("").trim())
+    .bind(start)
+    .bind(end)
+    .bind(input.host_member_id)
+    .bind(input.recorder_member_id)
+    .bind(input.agenda.as_deref().unwrap_or(""))
+    .bind(crate::auth::store::random_token())
+    .bind(actor.user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let m = get(conn, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(conn, Some(actor), "meeting.create", "meeting", Some(id), &org, None, Some(&serde_json::to_value(&m).unwrap_or_default())).await?;
+    Ok(m)
+}
+
+/// Meetings of an org's subtree, newest first.
+pub async fn list(conn: &mut Conn, actor: &Actor, root: &Org, limit: i64) -> AppResult<Vec<Meeting>> {
+    let mut sql = Sql::new(&format!("SELECT {COLS} FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE 1=1"));
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    crate::db::push_subtrees(&mut sql, "o.path", &prefixes);
+    sql.push(" ORDER BY m.planned_start DESC, m.id DESC LIMIT ").bind(limit);
+    sql.query().fetch_all(&mut *conn).await?.iter().map(from_row).collect()
+}
+
+/// A member expected at a meeting, with their attendance so far.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Attendee {
+    pub member_id: i64,
+    pub name: String,
+    pub full_member: bool,
+    pub status: Option<String>,
+    pub status_label: Option<String>,
+    pub reason: String,
+    pub means: Option<String>,
+    pub at: Option<i64>,
+}
+
+/// Who should attend: the whole branch (with its groups), the committee, or the group.
+pub async fn expected(conn: &mut Conn, m: &Meeting) -> AppResult<Vec<Attendee>> {
+    let hi = crate::db::path::upper(&m.org_path);
+    let rows = sqlx::query(
+        "SELECT mb.id, mb.name, mb.status, mb.posts, mb.org_path, a.status AS a_status, a.reason, a.means, a.at \
+         FROM members mb LEFT JOIN meeting_attendance a ON a.member_id = mb.id AND a.meeting_id = $1 \
+         WHERE mb.org_path >= $2 AND mb.org_path < $3 ORDER BY mb.name, mb.id",
+    )
+    .bind(m.id)
+    .bind(&m.org_path)
+    .bind(&hi)
+    .fetch_all(&mut *conn)
+    .await?;
+    let committee_only = matches!(m.kind(), MeetingKind::Committee | MeetingKind::DemocraticLifeMeeting);
+    let mut out = Vec::new();
+    for r in rows {
+        let posts: String = r.try_get("posts")?;
+        let path: String = r.try_get("org_path")?;
+        if committee_only {
+            let seat = posts.split(',').filter_map(Post::parse).any(|p| p.is_committee_seat());
+            if !seat || path != m.org_path {
+                continue;
+            }
+        }
+        let status: Option<String> = r.try_get("a_status")?;
+        let full = MemberStatus::parse(&r.try_get::<String, _>("status")?) == Some(MemberStatus::Full);
+        out.push(Attendee {
+            member_id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            full_member: full,
+            status_label: status.as_deref().and_then(AttendanceStatus::parse).map(|s| s.label().to_string()),
+            status,
+            reason: r.try_get::<Option<String>, _>("reason")?.unwrap_or_default(),
+            means: r.try_get("means")?,
+            at: r.try_get("at")?,
+        });
+    }
+    Ok(out)
+}
+
+fn refuse_if_closed(m: &Meeting) -> AppResult<()> {
+    if m.state() == MeetingState::Closed {
+        return Err(AppError::invalid("meeting_closed", "会议已归档，记录已锁定；如需更正请提交更正说明"));
+    }
+    Ok(())
+}
+
+async fn upsert_attendance(conn: &mut Conn, meeting_id: i64, member_id: i64, status: AttendanceStatus, reason: &str, means: &str, by: Option<i64>) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO meeting_attendance (meeting_id, member_id, status, reason, means, at, by_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, means = excluded.means, at = excluded.at, by_user_id = excluded.by_user_id",
+    )
+    .bind(meeting_id)
+    .bind(member_id)
+    .bind(status.code())
+    .bind(reason)
+    .bind(means)
+    .bind(now_secs())
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct AttendanceInput {
+    pub member_id: i64,
+    /// present, excused, absent
+    pub status: String,
+    /// Required for excused.
+    pub reason: Option<String>,
+}
+
+/// The secretary ticks attendance by hand.
+pub async fn record_attendance(conn: &mut Conn, actor: &Actor, id: i64, items: &[AttendanceInput]) -> AppResult<Vec<Attendee>> {
+    let m = get_writable(conn, actor, id).await?;
+    refuse_if_closed(&m)?;
+    let attendees = expected(conn, &m).await?;
+    for a in items {
+        if !attendees.iter().any(|e| e.member_id == a.member_id) {
+            return Err(AppError::invalid("not_an_attendee", format!("党员（编号 {}）不是本次会议的应到人员", a.member_id)));
+        }
+        let status = AttendanceStatus::parse(&a.status)
+            .ok_or_else(|| AppError::invalid_field("attendance_status_invalid", "status", "出勤情况应为 出席、请假 或 缺席"))?;
+        let reason = a.reason.as_deref().unwrap_or("").trim();
+        if status == AttendanceStatus::Excused && reason.is_empty() {
+            return Err(AppError::invalid_field("reason_required", "reason", "请假须注明原因"));
+        }
+        upsert_attendance(conn, m.id, a.member_id, status, reason, "manual", Some(actor.user_id)).await?;
+    }
+    let after = serde_json::json!({"attendance": items.iter().map(|a| (a.member_id, a.status.clone())).collect::<Vec<_>>()});
+    audit::record(conn, Some(actor), "meeting.attendance", "meeting", Some(m.id), &(m.org_id, m.org_path.as_str()), None, Some(&after)).await?;
+    expected(conn, &m).await
+}
+
+/// A member signs in with their own login, from the QR code at the door.
+pub async fn sign_in(conn: &mut Conn, actor: &Actor, token: &str) -> AppResult<Meeting> {
+    let mid: Option<i64> = sqlx::query_scalar("SELECT id FROM meetings WHERE signin_token = $1").bind(token).fetch_optional(&mut *conn).await?;
+    let m = get(conn, mid.ok_or(AppError::NotFound)?).await?.ok_or(AppError::NotFound)?;
+    let member_id = actor
+        .member_id
+        .ok_or_else(|| AppError::invalid("no_member_record", "您的账号没有关联党员档案，请联系支部书记代为签到"))?;
+    refuse_if_closed(&m)?;
+    let now = now_secs();
+    if now < m.planned_start - SIGNIN_GRACE_SECS || now > m.planned_end + SIGNIN_GRACE_SECS {
+        return Err(AppError::invalid(
+            "signin_window_closed",
+            format!("不在签到时间内：签到时间为会议开始前{}分钟至结束后{}分钟", SIGNIN_GRACE_SECS / 60, SIGNIN_GRACE_SECS / 60),
+        ));
+    }
+    let attendees = expected(conn, &m).await?;
+    let Some(me) = attendees.iter().find(|e| e.member_id == member_id) else {
+        return Err(AppError::invalid("not_an_attendee", "您不是本次会议的应到人员"));
+    };
+    if me.status.as_deref() == Some("present") {
+        return Err(AppError::conflict("already_signed_in", "您已签到，无需重复签到"));
+    }
+    upsert_attendance(conn, m.id, member_id, AttendanceStatus::Present, "", "qr", Some(actor.user_id)).await?;
+    audit::record(conn, Some(actor), "meeting.sign_in", "meeting", Some(m.id), &(m.org_id, m.org_path.as_str()), None, None).await?;
+    Ok(m)
+}
+
+/// Marks the meeting as held on a date (default: its planned day).
+pub async fn hold(conn: &mut Conn, actor: &Actor, id: i64, on: Option<NaiveDate>) -> AppResult<Meeting> {
+    let m = get_writable(conn, actor, id).await?;
+    refuse_if_closed(&m)?;
+    let day = on.unwrap_or_else(|| china_date(m.planned_start));
+    if day > crate::db::today() {
+        return Err(AppError::invalid("held_in_future", "召开日期不能晚于今天"));
+    }
+    sqlx::query("UPDATE meetings SET state = 'held', held_on = $1, updated_at = $2 WHERE id = $3")
+        .bind(day.to_string())
+        .bind(now_secs())
+        .bind(m.id)
+        .execute(&mut *conn)
+        .await?;
+    let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(conn, Some(actor), "meeting.hold", "meeting", Some(id), &(m.org_id, m.org_path.as_str()), None, Some(&serde_json::json!({"held_on": day.to_string()}))).await?;
+    Ok(after)
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct VoteInput {
+    /// What was decided, e.g. "接收张三为预备党员".
+    pub matter: String,
+}
+
+/// Records that a vote was taken; refused without quorum, with the counts.
+pub async fn vote(conn: &mut Conn, actor: &Actor, id: i64, v: &VoteInput) -> AppResult<Meeting> {
+    let m = get_writable(conn, actor, id).await?;
+    refuse_if_closed(&m)?;
+    if m.state() != MeetingState::Held {
+        return Err(AppError::invalid("meeting_not_held", "会议尚未召开，不能记录表决"));
+    }
+    let body = match m.kind() {
+        MeetingKind::GeneralAssembly => QuorumBody::GeneralAssembly,
+        MeetingKind::Committee => QuorumBody::Committee,
+        other => return Err(AppError::invalid("no_vote_for_kind", format!("{}不进行表决", other.label()))),
+    };
+    let attendees = expected(conn, &m).await?;
+    let entitled: Vec<&Attendee> = match body {
+        // Probationary members have no vote.
+        QuorumBody::GeneralAssembly => attendees.iter().filter(|a| a.full_member).collect(),
+        QuorumBody::Committee => attendees.iter().collect(),
+    };
+    let present = entitled.iter().filter(|a| a.status.as_deref() == Some("present")).count() as u32;
+    let check = quorum(body, entitled.len() as u32, present);
+    if !check.met {
+        return Err(AppError::invalid("no_quorum", check.explanation));
+    }
+    let matter = v.matter.trim();
+    if matter.is_empty() {
+        return Err(AppError::invalid_field("matter_required", "matter", "请填写表决事项"));
+    }
+    sqlx::query("UPDATE meetings SET vote_entitled = $1, vote_present = $2, vote_result = $3, updated_at = $4 WHERE id = $5")
+        .bind(check.entitled as i64)
+        .bind(check.present as i64)
+        .bind(format!("{matter}（{}）", check.explanation))
+        .bind(now_secs())
+        .bind(m.id)
+        .execute(&mut *conn)
+        .await?;
+    let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(conn, Some(actor), "meeting.vote", "meeting", Some(id), &(m.org_id, m.org_path.as_str()), None, Some(&serde_json::json!({"matter": matter, "entitled": check.entitled, "present": check.present}))).await?;
+    Ok(after)
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct CloseInput {
+    pub minutes: String,
+}
+
+/// Closes a held meeting with its minutes; afterwards only amendments change it.
+pub async fn close(conn: &mut Conn, actor: &Actor, id: i64, c: &CloseInput) -> AppResult<Meeting> {
+    let m = get_writable(conn, actor, id).await?;
+    refuse_if_closed(&m)?;
+    if m.state() != MeetingState::Held {
+        return Err(AppError::invalid("meeting_not_held", "会议尚未召开，请先登记召开日期和出勤"));
+    }
+    if c.minutes.trim().is_empty() {
+        return Err(AppError::invalid_field("minutes_required", "minutes", "归档前请填写会议记录"));
+    }
+    let unrecorded = expected(conn, &m).await?.iter().filter(|a| a.status.is_none()).count();
+    if unrecorded > 0 {
+        return Err(AppError::invalid("attendance_incomplete", format!("还有 {unrecorded} 名应到人员未登记出勤情况（出席、请假或缺席）")));
+    }
+    sqlx::query("UPDATE meetings SET state = 'closed', minutes = $1, closed_at = $2, updated_at = $2 WHERE id = $3")
+        .bind(c.minutes.trim())
+        .bind(now_secs())
+        .bind(m.id)
+        .execute(&mut *conn)
+        .await?;
+    let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(conn, Some(actor), "meeting.close", "meeting", Some(id), &(m.org_id, m.org_path.as_str()), None, None).await?;
+    Ok(after)
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct AmendmentInput {
+    /// minutes, topic or place
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Amendment {
+    pub id: i64,
+    pub field: String,
+    pub before: String,
+    pub after: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// Corrects a closed meeting: the original stays in the amendment record.
+pub async fn amend(conn: &mut Conn, actor: &Actor, id: i64, a: &AmendmentInput) -> AppResult<Amendment> {
+    let m = get_writable(conn, actor, id).await?;
+    if m.state() != MeetingState::Closed {
+        return Err(AppError::invalid("meeting_not_closed", "会议尚未归档，可直接修改"));
+    }
+    let (col, before) = match a.field.as_str() {
+        "minutes" => ("minutes", m.minutes.clone()),
+        "topic" => ("topic", m.topic.clone()),
+        "place" => ("place", m.place.clone()),
+        _ => return Err(AppError::invalid_field("field_invalid", "field", "只能更正会议记录、主题或地点")),
+    };
+    if a.reason.trim().is_empty() {
+        return Err(AppError::invalid_field("reason_required", "reason", "请填写更正原因"));
+    }
+    let now = now_secs();
+    let aid: i64 = sqlx::query_scalar(
+        "INSERT INTO meeting_amendments (meeting_id, field, before_text, after_text, reason, by_user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(m.id)
+    .bind(col)
+    .bind(&before)
+    .bind(a.value.trim())
+    .bind(a.reason.trim())
+    .bind(actor.user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(&format!("UPDATE meetings SET {col} = $1, updated_at = $2 WHERE id = $3")).bind(a.value.trim()).bind(now).bind(m.id).execute(&mut *conn).await?;
+    audit::record(conn, Some(actor), "meeting.amend", "meeting", Some(id), &(m.org_id, m.org_path.as_str()), Some(&serde_json::json!({col: before})), Some(&serde_json::json!({col: a.value.trim(), "reason": a.reason.trim()}))).await?;
+    Ok(Amendment { id: aid, field: col.into(), before, after: a.value.trim().into(), reason: a.reason.trim().into(), at: now })
+}
+
+pub async fn amendments(conn: &mut Conn, meeting_id: i64) -> AppResult<Vec<Amendment>> {
+    let rows = sqlx::query("SELECT id, field, before_text, after_text, reason, at FROM meeting_amendments WHERE meeting_id = $1 ORDER BY id")
+        .bind(meeting_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Amendment {
+                id: r.try_get("id")?,
+                field: r.try_get("field")?,
+                before: r.try_get("before_text")?,
+                after: r.try_get("after_text")?,
+                reason: r.try_get("reason")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,215 @@
+//! JSON API for organizational life: meetings, sign-in, compliance, dues.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use super::api::ErrorResponse;
+use super::session::ApiActor;
+use super::AppState;
+use crate::auth::roles::Perm;
+use crate::dues::store::{self as dues, AdjustmentInput, BasisInput, MemberDues, OrgDues, PaymentInput};
+use crate::error::{AppError, AppResult};
+use crate::meetings::compliance::{self, ComplianceReport};
+use crate::meetings::store::{self as meetings, Amendment, AmendmentInput, AttendanceInput, Attendee, CloseInput, Meeting, MeetingInput, VoteInput};
+use crate::orgs::store as orgs;
+use crate::write_tx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/meetings", post(create_meeting))
+        .route("/api/v1/orgs/{id}/meetings", get(list_meetings))
+        .route("/api/v1/meetings/{id}", get(get_meeting))
+        .route("/api/v1/meetings/{id}/attendance", post(record_attendance))
+        .route("/api/v1/meetings/{id}/hold", post(hold_meeting))
+        .route("/api/v1/meetings/{id}/vote", post(vote))
+        .route("/api/v1/meetings/{id}/close", post(close_meeting))
+        .route("/api/v1/meetings/{id}/amendments", post(amend_meeting))
+        .route("/api/v1/meetings/{id}/qr.svg", get(meeting_qr))
+        .route("/api/v1/sign-in/{token}", post(sign_in))
+        .route("/api/v1/orgs/{id}/compliance", get(org_compliance))
+        .route("/api/v1/members/{id}/dues", get(member_dues))
+        .route("/api/v1/members/{id}/dues/basis", post(set_basis))
+        .route("/api/v1/members/{id}/dues/adjustments", post(add_adjustment))
+        .route("/api/v1/members/{id}/dues/payments", post(record_payment))
+        .route("/api/v1/orgs/{id}/dues", get(org_dues))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(create_meeting, list_meetings, get_meeting, record_attendance, hold_meeting, vote, close_meeting, amend_meeting,
+          meeting_qr, sign_in, org_compliance, member_dues, set_basis, add_adjustment, record_payment, org_dues),
+    components(schemas(Meeting, MeetingInput, MeetingDetail, Attendee, AttendanceInput, HoldInput, VoteInput, CloseInput,
+          AmendmentInput, Amendment, ComplianceReport, MemberDues, OrgDues, BasisInput, AdjustmentInput, PaymentInput, Created))
+)]
+pub struct LifeApiDoc;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings", request_body = MeetingInput, responses((status = 201, body = Meeting), (status = 422, body = ErrorResponse)))]
+async fn create_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body): Json<MeetingInput>) -> AppResult<(StatusCode, Json<Meeting>)> {
+    let m = write_tx!(&s.db, |tx| meetings::create(&mut tx, &a, &body).await)?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/meetings", responses((status = 200, body = Vec<Meeting>)))]
+async fn list_meetings(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Meeting>>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    Ok(Json(meetings::list(&mut conn, &a, &org, 200).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeetingDetail {
+    pub meeting: Meeting,
+    pub attendees: Vec<Attendee>,
+    pub amendments: Vec<Amendment>,
+    /// The sign-in page the QR code opens.
+    pub sign_in_url: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", responses((status = 200, body = MeetingDetail), (status = 404, body = ErrorResponse)))]
+async fn get_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<MeetingDetail>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    let attendees = meetings::expected(&mut conn, &m).await?;
+    let amendments = meetings::amendments(&mut conn, m.id).await?;
+    let sign_in_url = if a.can(Perm::ManageOrgLife, &m.org_path) { format!("/sign-in/{}", m.signin_token) } else { String::new() };
+    Ok(Json(MeetingDetail { meeting: m, attendees, amendments, sign_in_url }))
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/attendance", request_body = Vec<AttendanceInput>, responses((status = 200, body = Vec<Attendee>)))]
+async fn record_attendance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<Vec<AttendanceInput>>) -> AppResult<Json<Vec<Attendee>>> {
+    Ok(Json(write_tx!(&s.db, |tx| meetings::record_attendance(&mut tx, &a, id, &body).await)?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct HoldInput {
+    /// YYYY-MM-DD; defaults to the planned day.
+    pub held_on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/hold", request_body = HoldInput, responses((status = 200, body = Meeting)))]
+async fn hold_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<HoldInput>) -> AppResult<Json<Meeting>> {
+    let on = match body.held_on.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(super::api::parse_day(Some(d))?),
+        None => None,
+    };
+    Ok(Json(write_tx!(&s.db, |tx| meetings::hold(&mut tx, &a, id, on).await)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/vote", request_body = VoteInput, responses((status = 200, body = Meeting), (status = 422, body = ErrorResponse)))]
+async fn vote(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<VoteInput>) -> AppResult<Json<Meeting>> {
+    Ok(Json(write_tx!(&s.db, |tx| meetings::vote(&mut tx, &a, id, &body).await)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/close", request_body = CloseInput, responses((status = 200, body = Meeting)))]
+async fn close_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<CloseInput>) -> AppResult<Json<Meeting>> {
+    Ok(Json(write_tx!(&s.db, |tx| meetings::close(&mut tx, &a, id, &body).await)?))
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/amendments", request_body = AmendmentInput, responses((status = 201, body = Amendment)))]
+async fn amend_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<AmendmentInput>) -> AppResult<(StatusCode, Json<Amendment>)> {
+    Ok((StatusCode::CREATED, Json(write_tx!(&s.db, |tx| meetings::amend(&mut tx, &a, id, &body).await)?)))
+}
+
+/// The door QR code (SVG) that opens the sign-in page; for those who manage the meeting.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/qr.svg", responses((status = 200, content_type = "image/svg+xml")))]
+async fn meeting_qr(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> AppResult<impl IntoResponse> {
+    let mut conn = s.db.pool.acquire().await?;
+    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    if !a.can(Perm::ManageOrgLife, &m.org_path) {
+        return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
+    }
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], qr_svg(&sign_in_link(&headers, &m.signin_token))?))
+}
+
+/// The absolute sign-in link, from the Host the request came to.
+pub fn sign_in_link(headers: &axum::http::HeaderMap, token: &str) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    format!("http://{host}/sign-in/{token}")
+}
+
+pub fn qr_svg(text: &str) -> AppResult<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!("qr: {e}")))?;
+    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build())
+}
+
+#[utoipa::path(post, path = "/api/v1/sign-in/{token}", responses((status = 200, body = Meeting), (status = 422, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+async fn sign_in(State(s): State<AppState>, ApiActor(a): ApiActor, Path(token): Path<String>) -> AppResult<Json<Meeting>> {
+    Ok(Json(write_tx!(&s.db, |tx| meetings::sign_in(&mut tx, &a, &token).await)?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RangeQuery {
+    /// YYYY-MM-DD
+    pub from: String,
+    /// YYYY-MM-DD
+    pub to: String,
+    /// Only orgs and findings that missed something.
+    pub only_missed: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/compliance", params(RangeQuery), responses((status = 200, body = ComplianceReport)))]
+async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<Json<ComplianceReport>> {
+    let from = super::api::parse_day(Some(&q.from))?;
+    let to = super::api::parse_day(Some(&q.to))?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    Ok(Json(compliance::report(&mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MonthQuery {
+    /// YYYY-MM; defaults to this month.
+    pub month: Option<String>,
+}
+
+fn month_or_now(m: Option<&str>) -> AppResult<crate::dues::rules::YearMonth> {
+    match m.filter(|s| !s.trim().is_empty()) {
+        Some(m) => dues::parse_month(m, "month"),
+        None => Ok(crate::dues::rules::YearMonth::of(crate::db::today())),
+    }
+}
+
+/// What a member owes for a month, the bracket, the rule, and arrears.
+#[utoipa::path(get, path = "/api/v1/members/{id}/dues", params(MonthQuery), responses((status = 200, body = MemberDues)))]
+async fn member_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<Json<MemberDues>> {
+    let month = month_or_now(q.month.as_deref())?;
+    let mut conn = s.db.pool.acquire().await?;
+    Ok(Json(dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/dues/basis", request_body = BasisInput, responses((status = 200)))]
+async fn set_basis(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<BasisInput>) -> AppResult<Json<serde_json::Value>> {
+    let rules = s.rules.dues.clone();
+    let check = write_tx!(&s.db, |tx| dues::set_basis(&mut tx, &a, &rules, id, &body).await)?;
+    Ok(Json(serde_json::to_value(check).unwrap_or_default()))
+}
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/dues/adjustments", request_body = AdjustmentInput, responses((status = 204)))]
+async fn add_adjustment(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<AdjustmentInput>) -> AppResult<StatusCode> {
+    write_tx!(&s.db, |tx| dues::add_adjustment(&mut tx, &a, id, &body).await)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/dues/payments", request_body = PaymentInput, responses((status = 201, body = Created)))]
+async fn record_payment(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<PaymentInput>) -> AppResult<(StatusCode, Json<Created>)> {
+    let pid = write_tx!(&s.db, |tx| dues::record_payment(&mut tx, &a, id, &body).await)?;
+    Ok((StatusCode::CREATED, Json(Created { id: pid })))
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/dues", params(MonthQuery), responses((status = 200, body = OrgDues)))]
+async fn org_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<Json<OrgDues>> {
+    let month = month_or_now(q.month.as_deref())?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    Ok(Json(dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?))
+}

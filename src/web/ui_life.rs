@@ -1,0 +1,460 @@
+//! UI pages for organizational life: meetings, door sign-in, compliance, dues.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::session::WebActor;
+use super::ui::{notice_redirect, options, render, Nav, NoticeQuery, UiResult};
+use super::AppState;
+use crate::auth::roles::Perm;
+use crate::dues::rules::DuesCategory;
+use crate::dues::store::{self as dues, fmt_yuan, parse_yuan, AdjustmentInput, BasisInput, MemberDues, OrgDues, PaymentInput};
+use crate::error::AppError;
+use crate::meetings::compliance::{self, ComplianceReport};
+use crate::meetings::rules::MeetingKind;
+use crate::meetings::store::{self as meetings, Amendment, AttendanceInput, AttendanceStatus, Attendee, CloseInput, Meeting, MeetingInput, VoteInput};
+use crate::orgs::model::Org;
+use crate::orgs::store as orgs;
+use crate::write_tx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{id}/meetings", get(meetings_page))
+        .route("/meetings", post(meeting_create))
+        .route("/meetings/{id}", get(meeting_page))
+        .route("/meetings/{id}/qr.svg", get(meeting_qr))
+        .route("/meetings/{id}/attendance", post(meeting_attendance))
+        .route("/meetings/{id}/hold", post(meeting_hold))
+        .route("/meetings/{id}/vote", post(meeting_vote))
+        .route("/meetings/{id}/close", post(meeting_close))
+        .route("/meetings/{id}/amend", post(meeting_amend))
+        .route("/sign-in/{token}", get(sign_in_page).post(sign_in_submit))
+        .route("/orgs/{id}/compliance", get(compliance_page))
+        .route("/orgs/{id}/dues", get(org_dues_page))
+        .route("/members/{id}/dues", get(member_dues_page))
+        .route("/members/{id}/dues/basis", post(dues_basis))
+        .route("/members/{id}/dues/payments", post(dues_payment))
+        .route("/members/{id}/dues/adjustments", post(dues_adjust))
+}
+
+fn when(m: &Meeting) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let f = |s: i64| chrono::DateTime::from_timestamp(s, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    format!("{} 至 {}", f(m.planned_start), f(m.planned_end).get(11..).unwrap_or(""))
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    nav: Nav,
+    org: Org,
+    meetings: Vec<(Meeting, String)>,
+    can_manage: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+async fn meetings_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let list = meetings::list(&mut conn, &a, &org, 200).await?;
+    render(&MeetingsPage {
+        nav: Nav::of(&a),
+        can_manage: a.can(Perm::ManageOrgLife, &org.path),
+        meetings: list.into_iter().map(|m| { let w = when(&m); (m, w) }).collect(),
+        org,
+        kinds: options(MeetingKind::ALL, MeetingKind::code, MeetingKind::label),
+    })
+}
+
+#[derive(Deserialize)]
+struct MeetingForm {
+    csrf: String,
+    org_id: i64,
+    kind: String,
+    topic: String,
+    place: Option<String>,
+    planned_start: String,
+    planned_end: Option<String>,
+    agenda: Option<String>,
+}
+
+async fn meeting_create(State(s): State<AppState>, wa: WebActor, Form(f): Form<MeetingForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = MeetingInput {
+        org_id: f.org_id,
+        kind: f.kind,
+        topic: f.topic,
+        place: f.place,
+        planned_start: f.planned_start,
+        planned_end: f.planned_end,
+        host_member_id: None,
+        recorder_member_id: None,
+        agenda: f.agenda,
+    };
+    let m = write_tx!(&s.db, |tx| meetings::create(&mut tx, a, &input).await)?;
+    Ok(notice_redirect(&format!("/meetings/{}", m.id), "已安排"))
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    nav: Nav,
+    m: Meeting,
+    when: String,
+    attendees: Vec<Attendee>,
+    present: usize,
+    excused: usize,
+    absent: usize,
+    amendments: Vec<Amendment>,
+    can_manage: bool,
+    sign_in_url: String,
+    notice: Option<String>,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>, headers: HeaderMap) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    let attendees = meetings::expected(&mut conn, &m).await?;
+    let amendments = meetings::amendments(&mut conn, m.id).await?;
+    let count = |st: &str| attendees.iter().filter(|x| x.status.as_deref() == Some(st)).count();
+    let can_manage = a.can(Perm::ManageOrgLife, &m.org_path);
+    render(&MeetingPage {
+        nav: Nav::of(&a),
+        when: when(&m),
+        present: count("present"),
+        excused: count("excused"),
+        absent: count("absent"),
+        sign_in_url: if can_manage { super::api_life::sign_in_link(&headers, &m.signin_token) } else { String::new() },
+        can_manage,
+        m,
+        attendees,
+        amendments,
+        notice: q.notice,
+        statuses: options(AttendanceStatus::ALL, AttendanceStatus::code, AttendanceStatus::label),
+    })
+}
+
+async fn meeting_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    if !a.can(Perm::ManageOrgLife, &m.org_path) {
+        return Err(AppError::forbidden("您的角色无权管理该组织的会议").into());
+    }
+    let svg = super::api_life::qr_svg(&super::api_life::sign_in_link(&headers, &m.signin_token))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+async fn meeting_attendance(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> UiResult<Redirect> {
+    let csrf = f.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    wa.check_csrf(csrf)?;
+    let a = &wa.0;
+    let mut items = Vec::new();
+    for (k, v) in &f {
+        if let Some(mid) = k.strip_prefix("s_").and_then(|x| x.parse::<i64>().ok()) {
+            if v.is_empty() {
+                continue;
+            }
+            let reason = f.iter().find(|(rk, _)| *rk == format!("r_{mid}")).map(|(_, r)| r.clone());
+            items.push(AttendanceInput { member_id: mid, status: v.clone(), reason });
+        }
+    }
+    write_tx!(&s.db, |tx| meetings::record_attendance(&mut tx, a, id, &items).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "出勤已保存"))
+}
+
+#[derive(Deserialize)]
+struct HoldForm {
+    csrf: String,
+    held_on: Option<String>,
+}
+
+async fn meeting_hold(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<HoldForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let on = match f.held_on.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(super::api::parse_day(Some(d))?),
+        None => None,
+    };
+    write_tx!(&s.db, |tx| meetings::hold(&mut tx, a, id, on).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "已登记召开"))
+}
+
+#[derive(Deserialize)]
+struct VoteForm {
+    csrf: String,
+    matter: String,
+}
+
+async fn meeting_vote(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<VoteForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let v = VoteInput { matter: f.matter };
+    write_tx!(&s.db, |tx| meetings::vote(&mut tx, a, id, &v).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "表决已记录"))
+}
+
+#[derive(Deserialize)]
+struct CloseForm {
+    csrf: String,
+    minutes: String,
+}
+
+async fn meeting_close(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<CloseForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let c = CloseInput { minutes: f.minutes };
+    write_tx!(&s.db, |tx| meetings::close(&mut tx, a, id, &c).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "已归档"))
+}
+
+#[derive(Deserialize)]
+struct AmendForm {
+    csrf: String,
+    field: String,
+    value: String,
+    reason: String,
+}
+
+async fn meeting_amend(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<AmendForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = meetings::AmendmentInput { field: f.field, value: f.value, reason: f.reason };
+    write_tx!(&s.db, |tx| meetings::amend(&mut tx, a, id, &input).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "更正已保存，原文保留"))
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    nav: Nav,
+    token: String,
+    topic: String,
+    org_name: String,
+    when: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// The page the door QR code opens; the member is already logged in (or sent to log in first).
+async fn sign_in_page(State(s): State<AppState>, WebActor(a): WebActor, Path(token): Path<String>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM meetings WHERE signin_token = $1").bind(&token).fetch_optional(&mut *conn).await?;
+    let id = id.ok_or(AppError::NotFound)?;
+    // Only the topic and time are shown: the token proves the member was at the door.
+    let row = sqlx::query("SELECT m.topic, o.name, m.planned_start, m.planned_end FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    use sqlx::Row;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let start: i64 = row.try_get("planned_start")?;
+    let when = chrono::DateTime::from_timestamp(start, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    render(&SignInPage { nav: Nav::of(&a), token, topic: row.try_get("topic")?, org_name: row.try_get("name")?, when, notice: None, error: None })
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn sign_in_submit(State(s): State<AppState>, wa: WebActor, Path(token): Path<String>, Form(f): Form<CsrfOnly>) -> UiResult<Response> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let result = write_tx!(&s.db, |tx| meetings::sign_in(&mut tx, a, &token).await);
+    let (notice, error, m) = match result {
+        Ok(m) => (Some("签到成功".to_string()), None, Some(m)),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => (None, Some(e.message()), None),
+        Err(e) => return Err(e.into()),
+    };
+    let (topic, org_name, w) = match &m {
+        Some(m) => (m.topic.clone(), m.org_name.clone(), when(m)),
+        None => (String::new(), String::new(), String::new()),
+    };
+    render(&SignInPage { nav: Nav::of(a), token, topic, org_name, when: w, notice, error })
+}
+
+#[derive(Deserialize)]
+struct RangeForm {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "compliance.html")]
+struct CompliancePage {
+    nav: Nav,
+    org: Org,
+    from: String,
+    to: String,
+    r: ComplianceReport,
+}
+
+async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
+    use chrono::Datelike;
+    let today = crate::db::today();
+    let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+        Some(f) => super::api::parse_day(Some(f))?,
+        None => chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap(),
+    };
+    let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
+        Some(t) => super::api::parse_day(Some(t))?,
+        None => today,
+    };
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let r = compliance::report(&mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    render(&CompliancePage { nav: Nav::of(&a), org, from: from.to_string(), to: to.to_string(), r })
+}
+
+#[derive(Deserialize)]
+struct MonthForm {
+    month: Option<String>,
+    notice: Option<String>,
+}
+
+fn month_of(m: Option<&str>) -> Result<crate::dues::rules::YearMonth, AppError> {
+    match m.filter(|s| !s.trim().is_empty()) {
+        Some(m) => dues::parse_month(m, "month"),
+        None => Ok(crate::dues::rules::YearMonth::of(crate::db::today())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dues.html")]
+struct OrgDuesPage {
+    nav: Nav,
+    org: Org,
+    d: OrgDues,
+    owed: String,
+    paid: String,
+    arrears: String,
+    rows: Vec<(MemberDues, String, String, String)>,
+}
+
+async fn org_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
+    let month = month_of(q.month.as_deref())?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
+    let rows = d.members.iter().map(|m| (m.clone(), fmt_yuan(m.owed_fen), fmt_yuan(m.paid_fen), fmt_yuan(m.arrears_fen))).collect();
+    render(&OrgDuesPage { nav: Nav::of(&a), owed: fmt_yuan(d.owed_fen), paid: fmt_yuan(d.paid_fen), arrears: fmt_yuan(d.arrears_fen), org, d, rows })
+}
+
+#[derive(Template)]
+#[template(path = "member_dues.html")]
+struct MemberDuesPage {
+    nav: Nav,
+    d: MemberDues,
+    owed: String,
+    paid: String,
+    arrears: String,
+    can_manage: bool,
+    notice: Option<String>,
+    categories: Vec<(&'static str, &'static str)>,
+}
+
+async fn member_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
+    let month = month_of(q.month.as_deref())?;
+    let mut conn = s.db.pool.acquire().await?;
+    let d = dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?;
+    let m = crate::members::store::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    render(&MemberDuesPage {
+        nav: Nav::of(&a),
+        owed: fmt_yuan(d.owed_fen),
+        paid: fmt_yuan(d.paid_fen),
+        arrears: fmt_yuan(d.arrears_fen),
+        can_manage: a.can(Perm::ManageOrgLife, &m.org_path),
+        d,
+        notice: q.notice,
+        categories: options(DuesCategory::ALL, DuesCategory::code, DuesCategory::label),
+    })
+}
+
+fn yuan_field(v: &Option<String>, field: &'static str) -> Result<Option<i64>, AppError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse_yuan(s)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid_field("amount_invalid", field, format!("金额“{s}”无法识别，请写成 4000.00（最多两位小数）"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct BasisForm {
+    csrf: String,
+    from_month: String,
+    category: String,
+    base_yuan: Option<String>,
+    fixed_yuan: Option<String>,
+}
+
+async fn dues_basis(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<BasisForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = BasisInput { from_month: f.from_month.clone(), category: f.category, base_fen: yuan_field(&f.base_yuan, "base_fen")?, fixed_fen: yuan_field(&f.fixed_yuan, "fixed_fen")? };
+    let rules = s.rules.dues.clone();
+    write_tx!(&s.db, |tx| dues::set_basis(&mut tx, a, &rules, id, &input).await)?;
+    Ok(notice_redirect(&format!("/members/{id}/dues?month={}", f.from_month), "交纳基数已核定"))
+}
+
+#[derive(Deserialize)]
+struct PaymentForm {
+    csrf: String,
+    month: String,
+    amount_yuan: String,
+    method: String,
+    receipt_no: Option<String>,
+    paid_on: Option<String>,
+    note: Option<String>,
+}
+
+async fn dues_payment(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<PaymentForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let raw = f.amount_yuan.trim();
+    let (neg, digits) = match raw.strip_prefix('-') { Some(d) => (true, d), None => (false, raw) };
+    let amount = parse_yuan(digits).ok_or_else(|| AppError::invalid_field("amount_invalid", "amount_fen", format!("金额“{raw}”无法识别，请写成 40.00")))?;
+    let p = PaymentInput {
+        month: f.month.clone(),
+        amount_fen: if neg { -amount } else { amount },
+        method: f.method,
+        receipt_no: f.receipt_no,
+        paid_on: f.paid_on,
+        note: f.note,
+    };
+    write_tx!(&s.db, |tx| dues::record_payment(&mut tx, a, id, &p).await)?;
+    Ok(notice_redirect(&format!("/members/{id}/dues?month={}", f.month), "交纳已登记"))
+}
+
+#[derive(Deserialize)]
+struct AdjustForm {
+    csrf: String,
+    kind: String,
+    amount_yuan: Option<String>,
+    from_month: String,
+    to_month: Option<String>,
+    reason: String,
+    approved_by: String,
+}
+
+async fn dues_adjust(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<AdjustForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = AdjustmentInput {
+        kind: f.kind,
+        amount_fen: yuan_field(&f.amount_yuan, "amount_fen")?,
+        reason: f.reason,
+        approved_by: f.approved_by,
+        from_month: f.from_month.clone(),
+        to_month: f.to_month,
+    };
+    write_tx!(&s.db, |tx| dues::add_adjustment(&mut tx, a, id, &input).await)?;
+    Ok(notice_redirect(&format!("/members/{id}/dues?month={}", f.from_month), "已保存"))
+}
