@@ -221,7 +221,7 @@ both_backends!(scope_is_enforced_in_the_data_layer, |app: common::TestApp| async
     assert_eq!(s, 403);
 
     // UI pages: same rule.
-    let ui = ui_login(&app, "sec_a").await;
+    let ui = common::ui_login(&app, "sec_a").await;
     let r = ui.get(format!("{}/members/{in_b}", app.url)).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let r = ui.get(format!("{}/orgs/{}", app.url, tr.village_b.id)).send().await.unwrap();
@@ -234,29 +234,8 @@ both_backends!(scope_is_enforced_in_the_data_layer, |app: common::TestApp| async
     assert!(body.contains("甲") && body.contains("********"));
 });
 
-/// Logs in through the login form (with its CSRF cookie) and returns a cookie-keeping client.
-pub async fn ui_login(app: &common::TestApp, username: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = c.get(format!("{}/login", app.url)).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden(&page, "csrf");
-    let r = c
-        .post(format!("{}/login", app.url))
-        .form(&[("username", username), ("password", "pass1234"), ("csrf", &csrf), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login form");
-    c
-}
-
-pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("hidden field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
-
 both_backends!(ui_forms_need_csrf_and_show_errors_in_chinese, |app: common::TestApp| async move {
-    let ui = ui_login(&app, "admin").await;
+    let ui = common::ui_login(&app, "admin").await;
     let tr = &app.tree;
     let r = ui.get(format!("{}/orgs/{}", app.url, tr.town.id)).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -265,7 +244,7 @@ both_backends!(ui_forms_need_csrf_and_show_errors_in_chinese, |app: common::Test
     // The two villages have no members: the setup warning shows on their page.
     let village = ui.get(format!("{}/orgs/{}", app.url, tr.village_a.id)).send().await.unwrap().text().await.unwrap();
     assert!(village.contains("正式党员 0 人，少于 3 人"), "warning");
-    let csrf = hidden(&page, "csrf");
+    let csrf = common::hidden(&page, "csrf");
     // Without the token: refused, nothing created.
     let r = ui
         .post(format!("{}/orgs/{}/children", app.url, tr.town.id))

@@ -187,3 +187,37 @@ both_backends!(dues_by_bracket_payments_and_arrears, |app: common::TestApp| asyn
     assert_eq!(sheet["paid_fen"], 3000);
     assert!(sqlx::query("UPDATE dues_payments SET amount_fen = 0").execute(&app.db.pool).await.is_err());
 });
+
+both_backends!(org_life_pages_render_for_the_secretary, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let (org, ids) = branch(&app, &t, "U1", 3, 0).await;
+    common::add_user(&app.db, "sec_u1", "branch_secretary", &yinghuo_org(&app, org).await, None).await;
+    let (mid, token) = meeting(&app, &t, org, "committee", china(-60)).await;
+    app.post(&t, &format!("/api/v1/members/{}/dues/basis", ids[0]), json!({"from_month": "2026-01", "category": "retiree", "base_fen": 500000})).await;
+    let ui = common::ui_login(&app, "sec_u1").await;
+    for (path, text) in [
+        (format!("/orgs/{org}/meetings"), "安排会议".to_string()),
+        (format!("/meetings/{mid}"), "签到二维码".to_string()),
+        (format!("/orgs/{org}/compliance"), "三会一课落实情况".to_string()),
+        (format!("/orgs/{org}/dues?month=2026-01"), "本月应交".to_string()),
+        (format!("/members/{}/dues?month=2026-01", ids[0]), "0.5%".to_string()),
+        (format!("/sign-in/{token}"), "签到".to_string()),
+    ] {
+        let r = ui.get(format!("{}{}", app.url, path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&text), "{path} shows {text}");
+    }
+    let r = ui.get(format!("{}/meetings/{mid}/qr.svg", app.url)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().starts_with("<?xml"));
+    // A form without its token changes nothing.
+    let r = ui.post(format!("{}/meetings/{mid}/hold", app.url)).form(&[("csrf", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let page = ui.get(format!("{}/meetings/{mid}", app.url)).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden(&page, "csrf");
+    let r = ui.post(format!("{}/meetings/{mid}/hold", app.url)).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, d) = app.get(&t, &format!("/api/v1/meetings/{mid}")).await;
+    assert_eq!(d["meeting"]["state"], "held");
+});

@@ -179,6 +179,27 @@ pub fn id(birth: &str, seq: u32) -> String {
     yinghuo::members::id_card::IdCardNumber::build(140781, d, seq).to_string()
 }
 
+/// Logs in through the login form (with its CSRF cookie) and returns a cookie-keeping client.
+pub async fn ui_login(app: &TestApp, username: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = c.get(format!("{}/login", app.url)).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&page, "csrf");
+    let r = c
+        .post(format!("{}/login", app.url))
+        .form(&[("username", username), ("password", "pass1234"), ("csrf", &csrf), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login form");
+    c
+}
+
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
 /// Runs one scenario on SQLite and on PostgreSQL, as two tests.
 #[macro_export]
 macro_rules! both_backends {
