@@ -76,6 +76,42 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
             println!("member page of 50, {label}, q={:?} ({} matches): {}", q.unwrap_or(""), total, summary(t_page));
         }
     }
+    // Compliance for last year (the demo generates its meetings), and a branch's dues sheet.
+    use chrono::Datelike;
+    let year = crate::db::today().year() - 1;
+    let (from, to) = (chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap());
+    let rules = crate::config::Rules::default();
+    for (label, id, n) in [("depth 2", mid_id, runs.min(10)), ("root", root_id, runs.min(3))] {
+        let org = orgs::get(&mut conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?;
+        let actor = admin_at(&org);
+        let mut t_c = Vec::new();
+        let mut summary_line = String::new();
+        for _ in 0..n {
+            let t = Instant::now();
+            let r = crate::meetings::compliance::report(db, &mut conn, &actor, &org, &rules.compliance, from, to, true).await?;
+            t_c.push(t.elapsed().as_secs_f64() * 1000.0);
+            summary_line = format!("{} orgs checked, {} with misses, {} misses", r.orgs_checked, r.orgs_with_misses, r.missed);
+        }
+        println!("compliance {year}, {label} ({}; {summary_line}): {}", org.name, summary(t_c));
+    }
+    let big_branch: i64 = sqlx::query_scalar(
+        "SELECT o.id FROM orgs o JOIN org_stats s ON s.org_id = o.id AND s.dim = 'members' AND s.key = 'all' \
+         WHERE o.kind = 'branch' AND s.n <= 60 ORDER BY s.n DESC, o.id LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let org = orgs::get(&mut conn, big_branch).await?.ok_or_else(|| anyhow::anyhow!("org"))?;
+    let actor = admin_at(&org);
+    let month = crate::dues::rules::YearMonth::of(crate::db::today());
+    let mut t_d = Vec::new();
+    let mut n_members = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let d = crate::dues::store::for_org(&mut conn, &actor, &rules.dues, &org, month).await?;
+        n_members = d.members.len();
+        t_d.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("dues sheet for a month, branch of {n_members} ({}): {}", org.name, summary(t_d));
     println!("peak memory: {:.0} MiB", peak_rss_mib());
     Ok(())
 }

@@ -110,6 +110,15 @@ impl Db {
         })
     }
 
+    /// `group_concat` / `string_agg`: one row per group instead of one per record, which
+    /// matters on SQLite, where every returned row crosses a thread boundary in sqlx.
+    pub fn string_agg(&self, expr: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("group_concat({expr}, ',')"),
+            Backend::Postgres => format!("string_agg({expr}, ',')"),
+        }
+    }
+
     /// Raises the identity sequence after rows were inserted with explicit ids (PostgreSQL only).
     pub async fn sync_sequence(&self, table: &str) -> AppResult<()> {
         if self.backend == Backend::Postgres {

@@ -1,6 +1,7 @@
 //! Loading a generated demo county, city or province into an empty database.
 
 pub mod gen;
+pub mod meetings;
 
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use gen::{generate, DemoMember, DemoOrg, Scale};
 pub struct Loaded {
     pub orgs: usize,
     pub members: usize,
+    pub meetings: usize,
     pub seconds: f64,
 }
 
@@ -210,13 +212,16 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     tx.commit().await?;
     gen_task.await.map_err(|e| anyhow::anyhow!("demo generator failed: {e}"))?;
     db.sync_sequence("orgs").await?;
+    // Last year's meetings, so the compliance table has a full year to judge.
+    let n_meetings = meetings::load_year(db, crate::db::today().year() - 1, seed).await?;
+    progress("meetings", n_meetings as u64);
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     } else {
         // VACUUM sets the visibility map, so counts can use index-only scans at once.
-        for table in ["orgs", "members", "org_stats"] {
+        for table in ["orgs", "members", "org_stats", "meetings"] {
             sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&db.pool).await?;
         }
     }
-    Ok(Loaded { orgs: n_orgs, members: n_members, seconds: started.elapsed().as_secs_f64() })
+    Ok(Loaded { orgs: n_orgs, members: n_members, meetings: n_meetings, seconds: started.elapsed().as_secs_f64() })
 }

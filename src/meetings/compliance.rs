@@ -9,7 +9,6 @@ use super::rules::{self, ComplianceRules, Finding, HeldMeeting, MeetingKind, Org
 use crate::auth::roles::{Actor, Perm};
 use crate::db::{push_subtrees, Conn, Sql};
 use crate::error::{AppError, AppResult};
-use crate::members::model::Post;
 use crate::orgs::model::{Org, OrgKind};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -37,7 +36,9 @@ pub struct ComplianceReport {
 /// Full years; longer ranges are refused so a request stays bounded.
 pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 
+#[allow(clippy::too_many_arguments)]
 pub async fn report(
+    db: &crate::db::Db,
     conn: &mut Conn,
     actor: &Actor,
     root: &Org,
@@ -84,36 +85,43 @@ pub async fn report(
             dissolved_on,
         });
     }
-    // A branch has a committee when members of the branch itself hold committee seats.
-    let mut psql = Sql::new("SELECT org_path, posts FROM members WHERE posts <> ''");
+    // A branch has a committee when members of the branch itself hold committee seats
+    // (every post but 党小组长 and 党员中心户).
+    let mut psql = Sql::new(
+        "SELECT org_path, COUNT(*) AS n FROM members WHERE posts <> '' AND (posts LIKE '%secretary%' \
+         OR posts LIKE '%committee_member%' OR posts LIKE '%commissioner%')",
+    );
     push_subtrees(&mut psql, "org_path", &prefixes);
-    let mut seats: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    psql.push(" GROUP BY org_path");
     for r in psql.query().fetch_all(&mut *conn).await? {
-        let posts: String = r.try_get("posts")?;
-        if posts.split(',').filter_map(Post::parse).any(|p| p.is_committee_seat()) {
-            *seats.entry(r.try_get("org_path")?).or_default() += 1;
-        }
-    }
-    for (path, n) in seats {
+        let path: String = r.try_get("org_path")?;
+        let n: i64 = r.try_get("n")?;
         if let Some(&i) = branch_paths.get(&path) {
             // 《中国共产党支部工作条例（试行）》: a committee has at least three members.
             orgs[i].kind = OrgKindForRules::Branch { has_committee: n >= 3 };
         }
     }
 
-    let mut msql = Sql::new(
-        "SELECT m.id, m.org_id, m.kind, m.held_on FROM meetings m JOIN orgs o ON o.id = m.org_id \
-         WHERE m.state IN ('held', 'closed') AND m.held_on >= ",
-    );
+    // One row per org: "kind:date:id,kind:date:id,…".
+    let agg = db.string_agg("m.kind || ':' || m.held_on || ':' || CAST(m.id AS TEXT)");
+    let mut msql = Sql::new(&format!(
+        "SELECT m.org_id, {agg} AS held FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.state IN ('held', 'closed') AND m.held_on >= "
+    ));
     // Periods are judged whole: load the meetings of every period the range touches.
     let (w_from, w_to) = rules::meeting_window(rules, from, to).unwrap_or((from, to));
     msql.bind(w_from.to_string()).push(" AND m.held_on <= ").bind(w_to.to_string());
     push_subtrees(&mut msql, "o.path", &prefixes);
+    msql.push(" GROUP BY m.org_id");
     let mut meetings = Vec::new();
     for r in msql.query().fetch_all(&mut *conn).await? {
-        let Some(kind) = MeetingKind::parse(&r.try_get::<String, _>("kind")?) else { continue };
-        let Ok(held_on) = NaiveDate::parse_from_str(&r.try_get::<String, _>("held_on")?, "%Y-%m-%d") else { continue };
-        meetings.push(HeldMeeting { id: r.try_get("id")?, org_id: r.try_get("org_id")?, kind, held_on });
+        let org_id: i64 = r.try_get("org_id")?;
+        let held: String = r.try_get::<Option<String>, _>("held")?.unwrap_or_default();
+        for item in held.split(',') {
+            let mut parts = item.splitn(3, ':');
+            let (Some(kind), Some(day), Some(id)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(kind), Ok(held_on), Ok(id)) = (MeetingKind::parse(kind), NaiveDate::parse_from_str(day, "%Y-%m-%d"), id.parse()) else { continue };
+            meetings.push(HeldMeeting { id, org_id, kind, held_on });
+        }
     }
 
     let findings = rules::evaluate(rules, &orgs, &meetings, from, to, today);

@@ -163,7 +163,7 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
     let to = super::api::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
-    Ok(Json(compliance::report(&mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
+    Ok(Json(compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

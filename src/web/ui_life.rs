@@ -309,7 +309,7 @@ async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(
     };
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
-    let r = compliance::report(&mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    let r = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
     render(&CompliancePage { nav: Nav::of(&a), org, from: from.to_string(), to: to.to_string(), r })
 }
 

@@ -1,0 +1,122 @@
+//! A year of generated meetings for the demo tree, so compliance has something to judge:
+//! every required meeting, with about 3% left out at random (deterministic from the seed).
+
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng};
+use sqlx::Row as _;
+
+use crate::db::{Db, Sql};
+use crate::error::AppResult;
+use crate::members::model::Post;
+
+/// Share of required meetings the demo leaves out, so some branches show misses.
+const SKIP_PER_MILLE: u32 = 30;
+
+struct Plan {
+    kind: &'static str,
+    /// Months between meetings: 1 monthly, 3 quarterly, 12 yearly.
+    every: u32,
+}
+
+const BRANCH: &[Plan] = &[
+    Plan { kind: "general_assembly", every: 3 },
+    Plan { kind: "party_lecture", every: 3 },
+    Plan { kind: "theme_day", every: 1 },
+    Plan { kind: "life_meeting", every: 12 },
+    Plan { kind: "member_review", every: 12 },
+    Plan { kind: "heart_to_heart", every: 12 },
+];
+const COMMITTEE: Plan = Plan { kind: "committee", every: 1 };
+const GROUP: Plan = Plan { kind: "group_meeting", every: 1 };
+const LEADERSHIP: Plan = Plan { kind: "democratic_life_meeting", every: 12 };
+
+fn topic(kind: &str) -> &'static str {
+    match kind {
+        "general_assembly" => "学习贯彻党的创新理论，讨论支部重要事项",
+        "party_lecture" => "书记讲党课",
+        "theme_day" => "主题党日：重温入党誓词、交纳党费",
+        "committee" => "研究本月支部工作",
+        "group_meeting" => "党小组学习",
+        "life_meeting" => "年度组织生活会",
+        "member_review" => "民主评议党员",
+        "heart_to_heart" => "谈心谈话",
+        _ => "民主生活会",
+    }
+}
+
+/// Inserts the meetings of calendar year `year` for every branch, group and committee.
+pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
+    let mut conn = db.pool.acquire().await?;
+    let orgs = sqlx::query("SELECT id, path, kind, founded_on FROM orgs WHERE dissolved_on IS NULL AND kind IN ('branch', 'group', 'committee', 'working_committee')")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut seats: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for r in sqlx::query("SELECT org_path, posts FROM members WHERE posts <> ''").fetch_all(&mut *conn).await? {
+        let posts: String = r.try_get("posts")?;
+        if posts.split(',').filter_map(Post::parse).any(|p| p.is_committee_seat()) {
+            *seats.entry(r.try_get("org_path")?).or_default() += 1;
+        }
+    }
+    drop(conn);
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let now = crate::db::now_secs();
+    let mut rows: Vec<(i64, &'static str, i64, String)> = Vec::new();
+    for r in &orgs {
+        let id: i64 = r.try_get("id")?;
+        let kind: String = r.try_get("kind")?;
+        let path: String = r.try_get("path")?;
+        let founded = r.try_get::<Option<String>, _>("founded_on")?.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let mut plans: Vec<&Plan> = Vec::new();
+        match kind.as_str() {
+            "branch" => {
+                plans.extend(BRANCH.iter());
+                if seats.get(&path).copied().unwrap_or(0) >= 3 {
+                    plans.push(&COMMITTEE);
+                }
+            }
+            "group" => plans.push(&GROUP),
+            _ => plans.push(&LEADERSHIP),
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        for p in plans {
+            let mut month = 1;
+            while month <= 12 {
+                let span = p.every.min(12);
+                let m = month + rng.gen_range(0..span);
+                let day = rng.gen_range(1..=25);
+                month += span;
+                let Some(date) = NaiveDate::from_ymd_opt(year, m, day) else { continue };
+                if founded.is_some_and(|f| f > date) || rng.gen_range(0..1000) < SKIP_PER_MILLE {
+                    continue;
+                }
+                let start = date.and_hms_opt(9, 0, 0).and_then(|t| t.and_local_timezone(tz).single()).map(|t| t.timestamp()).unwrap_or(0);
+                rows.push((id, p.kind, start, date.to_string()));
+            }
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    let conn: &mut crate::db::Conn = &mut tx;
+    let rebuild = crate::db::drop_secondary_indexes(conn, "meetings").await?;
+    let base: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings").fetch_one(&mut *conn).await?;
+    for (ci, chunk) in rows.chunks(500).enumerate() {
+        let mut sql = Sql::bulk(
+            conn,
+            "INSERT INTO meetings (org_id, kind, topic, place, planned_start, planned_end, held_on, minutes, state, signin_token, created_at, updated_at, closed_at) VALUES ",
+        );
+        for (i, (org, kind, start, day)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let token = format!("demo-{year}-{}", base as usize + ci * 500 + i);
+            sql.push("(").bind(*org).push(", ").bind(*kind).push(", ").bind(topic(kind)).push(", ").bind("党员活动室");
+            sql.push(", ").bind(*start).push(", ").bind(*start + 7200).push(", ").bind(day.clone()).push(", ").bind("（演示数据）");
+            sql.push(", ").bind("closed").push(", ").bind(token).push(", ").bind(now).push(", ").bind(now).push(", ").bind(now).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    for s in &rebuild {
+        sqlx::query(s).execute(&mut *conn).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
