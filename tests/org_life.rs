@@ -144,6 +144,10 @@ both_backends!(compliance_names_the_missing_meetings, |app: common::TestApp| asy
     // Branches created today are not blamed for 2025.
     let (_, r) = app.get(&t, &format!("/api/v1/orgs/{}/compliance?from=2025-01-01&to=2025-12-31&only_missed=true", app.tree.town.id)).await;
     assert!(r["rows"].as_array().unwrap().iter().all(|row| row["org_id"] != app.tree.village_b.id));
+    // The secretary's reminder: this month's 主题党日 is upcoming, not yet missed.
+    let (s, rem) = app.get(&t, &format!("/api/v1/orgs/{org}/reminders")).await;
+    assert_eq!(s, 200, "{rem}");
+    assert!(rem["upcoming"].as_array().unwrap().iter().any(|f| f["requirement"] == "theme_day"), "{rem}");
     let (s, e) = app.get(&t, &format!("/api/v1/orgs/{}/compliance?from=2025-12-31&to=2025-01-01", app.tree.town.id)).await;
     assert_eq!((s, e["error"]["code"].as_str().unwrap()), (422, "range_invalid"));
 });

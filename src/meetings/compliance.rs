@@ -155,3 +155,33 @@ pub async fn report(
         rows,
     })
 }
+
+/// A secretary's reminder: what is due in the current periods and what is already
+/// overdue this year, for an org and its groups. No daily check-ins: only this list.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Reminders {
+    pub org_id: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub upcoming: Vec<Finding>,
+    #[schema(value_type = Vec<Object>)]
+    pub overdue: Vec<Finding>,
+}
+
+pub async fn reminders(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, org: &Org, rules: &ComplianceRules) -> AppResult<Reminders> {
+    use chrono::Datelike;
+    let today = crate::db::today();
+    let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let r = report(db, conn, actor, org, rules, from, today, false).await?;
+    let mut upcoming = Vec::new();
+    let mut overdue = Vec::new();
+    for row in r.rows {
+        for f in row.findings {
+            match f.verdict {
+                rules::Verdict::NotDue => upcoming.push(f),
+                rules::Verdict::Missed => overdue.push(f),
+                _ => {}
+            }
+        }
+    }
+    Ok(Reminders { org_id: org.id, upcoming, overdue })
+}

@@ -14,7 +14,7 @@ use super::AppState;
 use crate::auth::roles::Perm;
 use crate::dues::store::{self as dues, AdjustmentInput, BasisInput, MemberDues, OrgDues, PaymentInput};
 use crate::error::{AppError, AppResult};
-use crate::meetings::compliance::{self, ComplianceReport};
+use crate::meetings::compliance::{self, ComplianceReport, Reminders};
 use crate::meetings::store::{self as meetings, Amendment, AmendmentInput, AttendanceInput, Attendee, CloseInput, Meeting, MeetingInput, VoteInput};
 use crate::orgs::store as orgs;
 use crate::write_tx;
@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/meetings/{id}/qr.svg", get(meeting_qr))
         .route("/api/v1/sign-in/{token}", post(sign_in))
         .route("/api/v1/orgs/{id}/compliance", get(org_compliance))
+        .route("/api/v1/orgs/{id}/reminders", get(org_reminders))
         .route("/api/v1/members/{id}/dues", get(member_dues))
         .route("/api/v1/members/{id}/dues/basis", post(set_basis))
         .route("/api/v1/members/{id}/dues/adjustments", post(add_adjustment))
@@ -42,9 +43,9 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(create_meeting, list_meetings, get_meeting, record_attendance, hold_meeting, vote, close_meeting, amend_meeting,
-          meeting_qr, sign_in, org_compliance, member_dues, set_basis, add_adjustment, record_payment, org_dues),
+          meeting_qr, sign_in, org_compliance, org_reminders, member_dues, set_basis, add_adjustment, record_payment, org_dues),
     components(schemas(Meeting, MeetingInput, MeetingDetail, Attendee, AttendanceInput, HoldInput, VoteInput, CloseInput,
-          AmendmentInput, Amendment, ComplianceReport, MemberDues, OrgDues, BasisInput, AdjustmentInput, PaymentInput, Created))
+          AmendmentInput, Amendment, ComplianceReport, Reminders, MemberDues, OrgDues, BasisInput, AdjustmentInput, PaymentInput, Created))
 )]
 pub struct LifeApiDoc;
 
@@ -164,6 +165,14 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     Ok(Json(compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
+}
+
+/// Upcoming and overdue required meetings this year, for the org and its groups.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/reminders", responses((status = 200, body = Reminders)))]
+async fn org_reminders(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Reminders>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    Ok(Json(compliance::reminders(&s.db, &mut conn, &a, &org, &s.rules.compliance).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -53,6 +53,7 @@ fn when(m: &Meeting) -> String {
 struct MeetingsPage {
     nav: Nav,
     org: Org,
+    reminders: compliance::Reminders,
     meetings: Vec<(Meeting, String)>,
     can_manage: bool,
     kinds: Vec<(&'static str, &'static str)>,
@@ -62,8 +63,10 @@ async fn meetings_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let list = meetings::list(&mut conn, &a, &org, 200).await?;
+    let reminders = compliance::reminders(&s.db, &mut conn, &a, &org, &s.rules.compliance).await?;
     render(&MeetingsPage {
         nav: Nav::of(&a),
+        reminders,
         can_manage: a.can(Perm::ManageOrgLife, &org.path),
         meetings: list.into_iter().map(|m| { let w = when(&m); (m, w) }).collect(),
         org,
