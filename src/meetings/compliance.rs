@@ -30,8 +30,18 @@ pub struct ComplianceReport {
     pub orgs_checked: usize,
     pub orgs_with_misses: usize,
     pub missed: usize,
+    /// Whether rows carry their findings (subtrees up to DETAIL_LIMIT orgs); otherwise
+    /// open an org's own report for the explanations.
+    pub detailed: bool,
+    /// Rows before truncation to MAX_ROWS (most misses first).
+    pub rows_total: usize,
     pub rows: Vec<ComplianceRow>,
 }
+
+/// Subtrees up to this many orgs get every finding with its explanation.
+pub const DETAIL_LIMIT: usize = 5_000;
+/// Rows returned at most, most misses first.
+pub const MAX_ROWS: usize = 2_000;
 
 /// Full years; longer ranges are refused so a request stays bounded.
 pub const MAX_RANGE_DAYS: i64 = 3 * 366;
@@ -102,15 +112,20 @@ pub async fn report(
         }
     }
 
-    // One row per org: "kind:date:id,kind:date:id,…".
+    // One row per org: "kind:date:id,kind:date:id,…". Only held meetings have a date.
+    // `held_on || ''` keeps the planner on the (org_id, kind, held_on) index, which also
+    // yields the rows already grouped by org; the date index would need a sort.
     let agg = db.string_agg("m.kind || ':' || m.held_on || ':' || CAST(m.id AS TEXT)");
-    let mut msql = Sql::new(&format!(
-        "SELECT m.org_id, {agg} AS held FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.state IN ('held', 'closed') AND m.held_on >= "
-    ));
+    let mut msql = Sql::new(&format!("SELECT m.org_id, {agg} AS held FROM meetings m WHERE m.held_on || '' >= "));
     // Periods are judged whole: load the meetings of every period the range touches.
     let (w_from, w_to) = rules::meeting_window(rules, from, to).unwrap_or((from, to));
-    msql.bind(w_from.to_string()).push(" AND m.held_on <= ").bind(w_to.to_string());
-    push_subtrees(&mut msql, "o.path", &prefixes);
+    msql.bind(w_from.to_string()).push(" AND m.held_on || '' <= ").bind(w_to.to_string());
+    let whole_tree = root.parent_id.is_none() && prefixes.len() == 1 && prefixes[0] == root.path;
+    if !whole_tree {
+        msql.push(" AND m.org_id IN (SELECT id FROM orgs WHERE 1=1");
+        push_subtrees(&mut msql, "path", &prefixes);
+        msql.push(")");
+    }
     msql.push(" GROUP BY m.org_id");
     let mut meetings = Vec::new();
     for r in msql.query().fetch_all(&mut *conn).await? {
@@ -119,32 +134,45 @@ pub async fn report(
         for item in held.split(',') {
             let mut parts = item.splitn(3, ':');
             let (Some(kind), Some(day), Some(id)) = (parts.next(), parts.next(), parts.next()) else { continue };
-            let (Some(kind), Ok(held_on), Ok(id)) = (MeetingKind::parse(kind), NaiveDate::parse_from_str(day, "%Y-%m-%d"), id.parse()) else { continue };
+            let (Some(kind), Some(held_on), Ok(id)) = (kind_of(kind), iso_date(day), id.parse()) else { continue };
             meetings.push(HeldMeeting { id, org_id, kind, held_on });
         }
     }
 
-    let findings = rules::evaluate(rules, &orgs, &meetings, from, to, today);
-    let mut by_org: std::collections::BTreeMap<i64, Vec<Finding>> = std::collections::BTreeMap::new();
-    for f in findings {
-        by_org.entry(f.org_id).or_default().push(f);
+    // Counts for every org; explanations only where a reader can take them in: a subtree of
+    // up to DETAIL_LIMIT orgs, or one org's drill-down. A province gets its counts in seconds.
+    let summaries = rules::evaluate_summary(rules, &orgs, &meetings, from, to, today);
+    let detail = orgs.len() <= DETAIL_LIMIT;
+    let mut by_org: std::collections::HashMap<i64, Vec<Finding>> = std::collections::HashMap::new();
+    if detail {
+        for f in rules::evaluate(rules, &orgs, &meetings, from, to, today) {
+            if !only_missed || matches!(f.verdict, rules::Verdict::Missed) {
+                by_org.entry(f.org_id).or_default().push(f);
+            }
+        }
     }
     let mut rows = Vec::new();
     let (mut with_misses, mut missed_total) = (0, 0);
-    for (org_id, fs) in by_org {
-        let met = fs.iter().filter(|f| matches!(f.verdict, rules::Verdict::Met { .. })).count();
-        let missed = fs.iter().filter(|f| matches!(f.verdict, rules::Verdict::Missed)).count();
-        let not_due = fs.iter().filter(|f| matches!(f.verdict, rules::Verdict::NotDue)).count();
-        if missed > 0 {
+    for sm in &summaries {
+        if sm.missed > 0 {
             with_misses += 1;
-            missed_total += missed;
+            missed_total += sm.missed as usize;
         }
-        if only_missed && missed == 0 {
+        if only_missed && sm.missed == 0 {
             continue;
         }
-        let findings = if only_missed { fs.into_iter().filter(|f| matches!(f.verdict, rules::Verdict::Missed)).collect() } else { fs };
-        rows.push(ComplianceRow { org_id, org_name: names.get(&org_id).cloned().unwrap_or_default(), met, missed, not_due, findings });
+        rows.push(ComplianceRow {
+            org_id: sm.org_id,
+            org_name: names.get(&sm.org_id).cloned().unwrap_or_default(),
+            met: sm.met as usize,
+            missed: sm.missed as usize,
+            not_due: sm.not_due as usize,
+            findings: by_org.remove(&sm.org_id).unwrap_or_default(),
+        });
     }
+    rows.sort_by(|a, b| b.missed.cmp(&a.missed).then(a.org_id.cmp(&b.org_id)));
+    let rows_total = rows.len();
+    rows.truncate(MAX_ROWS);
     Ok(ComplianceReport {
         org_id: root.id,
         from: from.to_string(),
@@ -152,6 +180,8 @@ pub async fn report(
         orgs_checked: orgs.len(),
         orgs_with_misses: with_misses,
         missed: missed_total,
+        detailed: detail,
+        rows_total,
         rows,
     })
 }
@@ -184,4 +214,33 @@ pub async fn reminders(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, org: 
         }
     }
     Ok(Reminders { org_id: org.id, upcoming, overdue })
+}
+
+/// "YYYY-MM-DD" without the general parser: millions of these per province report.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// Meeting kinds by code, without trying every label.
+fn kind_of(code: &str) -> Option<MeetingKind> {
+    MeetingKind::ALL.iter().copied().find(|k| k.code() == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn fast_parsers_agree_with_the_general_ones() {
+        assert_eq!(iso_date("2025-03-31"), NaiveDate::from_ymd_opt(2025, 3, 31));
+        assert_eq!(iso_date("2025-02-30"), None);
+        assert_eq!(iso_date("2025-3-31"), None);
+        for k in MeetingKind::ALL {
+            assert_eq!(kind_of(k.code()), Some(*k));
+        }
+    }
 }
