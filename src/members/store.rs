@@ -282,7 +282,8 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
     } else {
         push_subtrees(&mut filter, "m.org_path", &prefixes);
     }
-    let mut order = "m.org_path, m.name, m.id".to_string();
+    // Matches the members_path_name index column for column, so no sort is needed.
+    let mut order = "m.org_path, m.name, m.name_initials, m.id".to_string();
     let mut filtered = false;
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
