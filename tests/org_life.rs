@@ -144,6 +144,18 @@ both_backends!(compliance_names_the_missing_meetings, |app: common::TestApp| asy
     // Branches created today are not blamed for 2025.
     let (_, r) = app.get(&t, &format!("/api/v1/orgs/{}/compliance?from=2025-01-01&to=2025-12-31&only_missed=true", app.tree.town.id)).await;
     assert!(r["rows"].as_array().unwrap().iter().all(|row| row["org_id"] != app.tree.village_b.id));
+    // The same as spreadsheets: the compliance findings and the meeting ledger.
+    for (path, min_rows) in [
+        (format!("/api/v1/orgs/{org}/compliance.xlsx?from=2025-01-01&to=2025-12-31"), 3),
+        (format!("/api/v1/orgs/{org}/meetings.xlsx?from=2025-01-01&to=2025-12-31"), 1),
+    ] {
+        let r = app.client.get(format!("{}{}", app.url, path)).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        use calamine::Reader;
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        assert!(sheet.rows().count() > min_rows, "{path}: {} rows", sheet.rows().count());
+    }
     // The secretary's reminder: this month's 主题党日 is upcoming, not yet missed.
     let (s, rem) = app.get(&t, &format!("/api/v1/orgs/{org}/reminders")).await;
     assert_eq!(s, 200, "{rem}");
@@ -190,6 +202,13 @@ both_backends!(dues_by_bracket_payments_and_arrears, |app: common::TestApp| asyn
     let (_, sheet) = app.get(&t, &format!("/api/v1/orgs/{}/dues?month=2026-01", app.tree.town.id)).await;
     assert_eq!(sheet["paid_fen"], 3000);
     assert!(sqlx::query("UPDATE dues_payments SET amount_fen = 0").execute(&app.db.pool).await.is_err());
+    let r = app.client.get(format!("{}/api/v1/orgs/{}/dues.xlsx?month=2026-01", app.url, app.tree.town.id)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    let paid: Vec<String> = sheet.rows().skip(1).map(|r| r[3].to_string()).collect();
+    assert!(paid.contains(&"30.00".to_string()), "{paid:?}");
 });
 
 both_backends!(org_life_pages_render_for_the_secretary, |app: common::TestApp| async move {

@@ -378,3 +378,22 @@ mod tests {
         assert_eq!(fmt_yuan(-5), "-0.05");
     }
 }
+
+/// The dues sheet as a spreadsheet (党费收缴台账).
+pub fn org_dues_xlsx(org: &Org, d: &OrgDues) -> AppResult<Vec<u8>> {
+    let rows = d.members.iter().map(|m| {
+        vec![
+            m.name.clone(),
+            m.month.clone(),
+            fmt_yuan(m.owed_fen),
+            fmt_yuan(m.paid_fen),
+            fmt_yuan(m.arrears_fen),
+            if m.six_month_flag { format!("连续{}个月未交", m.unpaid_months) } else { String::new() },
+            m.assessment.as_ref().map(|a| a.explanation.clone()).unwrap_or_else(|| "未核定交纳基数".into()),
+        ]
+    });
+    let headers = ["姓名", "月份", "应交（元）", "已交（元）", "近12个月欠交（元）", "提示", "计算依据"];
+    let widths = [10.0, 9.0, 11.0, 11.0, 16.0, 16.0, 60.0];
+    crate::members::sheets::write_table_xlsx(&format!("{}党费{}", org.name, d.month), &headers, &widths, rows)
+        .map_err(|e| AppError::invalid("export_failed", e))
+}

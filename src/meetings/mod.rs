@@ -2,5 +2,6 @@
 //! quorum, and the compliance engine.
 
 pub mod compliance;
+pub mod ledger;
 pub mod rules;
 pub mod store;

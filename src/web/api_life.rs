@@ -38,12 +38,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members/{id}/dues/adjustments", post(add_adjustment))
         .route("/api/v1/members/{id}/dues/payments", post(record_payment))
         .route("/api/v1/orgs/{id}/dues", get(org_dues))
+        .route("/api/v1/orgs/{id}/meetings.xlsx", get(meetings_xlsx))
+        .route("/api/v1/orgs/{id}/compliance.xlsx", get(compliance_xlsx))
+        .route("/api/v1/orgs/{id}/dues.xlsx", get(dues_xlsx))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     paths(create_meeting, list_meetings, get_meeting, record_attendance, hold_meeting, vote, close_meeting, amend_meeting,
-          meeting_qr, sign_in, org_compliance, org_reminders, member_dues, set_basis, add_adjustment, record_payment, org_dues),
+          meeting_qr, sign_in, org_compliance, org_reminders, member_dues, set_basis, add_adjustment, record_payment, org_dues, meetings_xlsx, compliance_xlsx, dues_xlsx),
     components(schemas(Meeting, MeetingInput, MeetingDetail, Attendee, AttendanceInput, HoldInput, VoteInput, CloseInput,
           AmendmentInput, Amendment, ComplianceReport, Reminders, MemberDues, OrgDues, BasisInput, AdjustmentInput, PaymentInput, Created))
 )]
@@ -221,4 +224,38 @@ async fn org_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pa
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
     Ok(Json(dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?))
+}
+
+/// The meeting ledger (会议台账) of a subtree and period.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/meetings.xlsx", params(RangeQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<impl IntoResponse> {
+    let from = super::api::parse_day(Some(&q.from))?;
+    let to = super::api::parse_day(Some(&q.to))?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
+    Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes))
+}
+
+/// The missed requirements of a subtree and period.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/compliance.xlsx", params(RangeQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<impl IntoResponse> {
+    let from = super::api::parse_day(Some(&q.from))?;
+    let to = super::api::parse_day(Some(&q.to))?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
+    Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes))
+}
+
+/// The dues sheet of a subtree for a month.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/dues.xlsx", params(MonthQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn dues_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<impl IntoResponse> {
+    let month = month_or_now(q.month.as_deref())?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
+    let bytes = dues::org_dues_xlsx(&org, &d)?;
+    Ok(super::api::xlsx_response(&format!("{}党费台账{}.xlsx", org.name, d.month), bytes))
 }

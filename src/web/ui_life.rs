@@ -36,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/sign-in/{token}", get(sign_in_page).post(sign_in_submit))
         .route("/orgs/{id}/compliance", get(compliance_page))
         .route("/orgs/{id}/dues", get(org_dues_page))
+        .route("/orgs/{id}/meetings.xlsx", get(meetings_xlsx))
+        .route("/orgs/{id}/compliance.xlsx", get(compliance_xlsx))
+        .route("/orgs/{id}/dues.xlsx", get(dues_xlsx))
         .route("/members/{id}/dues", get(member_dues_page))
         .route("/members/{id}/dues/basis", post(dues_basis))
         .route("/members/{id}/dues/payments", post(dues_payment))
@@ -460,4 +463,44 @@ async fn dues_adjust(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64
     };
     write_tx!(&s.db, |tx| dues::add_adjustment(&mut tx, a, id, &input).await)?;
     Ok(notice_redirect(&format!("/members/{id}/dues?month={}", f.from_month), "已保存"))
+}
+
+fn range_or_year(q: &RangeForm) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+    use chrono::Datelike;
+    let today = crate::db::today();
+    let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+        Some(f) => super::api::parse_day(Some(f))?,
+        None => chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+    };
+    let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
+        Some(t) => super::api::parse_day(Some(t))?,
+        None => today,
+    };
+    Ok((from, to))
+}
+
+async fn meetings_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
+    let (from, to) = range_or_year(&q)?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
+    Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes).into_response())
+}
+
+async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
+    let (from, to) = range_or_year(&q)?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
+    Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes).into_response())
+}
+
+async fn dues_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
+    let month = month_of(q.month.as_deref())?;
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
+    let bytes = dues::org_dues_xlsx(&org, &d)?;
+    Ok(super::api::xlsx_response(&format!("{}党费台账{}.xlsx", org.name, d.month), bytes).into_response())
 }
