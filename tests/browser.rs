@@ -15,11 +15,13 @@ struct Browser {
     http: reqwest::Client,
     base: String,
     _driver: std::process::Child,
+    _profile: tempfile::TempDir,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self._driver.kill();
+        let _ = self._driver.wait();
     }
 }
 
@@ -47,16 +49,16 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = tempfile::tempdir().unwrap().keep();
+        let profile = tempfile::tempdir().unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=390,844", format!("--user-data-dir={}", profile.display())]
+                     "--disable-dev-shm-usage", "--window-size=390,844", format!("--user-data-dir={}", profile.path().display())]
         }}}});
         let v: Value = http.post(format!("{root}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Some(Browser { http, base: format!("{root}/session/{id}"), _driver: driver })
+        Some(Browser { http, base: format!("{root}/session/{id}"), _driver: driver, _profile: profile })
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -65,6 +67,11 @@ impl Browser {
             r = r.json(&b);
         }
         r.send().await.unwrap().json::<Value>().await.unwrap()["value"].clone()
+    }
+
+    /// Ends the session, which closes Chromium, before the profile folder is removed.
+    async fn quit(self) {
+        let _ = self.http.delete(&self.base).send().await;
     }
 
     async fn goto(&self, url: &str) {
@@ -176,4 +183,5 @@ both_backends!(secretary_works_in_a_real_browser, |app: common::TestApp| async m
     b.goto(&format!("{}/members?org={}", app.url, tr.village_a.id)).await;
     let list = b.wait_for("党员名册").await;
     assert!(list.contains("刘文华") && !list.contains("西关党员"));
+    b.quit().await;
 });
