@@ -362,23 +362,6 @@ pub async fn record_payment(conn: &mut Conn, actor: &Actor, member_id: i64, p: &
     Ok(id)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn yuan_parses_exactly() {
-        assert_eq!(parse_yuan("3000"), Some(300000));
-        assert_eq!(parse_yuan("3000.01"), Some(300001));
-        assert_eq!(parse_yuan("3,000.5"), Some(300050));
-        assert_eq!(parse_yuan("0.07"), Some(7));
-        assert_eq!(parse_yuan("3000.001"), None);
-        assert_eq!(parse_yuan("-5"), None);
-        assert_eq!(parse_yuan("abc"), None);
-        assert_eq!(fmt_yuan(300001), "3000.01");
-        assert_eq!(fmt_yuan(-5), "-0.05");
-    }
-}
-
 /// The dues sheet as a spreadsheet (党费收缴台账).
 pub fn org_dues_xlsx(org: &Org, d: &OrgDues) -> AppResult<Vec<u8>> {
     let rows = d.members.iter().map(|m| {
@@ -396,4 +379,21 @@ pub fn org_dues_xlsx(org: &Org, d: &OrgDues) -> AppResult<Vec<u8>> {
     let widths = [10.0, 9.0, 11.0, 11.0, 16.0, 16.0, 60.0];
     crate::members::sheets::write_table_xlsx(&format!("{}党费{}", org.name, d.month), &headers, &widths, rows)
         .map_err(|e| AppError::invalid("export_failed", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn yuan_parses_exactly() {
+        assert_eq!(parse_yuan("3000"), Some(300000));
+        assert_eq!(parse_yuan("3000.01"), Some(300001));
+        assert_eq!(parse_yuan("3,000.5"), Some(300050));
+        assert_eq!(parse_yuan("0.07"), Some(7));
+        assert_eq!(parse_yuan("3000.001"), None);
+        assert_eq!(parse_yuan("-5"), None);
+        assert_eq!(parse_yuan("abc"), None);
+        assert_eq!(fmt_yuan(300001), "3000.01");
+        assert_eq!(fmt_yuan(-5), "-0.05");
+    }
 }

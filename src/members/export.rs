@@ -32,7 +32,7 @@ pub async fn members_xlsx(db: &Db, actor: &Actor, id: i64) -> AppResult<(String,
     let full = actor.can(Perm::ReadSensitive, &root.path);
     // Org codes and names for the subtree.
     let mut osql = Sql::new("SELECT id, code, name FROM orgs WHERE 1=1");
-    push_subtrees(&mut osql, "path", &[root.path.clone()]);
+    push_subtrees(&mut osql, "path", std::slice::from_ref(&root.path));
     let mut names = std::collections::HashMap::new();
     for r in osql.query().fetch_all(&mut *conn).await? {
         use sqlx::Row;

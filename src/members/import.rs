@@ -104,7 +104,7 @@ pub async fn check_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: Fi
     let mut count = 0usize;
     for row in rows {
         count += 1;
-        if count % 10_000 == 0 {
+        if count.is_multiple_of(10_000) {
             progress(count as u64);
         }
         let row = match row {

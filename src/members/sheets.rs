@@ -1485,6 +1485,30 @@ fn org_note(field: &str) -> (&'static str, String) {
 // Tests
 // ---------------------------------------------------------------------------------------
 
+/// A plain ledger (台账) as .xlsx: a bold frozen header and text cells. Used for meeting,
+/// compliance and dues ledgers; `widths` are in characters, one per column.
+pub fn write_table_xlsx(sheet_title: &str, headers: &[&str], widths: &[f64], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet_with_constant_memory();
+    ws.set_name(sheet_name(sheet_title)).map_err(write_err)?;
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w).map_err(write_err)?;
+    }
+    write_header_row(ws, headers)?;
+    ws.set_freeze_panes(1, 0).map_err(write_err)?;
+    for (i, r) in rows.enumerate() {
+        if i >= MAX_XLSX_DATA_ROWS {
+            return Err(format!("导出行数超过 Excel 单表上限 {MAX_XLSX_DATA_ROWS} 行，请缩小导出范围"));
+        }
+        for (c, v) in r.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string((i + 1) as u32, c as u16, v).map_err(write_err)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(write_err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2283,28 +2307,4 @@ mod tests {
             vm_hwm_kib()
         );
     }
-}
-
-/// A plain ledger (台账) as .xlsx: a bold frozen header and text cells. Used for meeting,
-/// compliance and dues ledgers; `widths` are in characters, one per column.
-pub fn write_table_xlsx(sheet_title: &str, headers: &[&str], widths: &[f64], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet_with_constant_memory();
-    ws.set_name(sheet_name(sheet_title)).map_err(write_err)?;
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, *w).map_err(write_err)?;
-    }
-    write_header_row(ws, headers)?;
-    ws.set_freeze_panes(1, 0).map_err(write_err)?;
-    for (i, r) in rows.enumerate() {
-        if i >= MAX_XLSX_DATA_ROWS {
-            return Err(format!("导出行数超过 Excel 单表上限 {MAX_XLSX_DATA_ROWS} 行，请缩小导出范围"));
-        }
-        for (c, v) in r.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string((i + 1) as u32, c as u16, v).map_err(write_err)?;
-            }
-        }
-    }
-    wb.save_to_buffer().map_err(write_err)
 }

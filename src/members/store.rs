@@ -278,7 +278,7 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
     if prefixes.is_empty() {
         // A plain member sees their own record only, if it lies under root.
         filter.push(" AND m.id = ").bind(self_id.unwrap_or(0));
-        push_subtrees(&mut filter, "m.org_path", &[root.path.clone()]);
+        push_subtrees(&mut filter, "m.org_path", std::slice::from_ref(&root.path));
     } else {
         push_subtrees(&mut filter, "m.org_path", &prefixes);
     }

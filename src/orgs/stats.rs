@@ -50,9 +50,7 @@ impl StatsDelta {
     /// (root first, the member's own org last).
     pub fn member(&mut self, ancestors: &[i64], f: &MemberFacts, sign: i64) {
         let Some(&org) = ancestors.last() else { return };
-        if !self.ancestors.contains_key(&org) {
-            self.ancestors.insert(org, ancestors.to_vec());
-        }
+        self.ancestors.entry(org).or_insert_with(|| ancestors.to_vec());
         *self.members.entry((org, f.clone())).or_insert(0) += sign;
     }
 
@@ -215,6 +213,19 @@ pub fn summarize(org_id: i64, raw: &BTreeMap<String, BTreeMap<String, i64>>, tod
     }
 }
 
+/// The `'static` name of a stored dimension.
+pub fn static_dim(d: &str) -> &'static str {
+    match d {
+        DIM_ORGS => DIM_ORGS,
+        DIM_MEMBERS => DIM_MEMBERS,
+        DIM_STATUS => DIM_STATUS,
+        DIM_GENDER => DIM_GENDER,
+        DIM_BIRTH_YEAR => DIM_BIRTH_YEAR,
+        DIM_EDUCATION => DIM_EDUCATION,
+        _ => DIM_DOMAIN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,18 +255,5 @@ mod tests {
         let s = summarize(1, &raw, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         assert_eq!(s.members_by_age_band[0].n, 2); // 30 on 31 Dec 2026
         assert_eq!(s.members_by_age_band[1].n, 3); // 31
-    }
-}
-
-/// The `'static` name of a stored dimension.
-pub fn static_dim(d: &str) -> &'static str {
-    match d {
-        DIM_ORGS => DIM_ORGS,
-        DIM_MEMBERS => DIM_MEMBERS,
-        DIM_STATUS => DIM_STATUS,
-        DIM_GENDER => DIM_GENDER,
-        DIM_BIRTH_YEAR => DIM_BIRTH_YEAR,
-        DIM_EDUCATION => DIM_EDUCATION,
-        _ => DIM_DOMAIN,
     }
 }

@@ -78,7 +78,7 @@ pub async fn children(conn: &mut Conn, id: i64, include_dissolved: bool) -> AppR
 pub async fn subtree(conn: &mut Conn, root: &Org, levels: i64) -> AppResult<Vec<Org>> {
     let mut sql = Sql::new(&format!("SELECT {ORG_COLS} FROM orgs WHERE dissolved_on IS NULL AND depth <= "));
     sql.bind(root.depth + levels);
-    crate::db::push_subtrees(&mut sql, "path", &[root.path.clone()]);
+    crate::db::push_subtrees(&mut sql, "path", std::slice::from_ref(&root.path));
     sql.push(" ORDER BY path LIMIT 5000");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()

@@ -69,7 +69,7 @@ async fn fresh_db(backend: &Backend) -> (Db, Option<tempfile::TempDir>) {
         }
         Backend::Postgres => {
             use sqlx::Connection;
-            let name = format!("yh_test_{}", yinghuo::auth::store::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+            let name = format!("yh_test_{}", &yinghuo::auth::store::random_token().to_lowercase().replace(['-', '_'], "")[..16]);
             let mut admin = sqlx::postgres::PgConnection::connect(&pg_base()).await.unwrap();
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
             let base = pg_base();
