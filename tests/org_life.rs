@@ -198,6 +198,14 @@ both_backends!(dues_by_bracket_payments_and_arrears, |app: common::TestApp| asyn
     assert_eq!(s, 422);
     let (s, e) = app.post(&t, &format!("/api/v1/members/{m}/dues/payments"), json!({"month": "2026-01", "amount_fen": -3000, "method": "cash"})).await;
     assert_eq!((s, e["error"]["code"].as_str().unwrap()), (422, "note_required"));
+    // No meeting attended in the last six months: flagged; attending one clears it.
+    assert_eq!(d["no_life_six_months"], true);
+    let (mid, _) = meeting(&app, &t, sheet_org(&app, m).await, "theme_day", "2026-01-10 09:00".into()).await;
+    app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), json!([{"member_id": m, "status": "present"}])).await;
+    let (s, _) = app.post(&t, &format!("/api/v1/meetings/{mid}/hold"), json!({"held_on": "2026-01-10"})).await;
+    assert_eq!(s, 200);
+    let (_, d) = app.get(&t, &format!("/api/v1/members/{m}/dues?month=2026-01")).await;
+    assert_eq!((d["no_life_six_months"].as_bool(), d["last_attended"].as_str()), (Some(false), Some("2026-01-10")));
     // The branch sheet adds it up; payments are append-only in the database.
     let (_, sheet) = app.get(&t, &format!("/api/v1/orgs/{}/dues?month=2026-01", app.tree.town.id)).await;
     assert_eq!(sheet["paid_fen"], 3000);
@@ -244,3 +252,8 @@ both_backends!(org_life_pages_render_for_the_secretary, |app: common::TestApp| a
     let (_, d) = app.get(&t, &format!("/api/v1/meetings/{mid}")).await;
     assert_eq!(d["meeting"]["state"], "held");
 });
+
+async fn sheet_org(app: &common::TestApp, member: i64) -> i64 {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    yinghuo::members::store::get(&mut conn, member).await.unwrap().unwrap().org_id
+}

@@ -8,7 +8,7 @@ use sqlx::Row as _;
 
 use super::rules::{
     arrears_fen, assess, ledger, unpaid_streak, Adjustment, AdjustmentKind, BasisChange, DuesAssessment, DuesBasis, DuesCategory,
-    DuesRules, MonthLine, Payment, YearMonth,
+    DuesRules, Payment, YearMonth,
 };
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
@@ -120,6 +120,13 @@ pub struct MemberDues {
     pub unpaid_months: usize,
     /// 党章第三十八条：连续六个月不交纳党费 … 视为自行脱党 (flag for the branch to follow up).
     pub six_month_flag: bool,
+    /// Date of the last meeting the member attended, if any.
+    pub last_attended: Option<String>,
+    /// 党章第三十八条：连续六个月不参加党的组织生活: no attended meeting in the six months
+    /// ending with `month` (members who joined within those months are not flagged).
+    pub no_life_six_months: bool,
+    /// A record that could not be assessed (e.g. a reduction above the amount due), and why.
+    pub problem: Option<String>,
 }
 
 /// Months looked back for arrears.
@@ -133,35 +140,98 @@ fn lookback(month: YearMonth) -> YearMonth {
     m
 }
 
-fn member_dues(rules: &DuesRules, m: &Member, month: YearMonth, bases: &[BasisChange], adjs: &[Adjustment], pays: &[Payment]) -> AppResult<MemberDues> {
-    let lines: Vec<MonthLine> = ledger(rules, bases, adjs, pays, lookback(month), month).map_err(dues_err)?;
-    let current = lines.last();
-    let streak = unpaid_streak(&lines);
-    Ok(MemberDues {
+/// Months without organizational life before a member is flagged (党章第三十八条).
+pub const LAPSE_NO_LIFE_MONTHS: u32 = 6;
+
+#[allow(clippy::too_many_arguments)]
+fn member_dues(
+    rules: &DuesRules,
+    m: &Member,
+    month: YearMonth,
+    bases: &[BasisChange],
+    adjs: &[Adjustment],
+    pays: &[Payment],
+    last_attended: Option<&String>,
+) -> MemberDues {
+    // The first day of the six-month window that ends with `month`.
+    let mut first = month;
+    for _ in 1..LAPSE_NO_LIFE_MONTHS {
+        first = first.prev();
+    }
+    let window_start = first.first_day().to_string();
+    let no_life = m.joined_on < window_start && last_attended.is_none_or(|d| *d < window_start);
+    let mut out = MemberDues {
         member_id: m.id,
         name: m.name.clone(),
         month: month.to_string(),
-        assessment: current.and_then(|l| l.assessment.clone()),
-        owed_fen: current.map(|l| l.owed_fen).unwrap_or(0),
-        paid_fen: current.map(|l| l.paid_fen).unwrap_or(0),
-        arrears_fen: arrears_fen(&lines),
-        unpaid_months: streak,
-        six_month_flag: streak >= super::rules::LAPSE_UNPAID_MONTHS,
-    })
+        assessment: None,
+        owed_fen: 0,
+        paid_fen: 0,
+        arrears_fen: 0,
+        unpaid_months: 0,
+        six_month_flag: false,
+        last_attended: last_attended.cloned(),
+        no_life_six_months: no_life,
+        problem: None,
+    };
+    match ledger(rules, bases, adjs, pays, lookback(month), month) {
+        Ok(lines) => {
+            let current = lines.last();
+            let streak = unpaid_streak(&lines);
+            out.assessment = current.and_then(|l| l.assessment.clone());
+            out.owed_fen = current.map(|l| l.owed_fen).unwrap_or(0);
+            out.paid_fen = current.map(|l| l.paid_fen).unwrap_or(0);
+            out.arrears_fen = arrears_fen(&lines);
+            out.unpaid_months = streak;
+            out.six_month_flag = streak >= super::rules::LAPSE_UNPAID_MONTHS;
+        }
+        // One member's inconsistent record must not hide the whole sheet.
+        Err(e) => out.problem = Some(e.to_string()),
+    }
+    out
+}
+
+/// The last attended (held) meeting date of each member.
+async fn last_attendance(conn: &mut Conn, member_ids: &[i64]) -> AppResult<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for chunk in member_ids.chunks(500) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::new(
+            "SELECT a.member_id, MAX(m.held_on) AS last FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id \
+             WHERE a.status = 'present' AND m.held_on IS NOT NULL AND a.member_id IN (",
+        );
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*id);
+        }
+        sql.push(") GROUP BY a.member_id");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            if let Some(last) = r.try_get::<Option<String>, _>("last")? {
+                out.insert(r.try_get("member_id")?, last);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// One member's dues for a month, with the bracket and the rule.
 pub async fn for_member(conn: &mut Conn, actor: &Actor, rules: &DuesRules, member_id: i64, month: YearMonth) -> AppResult<MemberDues> {
     let m = members::get_scoped(conn, actor, Perm::ReadMembers, member_id).await?;
     let (bases, adjs, pays) = history(conn, &[m.id]).await?;
-    member_dues(
+    let last = last_attendance(conn, &[m.id]).await?;
+    Ok(member_dues(
         rules,
         &m,
         month,
         bases.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
         adjs.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
         pays.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
-    )
+        last.get(&m.id),
+    ))
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -188,6 +258,7 @@ pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Or
     }
     let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
     let (bases, adjs, pays) = history(conn, &ids).await?;
+    let last = last_attendance(conn, &ids).await?;
     let empty_b = Vec::new();
     let empty_p = Vec::new();
     let mut out = Vec::with_capacity(list.len());
@@ -199,7 +270,8 @@ pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Or
             bases.get(&m.id).unwrap_or(&empty_b),
             adjs.get(&m.id).map(|v| v.as_slice()).unwrap_or(&[]),
             pays.get(&m.id).unwrap_or(&empty_p),
-        )?);
+            last.get(&m.id),
+        ));
     }
     Ok(OrgDues {
         org_id: org.id,
@@ -208,7 +280,7 @@ pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Or
         paid_fen: out.iter().map(|d| d.paid_fen).sum(),
         arrears_fen: out.iter().map(|d| d.arrears_fen).sum(),
         members_without_basis: out.iter().filter(|d| d.assessment.is_none()).count(),
-        flagged: out.iter().filter(|d| d.six_month_flag).count(),
+        flagged: out.iter().filter(|d| d.six_month_flag || d.no_life_six_months).count(),
         members: out,
     })
 }
