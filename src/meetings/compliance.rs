@@ -66,10 +66,9 @@ pub async fn report(
     let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
     let today = crate::db::today();
 
-    let mut sql = Sql::new("SELECT id, name, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
+    let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
     push_subtrees(&mut sql, "path", &prefixes);
     let mut orgs = Vec::new();
-    let mut names = std::collections::HashMap::new();
     let mut branch_paths = std::collections::HashMap::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
         let id: i64 = r.try_get("id")?;
@@ -83,7 +82,6 @@ pub async fn report(
         if kind == OrgKind::Branch {
             branch_paths.insert(r.try_get::<String, _>("path")?, orgs.len());
         }
-        names.insert(id, r.try_get::<String, _>("name")?);
         orgs.push(OrgLife {
             org_id: id,
             kind: match kind {
@@ -163,7 +161,7 @@ pub async fn report(
         }
         rows.push(ComplianceRow {
             org_id: sm.org_id,
-            org_name: names.get(&sm.org_id).cloned().unwrap_or_default(),
+            org_name: String::new(),
             met: sm.met as usize,
             missed: sm.missed as usize,
             not_due: sm.not_due as usize,
@@ -173,6 +171,11 @@ pub async fn report(
     rows.sort_by(|a, b| b.missed.cmp(&a.missed).then(a.org_id.cmp(&b.org_id)));
     let rows_total = rows.len();
     rows.truncate(MAX_ROWS);
+    // Names only for the rows returned, not for every org judged.
+    let names = crate::members::store::org_names(conn, rows.iter().map(|r| r.org_id)).await?;
+    for r in &mut rows {
+        r.org_name = names.get(&r.org_id).cloned().unwrap_or_default();
+    }
     Ok(ComplianceReport {
         org_id: root.id,
         from: from.to_string(),
