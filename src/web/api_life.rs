@@ -184,7 +184,7 @@ pub struct MonthQuery {
     pub month: Option<String>,
 }
 
-fn month_or_now(m: Option<&str>) -> AppResult<crate::dues::rules::YearMonth> {
+pub fn month_or_now(m: Option<&str>) -> AppResult<crate::dues::rules::YearMonth> {
     match m.filter(|s| !s.trim().is_empty()) {
         Some(m) => dues::parse_month(m, "month"),
         None => Ok(crate::dues::rules::YearMonth::of(crate::db::today())),

@@ -303,16 +303,7 @@ struct CompliancePage {
 }
 
 async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
-    use chrono::Datelike;
-    let today = crate::db::today();
-    let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
-        Some(f) => super::api::parse_day(Some(f))?,
-        None => chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap(),
-    };
-    let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
-        Some(t) => super::api::parse_day(Some(t))?,
-        None => today,
-    };
+    let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let r = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
@@ -323,13 +314,6 @@ async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(
 struct MonthForm {
     month: Option<String>,
     notice: Option<String>,
-}
-
-fn month_of(m: Option<&str>) -> Result<crate::dues::rules::YearMonth, AppError> {
-    match m.filter(|s| !s.trim().is_empty()) {
-        Some(m) => dues::parse_month(m, "month"),
-        None => Ok(crate::dues::rules::YearMonth::of(crate::db::today())),
-    }
 }
 
 #[derive(Template)]
@@ -345,7 +329,7 @@ struct OrgDuesPage {
 }
 
 async fn org_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
-    let month = month_of(q.month.as_deref())?;
+    let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
     let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
@@ -367,7 +351,7 @@ struct MemberDuesPage {
 }
 
 async fn member_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
-    let month = month_of(q.month.as_deref())?;
+    let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
     let d = dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?;
     let m = crate::members::store::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
@@ -497,7 +481,7 @@ async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(
 }
 
 async fn dues_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
-    let month = month_of(q.month.as_deref())?;
+    let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
     let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
