@@ -233,32 +233,38 @@ impl Sql {
         }
         self
     }
-    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text);
-        for a in &self.args {
-            q = match a {
-                Val::I(i) => q.bind(*i),
-                Val::S(s) => q.bind(s.as_str()),
-                Val::NullI => q.bind(None::<i64>),
-                Val::NullS => q.bind(None::<String>),
-            };
+    /// Binds each value in turn, separated by commas: the inside of `IN (…)`.
+    pub fn bind_list<V: Into<Val>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
         }
-        q
+        self
     }
-    pub fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
-    where
-        T: for<'r> sqlx::FromRow<'r, Row>,
-    {
-        let mut q = sqlx::query_as::<_, T>(&self.text);
-        for a in &self.args {
-            q = match a {
-                Val::I(i) => q.bind(*i),
-                Val::S(s) => q.bind(s.as_str()),
-                Val::NullI => q.bind(None::<i64>),
-                Val::NullS => q.bind(None::<String>),
+    fn arguments(&self) -> sqlx::any::AnyArguments<'_> {
+        use sqlx::Arguments;
+        let mut a = sqlx::any::AnyArguments::default();
+        for v in &self.args {
+            // Encoding these four types into `Any` cannot fail.
+            let _ = match v {
+                Val::I(i) => a.add(*i),
+                Val::S(s) => a.add(s.as_str()),
+                Val::NullI => a.add(None::<i64>),
+                Val::NullS => a.add(None::<String>),
             };
         }
-        q
+        a
+    }
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        sqlx::query_with(&self.text, self.arguments())
+    }
+    pub fn query_scalar<T>(&self) -> sqlx::query::QueryScalar<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        (T,): for<'r> sqlx::FromRow<'r, Row>,
+    {
+        sqlx::query_scalar_with(&self.text, self.arguments())
     }
 }
 

@@ -56,12 +56,7 @@ async fn history(conn: &mut Conn, member_ids: &[i64]) -> AppResult<(HashMap<i64,
         }
         let list = |prefix: &str, suffix: &str| {
             let mut sql = Sql::new(prefix);
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(*id);
-            }
+            sql.bind_list(chunk.iter().copied());
             sql.push(")").push(suffix);
             sql
         };
@@ -202,12 +197,7 @@ async fn last_attendance(conn: &mut Conn, member_ids: &[i64]) -> AppResult<HashM
             "SELECT a.member_id, MAX(m.held_on) AS last FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id \
              WHERE a.status = 'present' AND m.held_on IS NOT NULL AND a.member_id IN (",
         );
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(*id);
-        }
+        sql.bind_list(chunk.iter().copied());
         sql.push(") GROUP BY a.member_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
             if let Some(last) = r.try_get::<Option<String>, _>("last")? {

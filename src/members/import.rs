@@ -156,12 +156,7 @@ async fn check_existing(conn: &mut Conn, pending: &mut Vec<(usize, String)>, err
         return Ok(());
     }
     let mut sql = Sql::bulk(conn, "SELECT id_number FROM members WHERE id_number IN (");
-    for (i, (_, id)) in pending.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(id.clone());
-    }
+    sql.bind_list(pending.iter().map(|(_, id)| id.clone()));
     sql.push(")");
     let found: HashSet<String> = sql
         .query()

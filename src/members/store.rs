@@ -337,7 +337,7 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
         count.text.push_str(&filter.text);
         count.args = filter.args.clone();
         count.push(" LIMIT ").bind(COUNT_CAP + 1).push(") t");
-        let n: i64 = sqlx::query_scalar_with(&count.text, args_of(&count)).fetch_one(&mut *conn).await?;
+        let n: i64 = count.query_scalar().fetch_one(&mut *conn).await?;
         (n.min(COUNT_CAP), n > COUNT_CAP)
     };
     let names = org_names(conn, members.iter().map(|m| m.org_id)).await?;
@@ -348,20 +348,6 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
     Ok(MemberPage { items, page, per_page, total, total_capped })
 }
 
-fn args_of(sql: &Sql) -> sqlx::any::AnyArguments<'_> {
-    use sqlx::Arguments;
-    let mut a = sqlx::any::AnyArguments::default();
-    for v in &sql.args {
-        let _ = match v {
-            crate::db::Val::I(i) => a.add(*i),
-            crate::db::Val::S(s) => a.add(s.as_str()),
-            crate::db::Val::NullI => a.add(None::<i64>),
-            crate::db::Val::NullS => a.add(None::<String>),
-        };
-    }
-    a
-}
-
 pub async fn org_names(conn: &mut Conn, ids: impl Iterator<Item = i64>) -> AppResult<std::collections::HashMap<i64, String>> {
     let mut ids: Vec<i64> = ids.collect();
     ids.sort_unstable();
@@ -369,12 +355,7 @@ pub async fn org_names(conn: &mut Conn, ids: impl Iterator<Item = i64>) -> AppRe
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
         let mut sql = Sql::new("SELECT id, name FROM orgs WHERE id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(*id);
-        }
+        sql.bind_list(chunk.iter().copied());
         sql.push(")");
         for r in sql.query().fetch_all(&mut *conn).await? {
             out.insert(r.try_get("id")?, r.try_get("name")?);

@@ -126,12 +126,7 @@ pub async fn totals(conn: &mut Conn, org_ids: &[i64]) -> AppResult<HashMap<i64, 
             continue;
         }
         let mut sql = Sql::new("SELECT org_id, dim, CAST(SUM(n) AS BIGINT) AS n FROM org_stats WHERE dim IN ('members', 'orgs') AND org_id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(*id);
-        }
+        sql.bind_list(chunk.iter().copied());
         sql.push(") GROUP BY org_id, dim");
         for r in sql.query().fetch_all(&mut *conn).await? {
             let id: i64 = r.try_get("org_id")?;
