@@ -365,8 +365,32 @@ pub async fn drop_secondary_indexes(conn: &mut Conn, table: &str) -> AppResult<V
     Ok(recreate)
 }
 
-/// Today in China Standard Time (UTC+8), whatever the server's time zone.
+/// China Standard Time (UTC+8), in which dates and times are read and shown, whatever
+/// the server's own time zone.
+pub mod china {
+    use chrono::{DateTime, FixedOffset, NaiveDate};
+
+    pub fn tz() -> FixedOffset {
+        FixedOffset::east_opt(8 * 3600).expect("valid offset")
+    }
+    pub fn today() -> NaiveDate {
+        chrono::Utc::now().with_timezone(&tz()).date_naive()
+    }
+    /// The calendar day of a Unix time.
+    pub fn date_of(secs: i64) -> NaiveDate {
+        DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&tz()).date_naive()).unwrap_or_default()
+    }
+    /// "2026-03-05 14:30".
+    pub fn minute(secs: i64) -> String {
+        DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&tz()).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    }
+    /// The Unix time of a wall-clock moment on `day`.
+    pub fn at(day: NaiveDate, h: u32, m: u32, s: u32) -> i64 {
+        day.and_hms_opt(h, m, s).and_then(|t| t.and_local_timezone(tz()).single()).map(|t| t.timestamp()).unwrap_or(0)
+    }
+}
+
+/// Today in China Standard Time (UTC+8).
 pub fn today() -> chrono::NaiveDate {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    chrono::Utc::now().with_timezone(&tz).date_naive()
+    china::today()
 }

@@ -58,7 +58,6 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
         }
     }
     drop(conn);
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
     let now = crate::db::now_secs();
     let mut rows: Vec<(i64, &'static str, i64, String)> = Vec::new();
     for r in &orgs {
@@ -89,7 +88,7 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
                 if founded.is_some_and(|f| f > date) || rng.gen_range(0..1000) < SKIP_PER_MILLE {
                     continue;
                 }
-                let start = date.and_hms_opt(9, 0, 0).and_then(|t| t.and_local_timezone(tz).single()).map(|t| t.timestamp()).unwrap_or(0);
+                let start = crate::db::china::at(date, 9, 0, 0);
                 rows.push((id, p.kind, start, date.to_string()));
             }
         }

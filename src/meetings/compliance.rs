@@ -77,7 +77,7 @@ pub async fn report(
         let created_on = r
             .try_get::<Option<String>, _>("founded_on")?
             .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-            .unwrap_or_else(|| super::store::china_date(created));
+            .unwrap_or_else(|| crate::db::china::date_of(created));
         let dissolved_on = r.try_get::<Option<String>, _>("dissolved_on")?.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
         if kind == OrgKind::Branch {
             branch_paths.insert(r.try_get::<String, _>("path")?, orgs.len());

@@ -15,9 +15,8 @@ use crate::orgs::model::Org;
 /// Meetings planned or held in [from, to], with attendance counts.
 pub async fn meetings_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
     let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    let start = from.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(tz).single()).map(|t| t.timestamp()).unwrap_or(0);
-    let end = to.and_hms_opt(23, 59, 59).and_then(|t| t.and_local_timezone(tz).single()).map(|t| t.timestamp()).unwrap_or(0);
+    let start = crate::db::china::at(from, 0, 0, 0);
+    let end = crate::db::china::at(to, 23, 59, 59);
     let mut sql = Sql::new(
         "SELECT m.id, o.name AS org_name, m.kind, m.topic, m.place, m.planned_start, m.held_on, m.state, m.vote_result, m.minutes, \
          (SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = m.id AND a.status = 'present') AS present, \
@@ -35,7 +34,7 @@ pub async fn meetings_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: Nai
         let kind: String = r.try_get("kind")?;
         let state: String = r.try_get("state")?;
         out.push(vec![
-            chrono::DateTime::from_timestamp(planned, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            crate::db::china::minute(planned),
             r.try_get::<Option<String>, _>("held_on")?.unwrap_or_default(),
             r.try_get("org_name")?,
             MeetingKind::parse(&kind).map(|k| k.label().to_string()).unwrap_or(kind),

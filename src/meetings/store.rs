@@ -130,7 +130,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp());
     }
-    let tz = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let tz = crate::db::china::tz();
     for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, f) {
             return tz.from_local_datetime(&n).single().map(|t| t.timestamp());
@@ -139,10 +139,6 @@ pub fn parse_time(s: &str) -> Option<i64> {
     None
 }
 
-pub fn china_date(secs: i64) -> NaiveDate {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&tz).date_naive()).unwrap_or_default()
-}
 
 /// Which org kinds hold which meetings.
 fn check_kind_for_org(kind: MeetingKind, org: &Org) -> AppResult<()> {
@@ -362,7 +358,7 @@ pub async fn sign_in(conn: &mut Conn, actor: &Actor, token: &str) -> AppResult<M
 pub async fn hold(conn: &mut Conn, actor: &Actor, id: i64, on: Option<NaiveDate>) -> AppResult<Meeting> {
     let m = get_writable(conn, actor, id).await?;
     refuse_if_closed(&m)?;
-    let day = on.unwrap_or_else(|| china_date(m.planned_start));
+    let day = on.unwrap_or_else(|| crate::db::china::date_of(m.planned_start));
     if day > crate::db::today() {
         return Err(AppError::invalid("held_in_future", "召开日期不能晚于今天"));
     }

@@ -987,11 +987,10 @@ async fn audit_page(State(s): State<AppState>, WebActor(a): WebActor, Query(q): 
     let root = orgs::get_scoped(&mut conn, &a, Perm::ReadAudit, root_id).await?;
     let list = audit::list(&mut conn, &a, &root.path, None, q.before, 100).await?;
     let older = if list.len() == 100 { list.last().map(|e| e.id) } else { None };
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
     let entries = list
         .into_iter()
         .map(|e| {
-            let t = chrono::DateTime::from_timestamp(e.at, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+            let t = crate::db::china::minute(e.at);
             let label = audit::action_label(&e.action);
             (t, e, label)
         })

@@ -46,9 +46,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn when(m: &Meeting) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    let f = |s: i64| chrono::DateTime::from_timestamp(s, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
-    format!("{} 至 {}", f(m.planned_start), f(m.planned_end).get(11..).unwrap_or(""))
+    let end = crate::db::china::minute(m.planned_end);
+    format!("{} 至 {}", crate::db::china::minute(m.planned_start), end.get(11..).unwrap_or(""))
 }
 
 #[derive(Template)]
@@ -259,9 +258,7 @@ async fn sign_in_page(State(s): State<AppState>, WebActor(a): WebActor, Path(tok
         .fetch_one(&mut *conn)
         .await?;
     use sqlx::Row;
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    let start: i64 = row.try_get("planned_start")?;
-    let when = chrono::DateTime::from_timestamp(start, 0).map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let when = crate::db::china::minute(row.try_get("planned_start")?);
     render(&SignInPage { nav: Nav::of(&a), token, topic: row.try_get("topic")?, org_name: row.try_get("name")?, when, notice: None, error: None })
 }
 
