@@ -402,7 +402,7 @@ pub async fn record_payment(conn: &mut Conn, actor: &Actor, member_id: i64, p: &
     if p.amount_fen < 0 && p.note.as_deref().unwrap_or("").trim().is_empty() {
         return Err(AppError::invalid_field("note_required", "note", "更正（负数）记录须说明原因"));
     }
-    let paid_on = crate::web::api::parse_day(p.paid_on.as_deref())?;
+    let paid_on = crate::members::validate::parse_day(p.paid_on.as_deref())?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO dues_payments (member_id, org_id, month, amount_fen, method, receipt_no, paid_on, note, by_user_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",

@@ -101,6 +101,16 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A date from a form or query, or today (China time) when left empty.
+pub fn parse_day(s: Option<&str>) -> Result<NaiveDate, crate::error::AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(crate::db::today()),
+        Some(s) => parse_date(s).ok_or_else(|| {
+            crate::error::AppError::invalid_field("date_invalid", "date", format!("无法识别的日期“{s}”，请写成 2024-01-31"))
+        }),
+    }
+}
+
 /// Mobile (11 digits from 1) or landline with area code (0xxx-xxxxxxx).
 pub fn valid_phone(s: &str) -> bool {
     let digits: String = s.chars().filter(|c| *c != '-' && *c != ' ').collect();

@@ -64,6 +64,15 @@ pub async fn get_scoped(conn: &mut Conn, actor: &Actor, perm: Perm, id: i64) -> 
     }
 }
 
+/// An org the actor may change: unreadable answers NotFound, readable but not writable 403.
+pub async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Org> {
+    let org = get_scoped(conn, actor, Perm::ReadOrgs, id).await?;
+    if !actor.can(Perm::WriteOrgs, &org.path) {
+        return Err(AppError::forbidden("您的角色无权调整党组织设置"));
+    }
+    Ok(org)
+}
+
 pub async fn children(conn: &mut Conn, id: i64, include_dissolved: bool) -> AppResult<Vec<Org>> {
     let mut sql = format!("SELECT {ORG_COLS} FROM orgs WHERE parent_id = $1");
     if !include_dissolved {

@@ -202,18 +202,9 @@ async fn get_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pat
 #[utoipa::path(patch, path = "/api/v1/orgs/{id}", request_body = OrgPatch, responses((status = 200, body = Org)))]
 async fn patch_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<OrgPatch>) -> AppResult<Json<Org>> {
     Ok(Json(write_tx!(&s.db, |tx| {
-        let org = write_scope(&mut tx, &a, id).await?;
+        let org = orgs::get_writable(&mut tx, &a, id).await?;
         orgs::update(&mut tx, &a, &org, &body).await
     })?))
-}
-
-/// An org the actor may change; readable-but-not-writable answers 403, unreadable 404.
-async fn write_scope(conn: &mut crate::db::Conn, a: &crate::auth::roles::Actor, id: i64) -> AppResult<Org> {
-    let org = orgs::get_scoped(conn, a, Perm::ReadOrgs, id).await?;
-    if !a.can(Perm::WriteOrgs, &org.path) {
-        return Err(AppError::forbidden("您的角色无权调整党组织设置"));
-    }
-    Ok(org)
 }
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/children", responses((status = 200, body = Vec<OrgSummary>)))]
@@ -240,7 +231,7 @@ pub struct MoveInput {
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/move", request_body = MoveInput, responses((status = 200, body = Org)))]
 async fn move_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<MoveInput>) -> AppResult<Json<Org>> {
     Ok(Json(write_tx!(&s.db, |tx| {
-        let org = write_scope(&mut tx, &a, id).await?;
+        let org = orgs::get_writable(&mut tx, &a, id).await?;
         let parent = orgs::get_scoped(&mut tx, &a, Perm::WriteOrgs, body.parent_id).await?;
         orgs::move_subtree(&mut tx, &a, &org, &parent).await
     })?))
@@ -255,20 +246,13 @@ pub struct DissolveInput {
 
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/dissolve", request_body = DissolveInput, responses((status = 200, body = Org)))]
 async fn dissolve_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<DissolveInput>) -> AppResult<Json<Org>> {
-    let on = parse_day(body.date.as_deref())?;
+    let on = crate::members::validate::parse_day(body.date.as_deref())?;
     Ok(Json(write_tx!(&s.db, |tx| {
-        let org = write_scope(&mut tx, &a, id).await?;
+        let org = orgs::get_writable(&mut tx, &a, id).await?;
         orgs::dissolve(&mut tx, &a, &org, on, &body.reason).await
     })?))
 }
 
-pub fn parse_day(s: Option<&str>) -> AppResult<chrono::NaiveDate> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(crate::db::today()),
-        Some(s) => crate::members::validate::parse_date(s)
-            .ok_or_else(|| AppError::invalid_field("date_invalid", "date", format!("无法识别的日期“{s}”，请写成 2024-01-31"))),
-    }
-}
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/members.xlsx", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn export_members(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {

@@ -103,7 +103,7 @@ pub struct HoldInput {
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/hold", request_body = HoldInput, responses((status = 200, body = Meeting)))]
 async fn hold_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<HoldInput>) -> AppResult<Json<Meeting>> {
     let on = match body.held_on.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => Some(super::api::parse_day(Some(d))?),
+        Some(d) => Some(crate::members::validate::parse_day(Some(d))?),
         None => None,
     };
     Ok(Json(write_tx!(&s.db, |tx| meetings::hold(&mut tx, &a, id, on).await)?))
@@ -163,8 +163,8 @@ pub struct RangeQuery {
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/compliance", params(RangeQuery), responses((status = 200, body = ComplianceReport)))]
 async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<Json<ComplianceReport>> {
-    let from = super::api::parse_day(Some(&q.from))?;
-    let to = super::api::parse_day(Some(&q.to))?;
+    let from = crate::members::validate::parse_day(Some(&q.from))?;
+    let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     Ok(Json(compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
@@ -229,8 +229,8 @@ async fn org_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pa
 /// The meeting ledger (会议台账) of a subtree and period.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/meetings.xlsx", params(RangeQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<impl IntoResponse> {
-    let from = super::api::parse_day(Some(&q.from))?;
-    let to = super::api::parse_day(Some(&q.to))?;
+    let from = crate::members::validate::parse_day(Some(&q.from))?;
+    let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
@@ -240,8 +240,8 @@ async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
 /// The missed requirements of a subtree and period.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/compliance.xlsx", params(RangeQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<impl IntoResponse> {
-    let from = super::api::parse_day(Some(&q.from))?;
-    let to = super::api::parse_day(Some(&q.to))?;
+    let from = crate::members::validate::parse_day(Some(&q.from))?;
+    let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;

@@ -406,13 +406,6 @@ async fn org_create_child(State(s): State<AppState>, wa: WebActor, Path(id): Pat
     Ok(notice_redirect(&format!("/orgs/{}", org.id), "已新建"))
 }
 
-async fn writable_org(conn: &mut crate::db::Conn, a: &Actor, id: i64) -> Result<Org, AppError> {
-    let org = orgs::get_scoped(conn, a, Perm::ReadOrgs, id).await?;
-    if !a.can(Perm::WriteOrgs, &org.path) {
-        return Err(AppError::forbidden("您的角色无权调整党组织设置"));
-    }
-    Ok(org)
-}
 
 async fn org_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<OrgForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
@@ -427,7 +420,7 @@ async fn org_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, 
         founded_on: f.founded_on,
     };
     write_tx!(&s.db, |tx| {
-        let org = writable_org(&mut tx, a, id).await?;
+        let org = orgs::get_writable(&mut tx, a, id).await?;
         orgs::update(&mut tx, a, &org, &patch).await
     })?;
     Ok(notice_redirect(&format!("/orgs/{id}"), "已保存"))
@@ -444,7 +437,7 @@ async fn org_move(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, 
     let a = &wa.0;
     let parent_id = int_field(&Some(f.parent_id), "parent_id")?.ok_or(AppError::NotFound)?;
     write_tx!(&s.db, |tx| {
-        let org = writable_org(&mut tx, a, id).await?;
+        let org = orgs::get_writable(&mut tx, a, id).await?;
         let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, parent_id).await?;
         orgs::move_subtree(&mut tx, a, &org, &parent).await
     })?;
@@ -461,9 +454,9 @@ struct DissolveForm {
 async fn org_dissolve(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<DissolveForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    let on = super::api::parse_day(f.date.as_deref())?;
+    let on = crate::members::validate::parse_day(f.date.as_deref())?;
     write_tx!(&s.db, |tx| {
-        let org = writable_org(&mut tx, a, id).await?;
+        let org = orgs::get_writable(&mut tx, a, id).await?;
         orgs::dissolve(&mut tx, a, &org, on, &f.reason).await
     })?;
     Ok(notice_redirect(&format!("/orgs/{id}"), "已撤销"))

@@ -184,7 +184,7 @@ async fn meeting_hold(State(s): State<AppState>, wa: WebActor, Path(id): Path<i6
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
     let on = match f.held_on.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => Some(super::api::parse_day(Some(d))?),
+        Some(d) => Some(crate::members::validate::parse_day(Some(d))?),
         None => None,
     };
     write_tx!(&s.db, |tx| meetings::hold(&mut tx, a, id, on).await)?;
@@ -450,11 +450,11 @@ fn range_or_year(q: &RangeForm) -> Result<(chrono::NaiveDate, chrono::NaiveDate)
     use chrono::Datelike;
     let today = crate::db::today();
     let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
-        Some(f) => super::api::parse_day(Some(f))?,
+        Some(f) => crate::members::validate::parse_day(Some(f))?,
         None => chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
     };
     let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
-        Some(t) => super::api::parse_day(Some(t))?,
+        Some(t) => crate::members::validate::parse_day(Some(t))?,
         None => today,
     };
     Ok((from, to))
