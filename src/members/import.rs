@@ -9,11 +9,11 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::sheets::{FileKind, MemberRows, OrgRows, RowError};
-use super::store::{check_member_org, initials};
+use super::store::{check_member_org, insert_batch, INSERT_BATCH};
 use super::validate::{validate, NewMember};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
-use crate::db::{path, Conn, Db, Sql};
+use crate::db::{Conn, Db, Sql};
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::Org;
 use crate::orgs::stats::StatsDelta;
@@ -23,8 +23,6 @@ use crate::write_tx;
 /// SQLite page cache for a large import, in KiB (the import's memory budget is 300 MB).
 const IMPORT_CACHE_KIB: i64 = 96 * 1024;
 
-/// Rows per multi-row INSERT.
-const IMPORT_BATCH: usize = 500;
 
 /// Errors listed back to the user at most; the count says how many there were.
 pub const MAX_REPORTED_ERRORS: usize = 1000;
@@ -202,7 +200,7 @@ pub async fn import_members_with(
         let mut cache = OrgCache { by_code: HashMap::new() };
         let mut delta = StatsDelta::default();
         let mut per_org: HashMap<i64, (Arc<Org>, usize)> = HashMap::new();
-        let mut batch: Vec<(Arc<Org>, NewMember)> = Vec::with_capacity(IMPORT_BATCH);
+        let mut batch: Vec<(Arc<Org>, NewMember)> = Vec::with_capacity(INSERT_BATCH);
         let mut n = 0usize;
         for row in MemberRows::open(file, kind).map_err(|e| AppError::ImportRejected(vec![e]))? {
             let row = row.map_err(|e| AppError::ImportRejected(vec![e]))?;
@@ -210,7 +208,7 @@ pub async fn import_members_with(
             let m = validate(&row.input, today).map_err(super::store::first_field_error)?;
             per_org.entry(org.id).or_insert_with(|| (org.clone(), 0)).1 += 1;
             batch.push((org, m));
-            if batch.len() == IMPORT_BATCH {
+            if batch.len() == INSERT_BATCH {
                 n += insert_batch(conn, &batch, &mut delta).await?;
                 batch.clear();
                 progress((rows + n) as u64);
@@ -249,94 +247,6 @@ async fn drop_indexes_for_bulk_load(conn: &mut Conn, rows: usize, min_rows: usiz
     }
     // UNIQUE constraints stay, so duplicates are still refused.
     crate::db::drop_secondary_indexes(conn, "members").await
-}
-
-const MEMBER_INSERT_COLS: usize = 21;
-
-/// `INSERT … VALUES (…), (…)` for `rows` members, with `?` (SQLite) or `$n` placeholders.
-fn member_insert_sql(rows: usize, question_marks: bool) -> String {
-    let mut sql = String::from(
-        "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
-         joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, created_at, updated_at) VALUES ",
-    );
-    let mut n = 0;
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..MEMBER_INSERT_COLS {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            if question_marks {
-                sql.push('?');
-            } else {
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// Multi-row insert of validated members. Values are bound by reference; the SQL text
-/// of a full batch is built once per backend.
-pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
-    static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    let sqlite = conn.backend_name() == "SQLite";
-    let text_owned;
-    let text: &str = if batch.len() == IMPORT_BATCH {
-        let full = FULL.get_or_init(|| [member_insert_sql(IMPORT_BATCH, true), member_insert_sql(IMPORT_BATCH, false)]);
-        &full[if sqlite { 0 } else { 1 }]
-    } else {
-        text_owned = member_insert_sql(batch.len(), sqlite);
-        &text_owned
-    };
-    let now = crate::db::now_secs();
-    // Derived text that must outlive the query.
-    let derived: Vec<[String; 5]> = batch
-        .iter()
-        .map(|(_, m)| {
-            [
-                initials(&m.name),
-                m.birth_date.format("%Y-%m-%d").to_string(),
-                m.joined_on.format("%Y-%m-%d").to_string(),
-                m.full_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-                super::model::posts_code(&m.posts),
-            ]
-        })
-        .collect();
-    let mut q = sqlx::query(text);
-    for ((org, m), d) in batch.iter().zip(&derived) {
-        q = q
-            .bind(org.id)
-            .bind(org.path.as_str())
-            .bind(m.name.as_str())
-            .bind(d[0].as_str())
-            .bind(m.id_number.as_str())
-            .bind(m.gender.code())
-            .bind(d[1].as_str())
-            .bind(m.ethnicity.as_str())
-            .bind(m.education.code())
-            .bind(m.phone.as_deref())
-            .bind(d[2].as_str())
-            .bind(m.full_on.map(|_| d[3].as_str()))
-            .bind(m.status.code())
-            .bind(d[4].as_str())
-            .bind(m.vanguard_post.as_deref())
-            .bind(m.responsibility_area.as_deref())
-            .bind(m.in_service as i64)
-            .bind(m.report_org_id)
-            .bind(m.work_unit.as_deref())
-            .bind(now)
-            .bind(now);
-        delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
-    }
-    q.execute(&mut *conn).await?;
-    Ok(batch.len())
 }
 
 /// Checks, orders (parents first) and imports an org file in one transaction.

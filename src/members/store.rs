@@ -1,5 +1,7 @@
 //! Reading and writing member records, always bounded to the caller's subtrees.
 
+use std::sync::Arc;
+
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
@@ -92,38 +94,95 @@ pub fn check_member_org(org: &Org) -> AppResult<()> {
     Ok(())
 }
 
-/// Inserts a validated member (no audit, no scope check: callers do both).
-pub async fn insert(conn: &mut Conn, org: &Org, m: &NewMember, delta: &mut StatsDelta) -> AppResult<i64> {
-    let now = now_secs();
-    let id: i64 = sqlx::query_scalar(
+/// Rows per multi-row INSERT.
+pub const INSERT_BATCH: usize = 500;
+
+const MEMBER_INSERT_COLS: usize = 21;
+
+/// `INSERT … VALUES (…), (…)` for `rows` members, with `?` (SQLite) or `$n` placeholders.
+fn member_insert_sql(rows: usize, question_marks: bool) -> String {
+    let mut sql = String::from(
         "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
-         joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) RETURNING id",
-    )
-    .bind(org.id)
-    .bind(&org.path)
-    .bind(&m.name)
-    .bind(initials(&m.name))
-    .bind(m.id_number.as_str())
-    .bind(m.gender.code())
-    .bind(m.birth_date.to_string())
-    .bind(&m.ethnicity)
-    .bind(m.education.code())
-    .bind(m.phone.as_deref())
-    .bind(m.joined_on.to_string())
-    .bind(m.full_on.map(|d| d.to_string()))
-    .bind(m.status.code())
-    .bind(posts_code(&m.posts))
-    .bind(m.vanguard_post.as_deref())
-    .bind(m.responsibility_area.as_deref())
-    .bind(m.in_service as i64)
-    .bind(m.report_org_id)
-    .bind(m.work_unit.as_deref())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    delta.member(&path::ids(&org.path), &facts(m, org.domain), 1);
-    Ok(id)
+         joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, created_at, updated_at) VALUES ",
+    );
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..MEMBER_INSERT_COLS {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            if question_marks {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Multi-row insert of validated members. Values are bound by reference; the SQL text
+/// of a full batch is built once per backend.
+pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
+    static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let sqlite = conn.backend_name() == "SQLite";
+    let text_owned;
+    let text: &str = if batch.len() == INSERT_BATCH {
+        let full = FULL.get_or_init(|| [member_insert_sql(INSERT_BATCH, true), member_insert_sql(INSERT_BATCH, false)]);
+        &full[if sqlite { 0 } else { 1 }]
+    } else {
+        text_owned = member_insert_sql(batch.len(), sqlite);
+        &text_owned
+    };
+    let now = crate::db::now_secs();
+    // Derived text that must outlive the query.
+    let derived: Vec<[String; 5]> = batch
+        .iter()
+        .map(|(_, m)| {
+            [
+                initials(&m.name),
+                m.birth_date.format("%Y-%m-%d").to_string(),
+                m.joined_on.format("%Y-%m-%d").to_string(),
+                m.full_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                super::model::posts_code(&m.posts),
+            ]
+        })
+        .collect();
+    let mut q = sqlx::query(text);
+    for ((org, m), d) in batch.iter().zip(&derived) {
+        q = q
+            .bind(org.id)
+            .bind(org.path.as_str())
+            .bind(m.name.as_str())
+            .bind(d[0].as_str())
+            .bind(m.id_number.as_str())
+            .bind(m.gender.code())
+            .bind(d[1].as_str())
+            .bind(m.ethnicity.as_str())
+            .bind(m.education.code())
+            .bind(m.phone.as_deref())
+            .bind(d[2].as_str())
+            .bind(m.full_on.map(|_| d[3].as_str()))
+            .bind(m.status.code())
+            .bind(d[4].as_str())
+            .bind(m.vanguard_post.as_deref())
+            .bind(m.responsibility_area.as_deref())
+            .bind(m.in_service as i64)
+            .bind(m.report_org_id)
+            .bind(m.work_unit.as_deref())
+            .bind(now)
+            .bind(now);
+        delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(batch.len())
 }
 
 pub async fn id_number_taken(conn: &mut Conn, id_number: &str, except: Option<i64>) -> AppResult<bool> {
@@ -146,8 +205,12 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MemberInput) -> AppR
     }
     check_report_org(conn, m.report_org_id).await?;
     let mut delta = StatsDelta::default();
-    let id = insert(conn, &org, &m, &mut delta).await?;
+    insert_batch(conn, &[(Arc::new(org), m.clone())], &mut delta).await?;
     delta.apply(conn).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM members WHERE id_number = $1")
+        .bind(m.id_number.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
     let member = get(conn, id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "member.create", "member", Some(id), &member, None, Some(&audit_json(&member))).await?;
     Ok(member)
