@@ -19,6 +19,8 @@ pub struct Rules {
     pub compliance: crate::meetings::rules::ComplianceRules,
     /// Dues brackets and fixed amounts (defaults and sources in dues/rules.rs).
     pub dues: crate::dues::rules::DuesRules,
+    /// The default 主题党日 checklist ("6+"); a county may set its own in the app.
+    pub theme_day: crate::meetings::theme_day::Checklist,
 }
 
 impl Rules {
@@ -30,6 +32,8 @@ impl Rules {
                 let rules: Rules = toml::from_str(&text)?;
                 rules.compliance.validate()?;
                 rules.dues.validate()?;
+                let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
+                let rules = Rules { theme_day, ..rules };
                 Ok(rules)
             }
         }

@@ -257,3 +257,70 @@ async fn sheet_org(app: &common::TestApp, member: i64) -> i64 {
     let mut conn = app.db.pool.acquire().await.unwrap();
     yinghuo::members::store::get(&mut conn, member).await.unwrap().unwrap().org_id
 }
+
+both_backends!(theme_day_checklist_and_meeting_files, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let (org, ids) = branch(&app, &t, "L9", 3, 0).await;
+    // The county sets "3+2"; the branch inherits it.
+    let (s, e) = app
+        .send(reqwest::Method::PUT, &t, &format!("/api/v1/orgs/{}/theme-day-checklist", app.tree.county.id), json!({"name": "3+2", "required": ["重温入党誓词", "交纳党费", "传达学习"], "optional": ["民主议事"], "min_optional": 2}))
+        .await;
+    assert_eq!((s, e["error"]["code"].as_str().unwrap()), (422, "checklist_invalid"), "{e}");
+    let (s, c) = app
+        .send(reqwest::Method::PUT, &t, &format!("/api/v1/orgs/{}/theme-day-checklist", app.tree.county.id), json!({"name": "3+2", "required": ["重温入党誓词", "交纳党费", "传达学习"], "optional": ["民主议事", "志愿服务", "主题研讨"], "min_optional": 2}))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let (_, c) = app.get(&t, &format!("/api/v1/orgs/{org}/theme-day-checklist")).await;
+    assert_eq!((c["checklist"]["name"].as_str(), c["set_at_org_id"].as_i64()), (Some("3+2"), Some(app.tree.county.id)));
+    // A branch secretary cannot change the county's list.
+    let sec = app.token("sec_a").await;
+    let (s, _) = app.send(reqwest::Method::PUT, &sec, &format!("/api/v1/orgs/{}/theme-day-checklist", app.tree.county.id), json!({"name": "x", "required": ["a"]})).await;
+    assert_eq!(s, 404);
+
+    let (mid, _) = meeting(&app, &t, org, "theme_day", china(-3600)).await;
+    let all: Vec<Value> = ids.iter().map(|i| json!({"member_id": i, "status": "present"})).collect();
+    assert_eq!(app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), Value::Array(all)).await.0, 200);
+    assert_eq!(app.post(&t, &format!("/api/v1/meetings/{mid}/hold"), json!({})).await.0, 200);
+    let (s, e) = app.send(reqwest::Method::PUT, &t, &format!("/api/v1/meetings/{mid}/items"), json!({"items": ["重温入党誓词", "跳广场舞"]})).await;
+    assert_eq!((s, e["error"]["code"].as_str().unwrap()), (422, "item_not_on_checklist"));
+    let (s, v) = app.send(reqwest::Method::PUT, &t, &format!("/api/v1/meetings/{mid}/items"), json!({"items": ["重温入党誓词", "传达学习", "民主议事"]})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["verdict"]["complete"], false);
+    assert_eq!(v["verdict"]["missing_required"], json!(["交纳党费"]));
+    // Closing names what is missing.
+    let (s, e) = app.post(&t, &format!("/api/v1/meetings/{mid}/close"), json!({"minutes": "记录"})).await;
+    assert_eq!((s, e["error"]["code"].as_str().unwrap()), (422, "theme_day_items_missing"));
+    assert!(e["error"]["message"].as_str().unwrap().contains("交纳党费"), "{e}");
+
+    // Photos and files: bytes decide the type; oversize and foreign types are refused.
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
+    let upload = |name: &str, body: Vec<u8>| {
+        app.client.post(format!("{}/api/v1/meetings/{mid}/files?filename={}", app.url, name)).bearer_auth(&t).body(body).send()
+    };
+    let r = upload("photo.png", png.to_vec()).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let f: Value = r.json().await.unwrap();
+    let r = upload("evil.html", b"<script>alert(1)</script>".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "file_type");
+    let r = upload("big.pdf", [b"%PDF-".as_slice(), &vec![0u8; 10 * 1024 * 1024]].concat()).await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "file_too_large");
+    let r = app.client.get(format!("{}/api/v1/meetings/{mid}/files/{}", app.url, f["id"])).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), png);
+    // Out of scope looks like not-found.
+    let sec_b = app.token("sec_b").await;
+    let (s, _) = app.get(&sec_b, &format!("/api/v1/meetings/{mid}/files/{}", f["id"])).await;
+    assert_eq!(s, 404);
+
+    let (s, _) = app.send(reqwest::Method::PUT, &t, &format!("/api/v1/meetings/{mid}/items"), json!({"items": ["重温入党誓词", "传达学习", "交纳党费", "民主议事", "主题研讨"]})).await;
+    assert_eq!(s, 200);
+    let (s, m) = app.post(&t, &format!("/api/v1/meetings/{mid}/close"), json!({"minutes": "记录"})).await;
+    assert_eq!(s, 200, "{m}");
+    let (_, d) = app.get(&t, &format!("/api/v1/meetings/{mid}")).await;
+    assert_eq!(d["theme_day"]["verdict"]["complete"], true);
+    assert_eq!(d["files"].as_array().unwrap().len(), 1);
+    let r = upload("late.png", png.to_vec()).await.unwrap();
+    assert_eq!(r.status(), 422, "a closed meeting takes no more files");
+});

@@ -5,3 +5,4 @@ pub mod compliance;
 pub mod ledger;
 pub mod rules;
 pub mod store;
+pub mod theme_day;

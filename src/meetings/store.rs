@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
 use super::rules::{quorum, MeetingKind, QuorumBody};
+use super::theme_day::{self, Checklist};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
 use crate::db::{now_secs, Conn, Row, Sql};
@@ -42,6 +43,8 @@ pub struct Meeting {
     pub vote_entitled: Option<i64>,
     pub vote_present: Option<i64>,
     pub vote_result: Option<String>,
+    /// 主题党日 items ticked (see the org's checklist).
+    pub items_done: Vec<String>,
     #[serde(skip)]
     pub org_path: String,
     #[serde(skip)]
@@ -58,7 +61,7 @@ impl Meeting {
 }
 
 const COLS: &str = "m.id, m.org_id, o.name AS org_name, o.path AS org_path, m.kind, m.topic, m.place, m.planned_start, m.planned_end, \
-    m.held_on, m.host_member_id, m.recorder_member_id, m.agenda, m.minutes, m.state, m.signin_token, m.vote_entitled, m.vote_present, m.vote_result";
+    m.held_on, m.host_member_id, m.recorder_member_id, m.agenda, m.minutes, m.state, m.signin_token, m.vote_entitled, m.vote_present, m.vote_result, m.items_done";
 
 fn from_row(r: &Row) -> AppResult<Meeting> {
     let kind: String = r.try_get("kind")?;
@@ -85,6 +88,7 @@ fn from_row(r: &Row) -> AppResult<Meeting> {
         vote_entitled: r.try_get("vote_entitled")?,
         vote_present: r.try_get("vote_present")?,
         vote_result: r.try_get("vote_result")?,
+        items_done: theme_day::split(&r.try_get::<String, _>("items_done")?),
     })
 }
 
@@ -425,7 +429,7 @@ pub struct CloseInput {
 }
 
 /// Closes a held meeting with its minutes; afterwards only amendments change it.
-pub async fn close(conn: &mut Conn, actor: &Actor, id: i64, c: &CloseInput) -> AppResult<Meeting> {
+pub async fn close(conn: &mut Conn, actor: &Actor, default_checklist: &Checklist, id: i64, c: &CloseInput) -> AppResult<Meeting> {
     let m = get_writable(conn, actor, id).await?;
     refuse_if_closed(&m)?;
     if m.state() != MeetingState::Held {
@@ -437,6 +441,12 @@ pub async fn close(conn: &mut Conn, actor: &Actor, id: i64, c: &CloseInput) -> A
     let unrecorded = expected(conn, &m).await?.iter().filter(|a| a.status.is_none()).count();
     if unrecorded > 0 {
         return Err(AppError::invalid("attendance_incomplete", format!("还有 {unrecorded} 名应到人员未登记出勤情况（出席、请假或缺席）")));
+    }
+    if m.kind() == MeetingKind::ThemeDay {
+        let verdict = checklist_for(conn, default_checklist, &m.org_path).await?.checklist.check(&m.items_done);
+        if !verdict.complete {
+            return Err(AppError::invalid("theme_day_items_missing", format!("{}。请在“活动内容”中勾选已完成的项目后再归档", verdict.explanation)));
+        }
     }
     sqlx::query("UPDATE meetings SET state = 'closed', minutes = $1, closed_at = $2, updated_at = $2 WHERE id = $3")
         .bind(c.minutes.trim())
@@ -517,4 +527,237 @@ pub async fn amendments(conn: &mut Conn, meeting_id: i64) -> AppResult<Vec<Amend
             })
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// 主题党日 checklist (per county or any org; the nearest ancestor's applies)
+// ---------------------------------------------------------------------------
+
+/// The checklist that applies at an org, and where it was set (None: the configured default).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EffectiveChecklist {
+    pub checklist: Checklist,
+    pub set_at_org_id: Option<i64>,
+    pub set_at_org_name: Option<String>,
+}
+
+pub async fn checklist_for(conn: &mut Conn, default: &Checklist, org_path: &str) -> AppResult<EffectiveChecklist> {
+    let ids = crate::db::path::ids(org_path);
+    let mut sql = Sql::new(
+        "SELECT c.name, c.required_items, c.optional_items, c.min_optional, o.id, o.name AS org_name, o.path \
+         FROM theme_day_checklists c JOIN orgs o ON o.id = c.org_id WHERE c.org_id IN (",
+    );
+    sql.bind_list(ids).push(")");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    let mut best: Option<(usize, EffectiveChecklist)> = None;
+    for r in rows {
+        let depth = r.try_get::<String, _>("path")?.len();
+        if best.as_ref().is_some_and(|(d, _)| *d >= depth) {
+            continue;
+        }
+        let checklist = Checklist {
+            name: r.try_get("name")?,
+            required: theme_day::split(&r.try_get::<String, _>("required_items")?),
+            optional: theme_day::split(&r.try_get::<String, _>("optional_items")?),
+            min_optional: r.try_get::<i64, _>("min_optional")?.max(0) as u32,
+        };
+        best = Some((depth, EffectiveChecklist { checklist, set_at_org_id: Some(r.try_get("id")?), set_at_org_name: Some(r.try_get("org_name")?) }));
+    }
+    Ok(best.map(|(_, e)| e).unwrap_or_else(|| EffectiveChecklist { checklist: default.clone(), set_at_org_id: None, set_at_org_name: None }))
+}
+
+/// A county (or any org whose tree the actor may edit) sets the checklist for its subtree.
+pub async fn set_checklist(conn: &mut Conn, actor: &Actor, org_id: i64, input: Checklist) -> AppResult<EffectiveChecklist> {
+    let org = orgs::get_writable(conn, actor, org_id).await?;
+    let c = input.normalized().map_err(|e| AppError::invalid("checklist_invalid", e.0))?;
+    sqlx::query(
+        "INSERT INTO theme_day_checklists (org_id, name, required_items, optional_items, min_optional, by_user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, required_items = excluded.required_items, optional_items = excluded.optional_items, \
+         min_optional = excluded.min_optional, by_user_id = excluded.by_user_id, updated_at = excluded.updated_at",
+    )
+    .bind(org.id)
+    .bind(&c.name)
+    .bind(theme_day::join(&c.required))
+    .bind(theme_day::join(&c.optional))
+    .bind(c.min_optional as i64)
+    .bind(actor.user_id)
+    .bind(now_secs())
+    .execute(&mut *conn)
+    .await?;
+    audit::record(conn, Some(actor), "theme_day.checklist", "org", Some(org.id), &org, None, Some(&serde_json::to_value(&c).unwrap_or_default())).await?;
+    Ok(EffectiveChecklist { checklist: c, set_at_org_id: Some(org.id), set_at_org_name: Some(org.name.clone()) })
+}
+
+/// Ticks the 主题党日 items done at a meeting; only items on the applicable checklist.
+pub async fn set_items(conn: &mut Conn, actor: &Actor, default: &Checklist, id: i64, done: &[String]) -> AppResult<Meeting> {
+    let m = get_writable(conn, actor, id).await?;
+    refuse_if_closed(&m)?;
+    if m.kind() != MeetingKind::ThemeDay {
+        return Err(AppError::invalid("not_theme_day", "只有主题党日需要登记活动内容"));
+    }
+    let list = checklist_for(conn, default, &m.org_path).await?.checklist;
+    let mut items: Vec<String> = Vec::new();
+    for x in done.iter().map(|x| x.trim()).filter(|x| !x.is_empty()) {
+        if !list.required.iter().chain(&list.optional).any(|i| i == x) {
+            return Err(AppError::invalid_field(
+                "item_not_on_checklist",
+                "items",
+                format!("“{x}”不在“{}”清单中；可选：{}", list.name, list.required.iter().chain(&list.optional).cloned().collect::<Vec<_>>().join("、")),
+            ));
+        }
+        if !items.iter().any(|i| i == x) {
+            items.push(x.to_string());
+        }
+    }
+    sqlx::query("UPDATE meetings SET items_done = $1, updated_at = $2 WHERE id = $3")
+        .bind(theme_day::join(&items))
+        .bind(now_secs())
+        .bind(m.id)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(conn, Some(actor), "meeting.items", "meeting", Some(m.id), &(m.org_id, m.org_path.as_str()), Some(&serde_json::json!({"items": m.items_done})), Some(&serde_json::json!({"items": items}))).await?;
+    get(conn, id).await?.ok_or(AppError::NotFound)
+}
+
+// ---------------------------------------------------------------------------
+// Photos and files
+// ---------------------------------------------------------------------------
+
+/// One photo or file; larger ones are refused with this limit in the message.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_FILES_PER_MEETING: i64 = 30;
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingFile {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub at: i64,
+}
+
+impl MeetingFile {
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+}
+
+/// The content type from the file's first bytes (never from what the client claims).
+fn sniff(name: &str, data: &[u8]) -> Option<&'static str> {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if data.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if data.starts_with(b"PK\x03\x04") {
+        match ext.as_str() {
+            "docx" => Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            "xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            "pptx" => Some("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+/// The file name without any directory part or control characters, at most 100 characters.
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let s: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
+    let s = s.trim().to_string();
+    if s.is_empty() { "附件".into() } else { s }
+}
+
+pub async fn add_file(conn: &mut Conn, actor: &Actor, id: i64, name: &str, data: &[u8]) -> AppResult<MeetingFile> {
+    use sha2::Digest;
+    let m = get_writable(conn, actor, id).await?;
+    refuse_if_closed(&m)?;
+    if data.is_empty() {
+        return Err(AppError::invalid_field("file_empty", "file", "文件是空的，请重新选择"));
+    }
+    if data.len() > MAX_FILE_BYTES {
+        return Err(AppError::invalid_field("file_too_large", "file", format!("文件过大（{} KB）：每个文件不超过 {} MB", data.len() / 1024, MAX_FILE_BYTES / 1024 / 1024)));
+    }
+    let name = clean_name(name);
+    let content_type = sniff(&name, data)
+        .ok_or_else(|| AppError::invalid_field("file_type", "file", "只接受照片（JPG、PNG）和文件（PDF、Word、Excel、PPT 的 docx/xlsx/pptx 格式）"))?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meeting_files WHERE meeting_id = $1").bind(m.id).fetch_one(&mut *conn).await?;
+    if count >= MAX_FILES_PER_MEETING {
+        return Err(AppError::invalid("too_many_files", format!("每次会议最多上传 {MAX_FILES_PER_MEETING} 个照片或文件")));
+    }
+    let sha = sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let now = now_secs();
+    let fid: i64 = sqlx::query_scalar(
+        "INSERT INTO meeting_files (meeting_id, name, content_type, size, sha256, data, by_user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(m.id)
+    .bind(&name)
+    .bind(content_type)
+    .bind(data.len() as i64)
+    .bind(&sha)
+    .bind(data.to_vec())
+    .bind(actor.user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let f = MeetingFile { id: fid, name, content_type: content_type.into(), size: data.len() as i64, sha256: sha, at: now };
+    audit::record(conn, Some(actor), "meeting.file", "meeting", Some(m.id), &(m.org_id, m.org_path.as_str()), None, Some(&serde_json::to_value(&f).unwrap_or_default())).await?;
+    Ok(f)
+}
+
+fn file_from_row(r: &Row) -> AppResult<MeetingFile> {
+    Ok(MeetingFile {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        at: r.try_get("at")?,
+    })
+}
+
+pub async fn files(conn: &mut Conn, meeting_id: i64) -> AppResult<Vec<MeetingFile>> {
+    let rows = sqlx::query("SELECT id, name, content_type, size, sha256, at FROM meeting_files WHERE meeting_id = $1 ORDER BY id")
+        .bind(meeting_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(file_from_row).collect()
+}
+
+/// A file of a meeting the actor may read, with its bytes.
+pub async fn file(conn: &mut Conn, actor: &Actor, meeting_id: i64, file_id: i64) -> AppResult<(MeetingFile, Vec<u8>)> {
+    let m = get_scoped(conn, actor, meeting_id).await?;
+    let r = sqlx::query("SELECT id, name, content_type, size, sha256, at, data FROM meeting_files WHERE meeting_id = $1 AND id = $2")
+        .bind(m.id)
+        .bind(file_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((file_from_row(&r)?, r.try_get("data")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_trusts_bytes_not_names() {
+        assert_eq!(sniff("a.png", b"\xFF\xD8\xFF\xE0rest"), Some("image/jpeg"));
+        assert_eq!(sniff("a.jpg", b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(sniff("x.docx", b"PK\x03\x04...."), Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
+        assert_eq!(sniff("x.zip", b"PK\x03\x04...."), None);
+        assert_eq!(sniff("x.html", b"<script>alert(1)</script>"), None);
+    }
+
+    #[test]
+    fn names_lose_directories_and_control_characters() {
+        assert_eq!(clean_name("C:\\Users\\a\\会议照片.jpg"), "会议照片.jpg");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("a\r\nb.pdf"), "ab.pdf");
+        assert_eq!(clean_name("  "), "附件");
+    }
 }

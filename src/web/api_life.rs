@@ -15,7 +15,8 @@ use crate::auth::roles::Perm;
 use crate::dues::store::{self as dues, AdjustmentInput, BasisInput, MemberDues, OrgDues, PaymentInput};
 use crate::error::{AppError, AppResult};
 use crate::meetings::compliance::{self, ComplianceReport, Reminders};
-use crate::meetings::store::{self as meetings, Amendment, AmendmentInput, AttendanceInput, Attendee, CloseInput, Meeting, MeetingInput, VoteInput};
+use crate::meetings::store::{self as meetings, Amendment, AmendmentInput, AttendanceInput, Attendee, CloseInput, EffectiveChecklist, Meeting, MeetingFile, MeetingInput, VoteInput};
+use crate::meetings::theme_day::{Checklist, Verdict};
 use crate::orgs::store as orgs;
 use crate::write_tx;
 
@@ -30,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/meetings/{id}/close", post(close_meeting))
         .route("/api/v1/meetings/{id}/amendments", post(amend_meeting))
         .route("/api/v1/meetings/{id}/qr.svg", get(meeting_qr))
+        .route("/api/v1/meetings/{id}/items", axum::routing::put(set_items))
+        .route("/api/v1/meetings/{id}/files", post(add_file))
+        .route("/api/v1/meetings/{id}/files/{file_id}", get(get_file))
+        .route("/api/v1/orgs/{id}/theme-day-checklist", get(get_checklist).put(put_checklist))
         .route("/api/v1/sign-in/{token}", post(sign_in))
         .route("/api/v1/orgs/{id}/compliance", get(org_compliance))
         .route("/api/v1/orgs/{id}/reminders", get(org_reminders))
@@ -46,8 +51,9 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(create_meeting, list_meetings, get_meeting, record_attendance, hold_meeting, vote, close_meeting, amend_meeting,
+          set_items, add_file, get_file, get_checklist, put_checklist,
           meeting_qr, sign_in, org_compliance, org_reminders, member_dues, set_basis, add_adjustment, record_payment, org_dues, meetings_xlsx, compliance_xlsx, dues_xlsx),
-    components(schemas(Meeting, MeetingInput, MeetingDetail, Attendee, AttendanceInput, HoldInput, VoteInput, CloseInput,
+    components(schemas(Meeting, MeetingInput, MeetingDetail, MeetingFile, Checklist, EffectiveChecklist, Verdict, ItemsInput, ThemeDayStatus, Attendee, AttendanceInput, HoldInput, VoteInput, CloseInput,
           AmendmentInput, Amendment, ComplianceReport, Reminders, MemberDues, OrgDues, BasisInput, AdjustmentInput, PaymentInput, Created))
 )]
 pub struct LifeApiDoc;
@@ -77,6 +83,24 @@ pub struct MeetingDetail {
     pub amendments: Vec<Amendment>,
     /// The sign-in page the QR code opens.
     pub sign_in_url: String,
+    pub files: Vec<MeetingFile>,
+    /// For a 主题党日: the checklist that applies and how the ticked items measure up.
+    pub theme_day: Option<ThemeDayStatus>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ThemeDayStatus {
+    pub checklist: EffectiveChecklist,
+    pub verdict: Verdict,
+}
+
+pub async fn theme_day_status(conn: &mut crate::db::Conn, default: &Checklist, m: &Meeting) -> AppResult<Option<ThemeDayStatus>> {
+    if m.kind() != crate::meetings::rules::MeetingKind::ThemeDay {
+        return Ok(None);
+    }
+    let checklist = meetings::checklist_for(conn, default, &m.org_path).await?;
+    let verdict = checklist.checklist.check(&m.items_done);
+    Ok(Some(ThemeDayStatus { checklist, verdict }))
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", responses((status = 200, body = MeetingDetail), (status = 404, body = ErrorResponse)))]
@@ -86,7 +110,9 @@ async fn get_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
     let attendees = meetings::expected(&mut conn, &m).await?;
     let amendments = meetings::amendments(&mut conn, m.id).await?;
     let sign_in_url = if a.can(Perm::ManageOrgLife, &m.org_path) { format!("/sign-in/{}", m.signin_token) } else { String::new() };
-    Ok(Json(MeetingDetail { meeting: m, attendees, amendments, sign_in_url }))
+    let files = meetings::files(&mut conn, m.id).await?;
+    let theme_day = theme_day_status(&mut conn, &s.rules.theme_day, &m).await?;
+    Ok(Json(MeetingDetail { meeting: m, attendees, amendments, sign_in_url, files, theme_day }))
 }
 
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/attendance", request_body = Vec<AttendanceInput>, responses((status = 200, body = Vec<Attendee>)))]
@@ -116,12 +142,77 @@ async fn vote(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i
 
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/close", request_body = CloseInput, responses((status = 200, body = Meeting)))]
 async fn close_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<CloseInput>) -> AppResult<Json<Meeting>> {
-    Ok(Json(write_tx!(&s.db, |tx| meetings::close(&mut tx, &a, id, &body).await)?))
+    Ok(Json(write_tx!(&s.db, |tx| meetings::close(&mut tx, &a, &s.rules.theme_day, id, &body).await)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/amendments", request_body = AmendmentInput, responses((status = 201, body = Amendment)))]
 async fn amend_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<AmendmentInput>) -> AppResult<(StatusCode, Json<Amendment>)> {
     Ok((StatusCode::CREATED, Json(write_tx!(&s.db, |tx| meetings::amend(&mut tx, &a, id, &body).await)?)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ItemsInput {
+    /// The 主题党日 items done, by name, from the org's checklist.
+    pub items: Vec<String>,
+}
+
+/// Ticks the 主题党日 items done (replaces the previous list).
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/items", request_body = ItemsInput, responses((status = 200, body = ThemeDayStatus), (status = 422, body = ErrorResponse)))]
+async fn set_items(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<ItemsInput>) -> AppResult<Json<ThemeDayStatus>> {
+    let m = write_tx!(&s.db, |tx| meetings::set_items(&mut tx, &a, &s.rules.theme_day, id, &body.items).await)?;
+    let mut conn = s.db.pool.acquire().await?;
+    Ok(Json(theme_day_status(&mut conn, &s.rules.theme_day, &m).await?.ok_or(AppError::NotFound)?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FileQuery {
+    /// The file's name (its extension matters for docx/xlsx/pptx).
+    pub filename: String,
+}
+
+/// Body: the raw photo (JPG, PNG) or file (PDF, docx, xlsx, pptx), at most 10 MB.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/files", params(FileQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = MeetingFile), (status = 422, body = ErrorResponse)))]
+async fn add_file(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<FileQuery>, body: axum::body::Bytes) -> AppResult<(StatusCode, Json<MeetingFile>)> {
+    let f = write_tx!(&s.db, |tx| meetings::add_file(&mut tx, &a, id, &q.filename, &body).await)?;
+    Ok((StatusCode::CREATED, Json(f)))
+}
+
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/files/{file_id}", responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorResponse)))]
+async fn get_file(State(s): State<AppState>, ApiActor(a): ApiActor, Path((id, file_id)): Path<(i64, i64)>) -> AppResult<axum::response::Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let (f, data) = meetings::file(&mut conn, &a, id, file_id).await?;
+    Ok(file_response(&f, data))
+}
+
+/// Images inline, everything else as a download; the browser never guesses the type.
+pub fn file_response(f: &MeetingFile, data: Vec<u8>) -> axum::response::Response {
+    let disposition = if f.is_image() { "inline" } else { "attachment" };
+    let encoded: String = f.name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    (
+        [
+            (header::CONTENT_TYPE, f.content_type.clone()),
+            (header::CONTENT_DISPOSITION, format!("{disposition}; filename*=UTF-8''{encoded}")),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        data,
+    )
+        .into_response()
+}
+
+/// The 主题党日 checklist that applies at an org (its own, an ancestor's, or the default).
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/theme-day-checklist", responses((status = 200, body = EffectiveChecklist)))]
+async fn get_checklist(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<EffectiveChecklist>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    Ok(Json(meetings::checklist_for(&mut conn, &s.rules.theme_day, &org.path).await?))
+}
+
+/// Sets the checklist for an org's subtree (a county's "6+" or "3+2").
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/theme-day-checklist", request_body = Checklist, responses((status = 200, body = EffectiveChecklist), (status = 422, body = ErrorResponse)))]
+async fn put_checklist(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<Checklist>) -> AppResult<Json<EffectiveChecklist>> {
+    Ok(Json(write_tx!(&s.db, |tx| meetings::set_checklist(&mut tx, &a, id, body.clone()).await)?))
 }
 
 /// The door QR code (SVG) that opens the sign-in page; for those who manage the meeting.

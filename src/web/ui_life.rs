@@ -17,7 +17,9 @@ use crate::dues::store::{self as dues, fmt_yuan, parse_yuan, AdjustmentInput, Ba
 use crate::error::AppError;
 use crate::meetings::compliance::{self, ComplianceReport};
 use crate::meetings::rules::MeetingKind;
-use crate::meetings::store::{self as meetings, Amendment, AttendanceInput, AttendanceStatus, Attendee, CloseInput, Meeting, MeetingInput, VoteInput};
+use crate::meetings::store::{self as meetings, Amendment, AttendanceInput, AttendanceStatus, Attendee, CloseInput, EffectiveChecklist, Meeting, MeetingFile, MeetingInput, VoteInput};
+use crate::meetings::theme_day::Checklist;
+use super::api_life::ThemeDayStatus;
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 use crate::write_tx;
@@ -33,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}/vote", post(meeting_vote))
         .route("/meetings/{id}/close", post(meeting_close))
         .route("/meetings/{id}/amend", post(meeting_amend))
+        .route("/meetings/{id}/items", post(meeting_items))
+        .route("/meetings/{id}/files", post(meeting_file_upload))
+        .route("/meetings/{id}/files/{file_id}", get(meeting_file))
+        .route("/orgs/{id}/theme-day", get(checklist_page).post(checklist_save))
         .route("/sign-in/{token}", get(sign_in_page).post(sign_in_submit))
         .route("/orgs/{id}/compliance", get(compliance_page))
         .route("/orgs/{id}/dues", get(org_dues_page))
@@ -121,6 +127,14 @@ struct MeetingPage {
     sign_in_url: String,
     notice: Option<String>,
     statuses: Vec<(&'static str, &'static str)>,
+    files: Vec<MeetingFile>,
+    theme_day: Option<ThemeDayStatus>,
+}
+
+impl MeetingPage {
+    fn ticked(&self, item: &str) -> bool {
+        self.m.items_done.iter().any(|x| x == item)
+    }
 }
 
 async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>, headers: HeaderMap) -> UiResult<Response> {
@@ -130,7 +144,11 @@ async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
     let amendments = meetings::amendments(&mut conn, m.id).await?;
     let count = |st: &str| attendees.iter().filter(|x| x.status.as_deref() == Some(st)).count();
     let can_manage = a.can(Perm::ManageOrgLife, &m.org_path);
+    let files = meetings::files(&mut conn, m.id).await?;
+    let theme_day = super::api_life::theme_day_status(&mut conn, &s.rules.theme_day, &m).await?;
     render(&MeetingPage {
+        files,
+        theme_day,
         nav: Nav::of(&a),
         when: when(&m),
         present: count("present"),
@@ -215,7 +233,7 @@ async fn meeting_close(State(s): State<AppState>, wa: WebActor, Path(id): Path<i
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
     let c = CloseInput { minutes: f.minutes };
-    write_tx!(&s.db, |tx| meetings::close(&mut tx, a, id, &c).await)?;
+    write_tx!(&s.db, |tx| meetings::close(&mut tx, a, &s.rules.theme_day, id, &c).await)?;
     Ok(notice_redirect(&format!("/meetings/{id}"), "已归档"))
 }
 
@@ -233,6 +251,82 @@ async fn meeting_amend(State(s): State<AppState>, wa: WebActor, Path(id): Path<i
     let input = meetings::AmendmentInput { field: f.field, value: f.value, reason: f.reason };
     write_tx!(&s.db, |tx| meetings::amend(&mut tx, a, id, &input).await)?;
     Ok(notice_redirect(&format!("/meetings/{id}"), "更正已保存，原文保留"))
+}
+
+async fn meeting_items(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> UiResult<Redirect> {
+    let csrf = f.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    wa.check_csrf(csrf)?;
+    let a = &wa.0;
+    let items: Vec<String> = f.iter().filter(|(k, _)| k == "item").map(|(_, v)| v.clone()).collect();
+    write_tx!(&s.db, |tx| meetings::set_items(&mut tx, a, &s.rules.theme_day, id, &items).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "活动内容已保存"))
+}
+
+async fn meeting_file_upload(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> UiResult<Redirect> {
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("附件").to_string();
+                let bytes = field.bytes().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    wa.check_csrf(&csrf)?;
+    let (name, bytes) = file.ok_or_else(|| AppError::invalid("no_file", "请选择要上传的照片或文件"))?;
+    let a = &wa.0;
+    write_tx!(&s.db, |tx| meetings::add_file(&mut tx, a, id, &name, &bytes).await)?;
+    Ok(notice_redirect(&format!("/meetings/{id}"), "已上传"))
+}
+
+async fn meeting_file(State(s): State<AppState>, WebActor(a): WebActor, Path((id, file_id)): Path<(i64, i64)>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let (f, data) = meetings::file(&mut conn, &a, id, file_id).await?;
+    Ok(super::api_life::file_response(&f, data))
+}
+
+#[derive(Template)]
+#[template(path = "theme_day.html")]
+struct ChecklistPage {
+    nav: Nav,
+    org: Org,
+    c: EffectiveChecklist,
+    can_write: bool,
+    notice: Option<String>,
+}
+
+async fn checklist_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let c = meetings::checklist_for(&mut conn, &s.rules.theme_day, &org.path).await?;
+    render(&ChecklistPage { nav: Nav::of(&a), can_write: a.can(Perm::WriteOrgs, &org.path), org, c, notice: q.notice })
+}
+
+#[derive(Deserialize)]
+struct ChecklistForm {
+    csrf: String,
+    name: String,
+    required: String,
+    optional: String,
+    min_optional: String,
+}
+
+async fn checklist_save(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<ChecklistForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let min_optional = f.min_optional.trim().parse::<u32>().map_err(|_| AppError::invalid_field("min_optional_invalid", "min_optional", "自选动作至少完成的项数应为整数"))?;
+    let c = Checklist {
+        name: f.name,
+        required: crate::meetings::theme_day::split(&f.required),
+        optional: crate::meetings::theme_day::split(&f.optional),
+        min_optional,
+    };
+    write_tx!(&s.db, |tx| meetings::set_checklist(&mut tx, a, id, c.clone()).await)?;
+    Ok(notice_redirect(&format!("/orgs/{id}/theme-day"), "主题党日清单已保存，适用于本组织及全部下级"))
 }
 
 #[derive(Template)]
