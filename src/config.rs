@@ -21,6 +21,8 @@ pub struct Rules {
     pub dues: crate::dues::rules::DuesRules,
     /// The default 主题党日 checklist ("6+"); a county may set its own in the app.
     pub theme_day: crate::meetings::theme_day::Checklist,
+    /// Yearly hours, completion and 问责 thresholds (defaults and sources in training/rules.rs).
+    pub training: crate::training::rules::TrainingRules,
 }
 
 impl Rules {
@@ -32,6 +34,7 @@ impl Rules {
                 let rules: Rules = toml::from_str(&text)?;
                 rules.compliance.validate()?;
                 rules.dues.validate()?;
+                rules.training.validate()?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

@@ -13,4 +13,5 @@ pub mod error;
 pub mod meetings;
 pub mod members;
 pub mod orgs;
+pub mod training;
 pub mod web;

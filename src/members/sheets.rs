@@ -1489,6 +1489,28 @@ fn org_note(field: &str) -> (&'static str, String) {
 /// compliance and dues ledgers; `widths` are in characters, one per column.
 pub fn write_table_xlsx(sheet_title: &str, headers: &[&str], widths: &[f64], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
     let mut wb = Workbook::new();
+    write_sheet(&mut wb, sheet_title, headers, widths, rows)?;
+    wb.save_to_buffer().map_err(write_err)
+}
+
+/// One sheet of a multi-sheet workbook.
+pub struct Table<'a> {
+    pub title: String,
+    pub headers: &'a [&'a str],
+    pub widths: &'a [f64],
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Several tables, one sheet each, in order.
+pub fn write_tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, String> {
+    let mut wb = Workbook::new();
+    for t in tables {
+        write_sheet(&mut wb, &t.title, t.headers, t.widths, t.rows.iter().cloned())?;
+    }
+    wb.save_to_buffer().map_err(write_err)
+}
+
+fn write_sheet(wb: &mut Workbook, sheet_title: &str, headers: &[&str], widths: &[f64], rows: impl Iterator<Item = Vec<String>>) -> Result<(), String> {
     let ws = wb.add_worksheet_with_constant_memory();
     ws.set_name(sheet_name(sheet_title)).map_err(write_err)?;
     for (c, w) in widths.iter().enumerate() {
@@ -1506,7 +1528,7 @@ pub fn write_table_xlsx(sheet_title: &str, headers: &[&str], widths: &[f64], row
             }
         }
     }
-    wb.save_to_buffer().map_err(write_err)
+    Ok(())
 }
 
 #[cfg(test)]

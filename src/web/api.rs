@@ -73,6 +73,7 @@ pub struct ApiDoc;
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::api_life::LifeApiDoc::openapi());
+    doc.merge(super::api_training::TrainingApiDoc::openapi());
     Json(doc)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod api_life;
+pub mod api_training;
 pub mod session;
 pub mod ui;
 pub mod ui_life;
@@ -26,6 +27,7 @@ pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api_life::routes())
+        .merge(api_training::routes())
         .merge(api::routes())
         .merge(ui::routes())
         .merge(ui_life::routes())
