@@ -98,7 +98,7 @@ both_backends!(training_class_bulletin_and_report, |app: common::TestApp| async 
     assert_eq!(sheets.len(), 2, "{sheets:?}");
     let trainees = wb.worksheet_range(&sheets[1]).unwrap();
     assert_eq!(trainees.height(), 4, "header + 3 trainees");
-    assert!(trainees.rows().any(|row| row.iter().any(|c| c.to_string() == "学员丙")));
+    assert!(trainees.rows().any(|row| row.iter().any(|c| *c == "学员丙")));
 
     // Scope: another village's secretary cannot see the town's class.
     let sec_b = app.token("sec_b").await;
