@@ -105,3 +105,53 @@ both_backends!(training_class_bulletin_and_report, |app: common::TestApp| async 
     assert_eq!(app.get(&sec_b, &format!("/api/v1/training/classes/{cid}")).await.0, 404);
     assert_eq!(app.post(&sec_b, &format!("/api/v1/training/sessions/{}/marks", sid[0]), json!([])).await.0, 404);
 });
+
+both_backends!(training_pages_run_a_class_end_to_end, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let m = app.member(&t, &app.tree.village_a, "页面学员", &id("1975-03-03", 7)).await;
+    let ui = common::ui_login(&app, "admin").await;
+    let town = app.tree.town.id;
+    let page = ui.get(format!("{}/orgs/{town}/training", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("举办培训班"), "{page}");
+    let csrf = common::hidden(&page, "csrf");
+    let form = |pairs: Vec<(&str, String)>| {
+        let mut v: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        v.push(("csrf".into(), csrf.clone()));
+        v
+    };
+    let r = ui
+        .post(format!("{}/training", app.url))
+        .form(&form(vec![("org_id", town.to_string()), ("kind", "rotation".into()), ("title", "页面轮训班".into()), ("starts_on", day(-1)), ("ends_on", day(0))]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let class_url = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let cid: i64 = class_url.rsplit('/').next().unwrap().parse().unwrap();
+    let r = ui
+        .post(format!("{}/training/{cid}/sessions", app.url))
+        .form(&form(vec![("day", day(-1)), ("start", "09:00".into()), ("minutes", "90".into()), ("category", "green".into()), ("title", "廉洁教育".into())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // A bad member id is explained, not a crash.
+    let r = ui.post(format!("{}/training/{cid}/enroll", app.url)).form(&form(vec![("member_ids", "abc".into())])).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("党员编号应为数字"));
+    let r = ui.post(format!("{}/training/{cid}/enroll", app.url)).form(&form(vec![("member_ids", m.to_string())])).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, d) = app.get(&t, &format!("/api/v1/training/classes/{cid}")).await;
+    let sid = d["sessions"][0]["id"].as_i64().unwrap();
+    let page = ui.get(format!("{}/training/sessions/{sid}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("页面学员") && page.contains("未查岗"), "{page}");
+    let r = ui.post(format!("{}/training/sessions/{sid}", app.url)).form(&form(vec![(&*format!("k_{m}"), "absent".into())])).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}/training/{cid}/bulletin?day={}", app.url, day(-1))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("页面学员") && page.contains("缺勤"), "{page}");
+    let page = ui.get(format!("{}/training/{cid}/report", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("一期一问责") && page.contains("绿色课堂"), "{page}");
+    let r = ui.get(format!("{}/orgs/{town}/training.xlsx", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+});

@@ -279,7 +279,7 @@ pub struct EnrollInput {
     pub org_id: Option<i64>,
     /// …holding this post (e.g. secretary for a rotation of branch secretaries).
     pub post: Option<String>,
-    /// Defaults to the later of today and the class's first day.
+    /// From which day the trainee is expected; defaults to the class's first day.
     pub enrolled_on: Option<String>,
 }
 
@@ -294,8 +294,11 @@ pub async fn enroll(conn: &mut Conn, actor: &Actor, class_id: i64, input: &Enrol
     let c = get_writable(conn, actor, class_id).await?;
     let on = match input.enrolled_on.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => day("enrolled_on", s)?,
-        None => crate::db::today().max(c.starts()),
+        None => c.starts(),
     };
+    if on < c.starts() {
+        return Err(AppError::invalid_field("date_order", "enrolled_on", format!("报名日期不能早于开班日期 {}", c.starts_on)));
+    }
     if on > c.ends() {
         return Err(AppError::invalid_field("class_over", "enrolled_on", "培训班已结束，不能再报名"));
     }

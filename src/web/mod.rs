@@ -6,6 +6,7 @@ pub mod api_training;
 pub mod session;
 pub mod ui;
 pub mod ui_life;
+pub mod ui_training;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(ui::routes())
         .merge(ui_life::routes())
+        .merge(ui_training::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
