@@ -185,3 +185,38 @@ both_backends!(secretary_works_in_a_real_browser, |app: common::TestApp| async m
     assert!(list.contains("刘文华") && !list.contains("西关党员"));
     b.quit().await;
 });
+
+both_backends!(member_signs_in_at_the_door_on_a_phone, |app: common::TestApp| async move {
+    let Some(b) = Browser::start().await else { return };
+    let tr = &app.tree;
+    let admin = app.token("admin").await;
+    let me = app.member(&admin, &tr.village_a, "扫码党员", &common::id("1972-04-04", 31)).await;
+    common::add_user(&app.db, "scan_member", "member", &tr.village_a, Some(me)).await;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let start = (chrono::Utc::now() - chrono::Duration::minutes(10)).with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let (s, m) = app.post(&admin, "/api/v1/meetings", json!({"org_id": tr.village_a.id, "kind": "party_lecture", "topic": "专题党课", "planned_start": start})).await;
+    assert_eq!(s, 201, "{m}");
+    let mid = m["id"].as_i64().unwrap();
+    let (_, d) = app.get(&admin, &format!("/api/v1/meetings/{mid}")).await;
+    let link = d["sign_in_url"].as_str().unwrap().to_string();
+
+    // The QR code's link sends a logged-out phone to the login form, then back to the sign-in page.
+    b.goto(&format!("{}{}", app.url, link)).await;
+    b.wait_for("登录").await;
+    b.type_into("input[name=username]", "scan_member").await;
+    b.type_into("input[name=password]", "pass1234").await;
+    b.click("button").await;
+    b.wait_for("专题党课").await;
+    b.click("main form button").await;
+    b.wait_for("签到成功").await;
+    b.screenshot("browser-sign-in.png").await;
+    // Twice is refused with a clear message.
+    b.goto(&format!("{}{}", app.url, link)).await;
+    b.wait_for("专题党课").await;
+    b.click("main form button").await;
+    b.wait_for("您已签到，无需重复签到").await;
+    let (_, d) = app.get(&admin, &format!("/api/v1/meetings/{mid}")).await;
+    let a = d["attendees"].as_array().unwrap().iter().find(|a| a["member_id"] == me).cloned().unwrap();
+    assert_eq!((a["status"].as_str(), a["means"].as_str()), (Some("present"), Some("qr")));
+    b.quit().await;
+});

@@ -2,6 +2,7 @@
 
 pub mod gen;
 pub mod meetings;
+pub mod training;
 
 use std::time::Instant;
 
@@ -215,6 +216,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     // Last year's meetings, so the compliance table has a full year to judge.
     let n_meetings = meetings::load_year(db, crate::db::today().year() - 1, seed).await?;
     progress("meetings", n_meetings as u64);
+    let n_trainees = training::load(db, crate::db::today().year() - 1).await?;
+    progress("trainees", n_trainees as u64);
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     } else {

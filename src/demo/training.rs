@@ -1,0 +1,94 @@
+//! A demo training class: last March's five-day rotation of branch secretaries run by the
+//! root org, with sessions in the three 课堂 colors and a checked attendance for each.
+
+use chrono::NaiveDate;
+use sqlx::Row as _;
+
+use crate::db::{Db, Sql};
+use crate::error::AppResult;
+
+const SESSIONS: &[(u32, u32, &str, &str)] = &[
+    (0, 540, "red", "学习贯彻党的创新理论"),
+    (0, 840, "blue", "村级组织运行规范"),
+    (1, 540, "red", "党章党规党纪"),
+    (1, 840, "blue", "发展党员工作流程"),
+    (2, 540, "green", "廉洁从政警示教育"),
+    (2, 840, "blue", "网格化治理实务"),
+    (3, 540, "red", "红色教育基地现场教学"),
+    (3, 840, "blue", "集体经济发展路径"),
+    (4, 540, "green", "村务监督与“四议两公开”"),
+    (4, 840, "red", "结业党课"),
+];
+
+/// At most this many secretaries are enrolled.
+const MAX_TRAINEES: i64 = 600;
+
+/// Returns the number of trainees enrolled.
+pub async fn load(db: &Db, year: i32) -> AppResult<usize> {
+    let mut tx = db.begin_write().await?;
+    let conn: &mut crate::db::Conn = &mut tx;
+    let Some(root) = sqlx::query("SELECT id, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *conn).await? else {
+        return Ok(0);
+    };
+    let (root_id, root_path): (i64, String) = (root.try_get("id")?, root.try_get("path")?);
+    let Some(first) = NaiveDate::from_ymd_opt(year, 3, 9) else { return Ok(0) };
+    let last = first + chrono::Duration::days(4);
+    let class_id: i64 = sqlx::query_scalar(
+        "INSERT INTO training_classes (org_id, kind, title, starts_on, ends_on, place, created_at) VALUES ($1, 'rotation', $2, $3, $4, '县委党校', $5) RETURNING id",
+    )
+    .bind(root_id)
+    .bind(format!("{year}年村（社区）党组织书记集中轮训班"))
+    .bind(first.to_string())
+    .bind(last.to_string())
+    .bind(crate::db::now_secs())
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut sessions = Vec::new();
+    for (d, start, cat, title) in SESSIONS {
+        let day = first + chrono::Duration::days(*d as i64);
+        let id: i64 = sqlx::query_scalar("INSERT INTO training_sessions (class_id, day, start_minute, minutes, category, title, teacher) VALUES ($1, $2, $3, 150, $4, $5, '县委党校教师') RETURNING id")
+            .bind(class_id)
+            .bind(day.to_string())
+            .bind(*start as i64)
+            .bind(*cat)
+            .bind(*title)
+            .fetch_one(&mut *conn)
+            .await?;
+        sessions.push(id);
+    }
+    let mut sql = Sql::new("SELECT id FROM members WHERE posts LIKE '%secretary%' AND posts NOT LIKE '%deputy_secretary%' AND org_path >= ");
+    sql.bind(root_path.clone()).push(" AND org_path < ").bind(crate::db::path::upper(&root_path)).push(" ORDER BY id LIMIT ").bind(MAX_TRAINEES);
+    let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+    for chunk in ids.chunks(400) {
+        let mut sql = Sql::bulk(conn, "INSERT INTO training_enrollments (class_id, member_id, enrolled_on) VALUES ");
+        for (i, m) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").bind(class_id).push(", ").bind(*m).push(", ").bind(first.to_string()).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    let at = crate::db::now_secs();
+    for (si, sid) in sessions.iter().enumerate() {
+        for chunk in ids.chunks(400) {
+            let mut sql = Sql::bulk(conn, "INSERT INTO training_marks (session_id, member_id, mark, missed_minutes, reason, at) VALUES ");
+            for (i, m) in chunk.iter().enumerate() {
+                let (mark, missed, reason) = match (*m as usize * 31 + si * 17) % 100 {
+                    0..=89 => ("present", 0, ""),
+                    90..=92 => ("late", 15, ""),
+                    93..=94 => ("left_early", 20, ""),
+                    95..=97 => ("excused", 0, "村里防汛值班"),
+                    _ => ("absent", 0, ""),
+                };
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(").bind(*sid).push(", ").bind(*m).push(", ").bind(mark).push(", ").bind(missed).push(", ").bind(reason).push(", ").bind(at).push(")");
+            }
+            sql.query().execute(&mut *conn).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(ids.len())
+}
