@@ -26,6 +26,8 @@ pub enum Perm {
     Import,
     /// Plan and record meetings, attendance, dues (组织生活).
     ManageOrgLife,
+    /// Grids, households, residents' requests and disputes (网格治理).
+    ManageGovernance,
 }
 
 impl Role {
@@ -34,10 +36,10 @@ impl Role {
         match self {
             Role::CountyAdmin => true,
             Role::OrgAdmin => true,
-            Role::BranchSecretary => matches!(perm, ReadOrgs | ReadMembers | WriteMembers | ReadSensitive | Import | ManageOrgLife),
+            Role::BranchSecretary => matches!(perm, ReadOrgs | ReadMembers | WriteMembers | ReadSensitive | Import | ManageOrgLife | ManageGovernance),
             // A member reads the orgs above them and their own record only (see Actor::self_member).
             Role::Member => matches!(perm, ReadOrgs),
-            Role::GridWorker => matches!(perm, ReadOrgs | ReadMembers),
+            Role::GridWorker => matches!(perm, ReadOrgs | ReadMembers | ManageGovernance),
         }
     }
     /// Roles an org admin may hand out below them; county admins may hand out any.

@@ -682,6 +682,7 @@ struct MemberPageT {
     error: Option<String>,
     statuses: Vec<(&'static str, &'static str)>,
     educations: Vec<(&'static str, &'static str)>,
+    training: crate::training::store::MemberTraining,
 }
 
 async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice: Option<String>, error: Option<(String, MemberFormValues)>) -> UiResult<Response> {
@@ -696,6 +697,8 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
     let mut conn = s.db.pool.acquire().await?;
     let raw = members::get_scoped(&mut conn, a, Perm::ReadMembers, id).await?;
     let transfers = members::transfers(&mut conn, id).await?;
+    use chrono::Datelike;
+    let training = crate::training::store::member_year(&mut conn, a, &s.rules.training, id, crate::db::today().year()).await?;
     let (error, f) = match error {
         Some((e, mut f)) => {
             // Never echo a typed ID number or phone back into the edit form.
@@ -730,6 +733,7 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
         ),
     };
     render(&MemberPageT {
+        training,
         nav: Nav::of(a),
         can_write: a.can(Perm::WriteMembers, &raw.org_path),
         can_reveal: a.can(Perm::ReadSensitive, &raw.org_path) || a.member_id == Some(raw.id),
