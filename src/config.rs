@@ -23,6 +23,29 @@ pub struct Rules {
     pub theme_day: crate::meetings::theme_day::Checklist,
     /// Yearly hours, completion and 问责 thresholds (defaults and sources in training/rules.rs).
     pub training: crate::training::rules::TrainingRules,
+    /// Request categories with expected days, hand-backs before arbitration, the holiday calendar.
+    pub requests: crate::requests::rules::RequestRules,
+    /// Time limits per level, the 五包一 team (defaults and sources in disputes/rules.rs).
+    pub disputes: crate::disputes::rules::DisputeRules,
+    /// Limits on the public (no-login) pages.
+    pub public: PublicRules,
+}
+
+/// Limits that keep the public pages usable and hard to abuse.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PublicRules {
+    /// Submissions accepted from one address per hour (a product default: a family sharing a
+    /// phone rarely sends more; a script is stopped).
+    pub submissions_per_hour: u32,
+    /// Tracking-code lookups from one address per minute (stops enumeration; a product default).
+    pub lookups_per_minute: u32,
+}
+
+impl Default for PublicRules {
+    fn default() -> Self {
+        PublicRules { submissions_per_hour: 20, lookups_per_minute: 30 }
+    }
 }
 
 impl Rules {
@@ -35,6 +58,8 @@ impl Rules {
                 rules.compliance.validate()?;
                 rules.dues.validate()?;
                 rules.training.validate()?;
+                rules.requests.validate()?;
+                rules.disputes.validate()?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

@@ -28,6 +28,9 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// It existed, but is no longer available (an expired tracking code).
+    #[error("{0}")]
+    Gone(String),
     /// A file import refused as a whole; every bad row is listed.
     #[error("文件中有 {} 处错误，未导入任何数据", .0.len())]
     ImportRejected(Vec<crate::members::sheets::RowError>),
@@ -61,6 +64,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -75,6 +79,7 @@ impl AppError {
             AppError::Forbidden { code, .. } => code,
             AppError::TooManyRequests { code, .. } => code,
             AppError::ImportRejected(_) => "import_rejected",
+            AppError::Gone(_) => "expired",
             AppError::Db(e) if is_unique_violation(e) => "duplicate",
             AppError::Db(_) => "database_error",
             AppError::Internal(_) => "internal_error",

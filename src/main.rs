@@ -3,7 +3,6 @@
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -161,7 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(p) => println!("管理员登录：用户名 admin  密码 {p}  （请登录后修改密码）"),
                 None => println!("使用已有账号登录；新增账号：yinghuo user add 用户名 --role county_admin"),
             }
-            serve(AppState { db, rules: Arc::new(rules) }, listener).await
+            serve(AppState::new(db, rules), listener).await
         }
         Command::Demo { scale, seed } => {
             let scale = Scale::parse(&scale).ok_or_else(|| anyhow::anyhow!("--scale 应为 county、city 或 province"))?;

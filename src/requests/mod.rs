@@ -2,3 +2,4 @@
 //! loop 征集 → 核实 → 公示 → 认领 → 实现 → 反馈/销号, the public tracker and Open311.
 
 pub mod rules;
+pub mod store;

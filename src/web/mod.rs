@@ -3,6 +3,7 @@
 pub mod api;
 pub mod api_life;
 pub mod api_training;
+pub mod limits;
 pub mod session;
 pub mod ui;
 pub mod ui_life;
@@ -20,6 +21,14 @@ use crate::db::Db;
 pub struct AppState {
     pub db: Db,
     pub rules: Arc<Rules>,
+    /// Per-address limits of the public pages.
+    pub limiter: Arc<limits::Limiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, rules: Rules) -> AppState {
+        AppState { db, rules: Arc::new(rules), limiter: Arc::default() }
+    }
 }
 
 /// Uploads (spreadsheets) may be large; everything else is small.

@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
 
 use serde_json::{json, Value};
 use yinghuo::auth::store::{create_user, NewUser};
@@ -120,7 +119,7 @@ impl TestApp {
         add_user(&db, "sec_b", "branch_secretary", &village_b, None).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState { db: db.clone(), rules: Arc::new(Rules::default()) };
+        let state = AppState::new(db.clone(), Rules::default());
         tokio::spawn(serve(state, listener));
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp { url, db, client, _dir: dir, tree: Tree { county, town, village_a, village_b, group_a, organ } }
