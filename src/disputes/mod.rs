@@ -2,3 +2,4 @@
 //! escalation village → town → county, and the weekly and monthly reports.
 
 pub mod rules;
+pub mod store;

@@ -304,7 +304,7 @@ impl DisputeRules {
 
 // ---------------------------------------------------------------- 案件与操作
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TeamMember {
     pub role: String,
     pub name: String,

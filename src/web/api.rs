@@ -74,6 +74,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::api_life::LifeApiDoc::openapi());
     doc.merge(super::api_training::TrainingApiDoc::openapi());
+    doc.merge(super::api_governance::GovernanceApiDoc::openapi());
     Json(doc)
 }
 

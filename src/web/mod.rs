@@ -1,6 +1,7 @@
 //! HTTP: the JSON API under `/api/v1`, the Chinese web UI, and the session plumbing both share.
 
 pub mod api;
+pub mod api_governance;
 pub mod api_life;
 pub mod api_training;
 pub mod limits;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api_life::routes())
         .merge(api_training::routes())
+        .merge(api_governance::routes())
         .merge(api::routes())
         .merge(ui::routes())
         .merge(ui_life::routes())
