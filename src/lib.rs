@@ -11,6 +11,7 @@ pub mod demo;
 pub mod disputes;
 pub mod dues;
 pub mod error;
+pub mod files;
 pub mod grids;
 pub mod meetings;
 pub mod members;

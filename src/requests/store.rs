@@ -865,3 +865,81 @@ pub async fn teams(conn: &mut Conn, org: &Org) -> AppResult<Vec<Team>> {
         .map(|r| Ok(Team { id: r.try_get("id")?, org_id: r.try_get("org_id")?, name: r.try_get("name")? }))
         .collect()
 }
+
+/// A photo the resident attached: JPG or PNG, at most this size.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// Checks a submitted photo before anything is written.
+pub fn check_photo(name: &str, data: &[u8]) -> AppResult<&'static str> {
+    if data.len() > MAX_PHOTO_BYTES {
+        return Err(AppError::invalid_field("photo_too_large", "photo", format!("照片过大：请不超过 {} MB", MAX_PHOTO_BYTES / 1024 / 1024)));
+    }
+    match crate::files::sniff(name, data) {
+        Some(t) if t.starts_with("image/") => Ok(t),
+        _ => Err(AppError::invalid_field("photo_type", "photo", "照片须是 JPG 或 PNG 格式")),
+    }
+}
+
+pub async fn add_photo(conn: &mut Conn, request_id: i64, name: &str, data: &[u8]) -> AppResult<()> {
+    use sha2::Digest;
+    let content_type = check_photo(name, data)?;
+    let sha = sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    sqlx::query("INSERT INTO request_files (request_id, name, content_type, size, sha256, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(request_id)
+        .bind(crate::files::clean_name(name))
+        .bind(content_type)
+        .bind(data.len() as i64)
+        .bind(sha)
+        .bind(data.to_vec())
+        .bind(now_secs())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Photo ids of a request (staff view).
+pub async fn photos(conn: &mut Conn, request_id: i64) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM request_files WHERE request_id = $1 ORDER BY id").bind(request_id).fetch_all(&mut *conn).await?)
+}
+
+/// One photo of a request the actor may read.
+pub async fn photo(conn: &mut Conn, actor: &Actor, rules: &RequestRules, request_id: i64, file_id: i64) -> AppResult<(String, Vec<u8>)> {
+    let r = get(conn, actor, rules, request_id).await?;
+    let row = sqlx::query("SELECT content_type, data FROM request_files WHERE request_id = $1 AND id = $2").bind(r.id).bind(file_id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
+    Ok((row.try_get("content_type")?, row.try_get("data")?))
+}
+
+/// Published requests of an org's subtree for Open311 (public fields only), newest first.
+pub async fn public_list(conn: &mut Conn, rules: &RequestRules, root: &Org, ids: &[i64], from: NaiveDate, to: NaiveDate, category: Option<&str>, open: Option<bool>) -> AppResult<Vec<Request>> {
+    let mut sql = Sql::new(&format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.org_path >= "));
+    sql.bind(root.path.clone()).push(" AND r.org_path < ").bind(crate::db::path::upper(&root.path));
+    if !ids.is_empty() {
+        sql.push(" AND r.id IN (").bind_list(ids.iter().copied()).push(")");
+    } else {
+        sql.push(" AND r.created_on >= ").bind(from.to_string()).push(" AND r.created_on <= ").bind(to.to_string());
+    }
+    if let Some(c) = category {
+        sql.push(" AND r.category = ").bind(c.to_string());
+    }
+    if let Some(o) = open {
+        sql.push(" AND r.is_open = ").bind(o as i64);
+    }
+    sql.push(" ORDER BY r.id DESC LIMIT 1000");
+    let today = crate::db::today();
+    sql.query().fetch_all(&mut *conn).await?.iter().map(|r| from_row(r, rules, false, today)).collect()
+}
+
+/// A request by id for the public (Open311): public fields only.
+pub async fn public_get(conn: &mut Conn, rules: &RequestRules, id: i64) -> AppResult<Request> {
+    let r = load(conn, id).await?.ok_or(AppError::NotFound)?;
+    from_row(&r, rules, false, crate::db::today())
+}
+
+pub async fn owner_name(conn: &mut Conn, r: &Request) -> AppResult<String> {
+    Ok(orgs::get(conn, r.owner_org_id).await?.map(|o| o.name).unwrap_or_default())
+}
+
+/// The public words of a request: its verified public text, or nothing before 核实.
+pub fn public_description(r: &Request) -> String {
+    if r.state() == State::Collected { String::new() } else { r.public_text.clone() }
+}

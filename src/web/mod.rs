@@ -5,6 +5,7 @@ pub mod api_governance;
 pub mod api_life;
 pub mod api_training;
 pub mod limits;
+pub mod public;
 pub mod session;
 pub mod ui;
 pub mod ui_life;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_life::routes())
         .merge(api_training::routes())
         .merge(api_governance::routes())
+        .merge(public::routes())
         .merge(api::routes())
         .merge(ui::routes())
         .merge(ui_life::routes())
