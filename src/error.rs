@@ -94,11 +94,12 @@ impl AppError {
         }
     }
 
-    /// SQLITE_BUSY and SQLSTATE 40001 mean "try the whole transaction again".
+    /// SQLITE_BUSY, SQLSTATE 40001/40P01, and SQLITE_CANTOPEN (seen transiently under load when a
+    /// new pooled connection opens the WAL) mean "try the whole transaction again".
     pub fn is_retryable(&self) -> bool {
         match self {
             AppError::Db(sqlx::Error::Database(e)) => {
-                matches!(e.code().as_deref(), Some("40001") | Some("40P01") | Some("5") | Some("517"))
+                matches!(e.code().as_deref(), Some("40001") | Some("40P01") | Some("5") | Some("517") | Some("14"))
             }
             _ => false,
         }

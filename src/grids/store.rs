@@ -625,3 +625,114 @@ pub async fn summary(conn: &mut Conn, actor: &Actor, root: &Org) -> AppResult<Gr
     }
     Ok(GridSummary { full_grids, micro_grids, households, residents, buildings, assigned_members, special })
 }
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResidentInput {
+    pub name: String,
+    pub id_number: Option<String>,
+    /// 男/女 (male/female); taken from the ID number when blank.
+    pub gender: Option<String>,
+    pub birth_date: Option<String>,
+    /// 户主, 配偶, 子女…
+    pub relation: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct HouseholdInput {
+    pub grid_id: i64,
+    pub building_id: Option<i64>,
+    pub address: String,
+    pub head_name: String,
+    pub phone: Option<String>,
+    /// The 党员中心户 who looks after this household.
+    pub central_member_id: Option<i64>,
+    #[serde(default)]
+    pub residents: Vec<ResidentInput>,
+}
+
+/// A grid worker registers one household (the import takes many at once).
+pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdInput) -> AppResult<i64> {
+    let g = get_grid(conn, actor, input.grid_id).await?;
+    require(actor, &g.org_path)?;
+    let (address, head) = (input.address.trim(), input.head_name.trim());
+    if address.is_empty() || address.chars().count() > 100 || head.is_empty() || head.chars().count() > 30 {
+        return Err(AppError::invalid_field("household_required", "address", "请填写门牌地址（不超过100字）和户主姓名"));
+    }
+    let phone = input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if phone.is_some_and(|p| !crate::members::validate::valid_phone(p)) {
+        return Err(AppError::invalid_field("phone_invalid", "phone", "联系电话应为11位手机号或带区号的固定电话"));
+    }
+    if let Some(b) = input.building_id {
+        let ok: Option<i64> = sqlx::query_scalar("SELECT id FROM buildings WHERE id = $1 AND org_id = $2").bind(b).bind(g.org_id).fetch_optional(&mut *conn).await?;
+        if ok.is_none() {
+            return Err(AppError::invalid_field("building_outside", "building_id", "楼栋不属于该网格所在的村（社区）"));
+        }
+    }
+    if let Some(m) = input.central_member_id {
+        let mm = crate::members::store::get(conn, m).await?;
+        if !mm.is_some_and(|m| m.org_path.starts_with(&g.org_path)) {
+            return Err(AppError::invalid_field("member_outside", "central_member_id", "党员中心户须是本村（社区）的党员"));
+        }
+    }
+    let mut residents = Vec::new();
+    for r in &input.residents {
+        let name = r.name.trim();
+        if name.is_empty() || name.chars().count() > 30 {
+            return Err(AppError::invalid_field("resident_name_required", "residents", "每位家庭成员须填写姓名"));
+        }
+        let id = match r.id_number.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+            Some(x) => Some(crate::members::id_card::IdCardNumber::parse(x).map_err(|e| AppError::invalid_field("id_number_invalid", "residents", format!("{name}的身份证号有误：{e}")))?),
+            None => None,
+        };
+        let gender = match r.gender.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+            Some(x) => super::model::Gender::parse(x).ok_or_else(|| AppError::invalid_field("gender_invalid", "residents", format!("{name}的性别应为 男 或 女")))?,
+            None => match &id {
+                Some(i) if i.is_male() => super::model::Gender::Male,
+                Some(_) => super::model::Gender::Female,
+                None => return Err(AppError::invalid_field("gender_required", "residents", format!("请填写{name}的性别，或填写身份证号"))),
+            },
+        };
+        let birth = match r.birth_date.as_deref().filter(|x| !x.trim().is_empty()) {
+            Some(b) => Some(crate::members::validate::parse_day(Some(b))?.to_string()),
+            None => id.as_ref().map(|i| i.birth_date().to_string()),
+        };
+        let rphone = r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        if rphone.is_some_and(|p| !crate::members::validate::valid_phone(p)) {
+            return Err(AppError::invalid_field("phone_invalid", "residents", format!("{name}的电话号码格式不对")));
+        }
+        residents.push((name.to_string(), id.map(|i| i.to_string()), gender, birth, r.relation.as_deref().unwrap_or("").trim().to_string(), rphone.map(String::from)));
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE org_id = $1 AND address = $2").bind(g.org_id).bind(address).fetch_optional(&mut *conn).await?;
+    if exists.is_some() {
+        return Err(AppError::conflict("household_exists", format!("{}已登记门牌“{address}”", g.org_name)));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO households (grid_id, building_id, org_id, org_path, address, head_name, phone, central_member_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(g.id)
+    .bind(input.building_id)
+    .bind(g.org_id)
+    .bind(&g.org_path)
+    .bind(address)
+    .bind(head)
+    .bind(phone)
+    .bind(input.central_member_id)
+    .bind(now_secs())
+    .fetch_one(&mut *conn)
+    .await?;
+    for (name, idn, gender, birth, relation, rphone) in residents {
+        sqlx::query("INSERT INTO residents (household_id, name, id_number, gender, birth_date, relation, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(name)
+            .bind(idn)
+            .bind(gender.code())
+            .bind(birth)
+            .bind(relation)
+            .bind(rphone)
+            .execute(&mut *conn)
+            .await?;
+    }
+    audit::record(conn, Some(actor), "household.create", "household", Some(id), &(g.org_id, g.org_path.as_str()), None, Some(&serde_json::json!({"address": address}))).await?;
+    Ok(id)
+}

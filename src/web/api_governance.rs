@@ -17,7 +17,7 @@ use super::AppState;
 use crate::auth::roles::Perm;
 use crate::disputes::store::{self as disputes, Dispute, DisputeActInput, DisputeEvent, DisputeInput, OpenDisputes, Party};
 use crate::error::{AppError, AppResult};
-use crate::grids::store::{self as grids, AssignInput, Assignment, Building, BuildingInput, Grid, GridInput, GridSummary, Household, HouseholdDetail, SpecialInput, SpecialRecordInput};
+use crate::grids::store::{self as grids, AssignInput, Assignment, Building, BuildingInput, Grid, GridInput, GridSummary, Household, HouseholdDetail, HouseholdInput, ResidentInput, SpecialInput, SpecialRecordInput};
 use crate::orgs::store as orgs;
 use crate::requests::store::{self as requests, ActInput, Created, Event, OpenList, Request, RequestInput, RequestReport, Team};
 use crate::write_tx;
@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/grids/{id}/households", get(list_households))
         .route("/api/v1/buildings/{id}/assignments", post(assign))
         .route("/api/v1/assignments/{id}", delete(end_assignment))
+        .route("/api/v1/households", post(create_household))
         .route("/api/v1/households/{id}", get(get_household))
         .route("/api/v1/households/{id}/special", post(add_special))
         .route("/api/v1/special/{id}/records", post(add_special_record))
@@ -53,10 +54,10 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_grid, list_grids, summary, get_grid, create_building, list_households, assign, end_assignment, get_household, add_special, add_special_record,
+    paths(create_grid, list_grids, summary, get_grid, create_building, list_households, assign, end_assignment, create_household, get_household, add_special, add_special_record,
           list_teams, create_team, create_request, get_request, act_request, open_requests, request_report, requests_xlsx,
           create_dispute, get_dispute, act_dispute, open_disputes, dispute_report, escalate_overdue, disputes_xlsx),
-    components(schemas(Grid, GridInput, GridDetail, Building, BuildingInput, AssignInput, Assignment, Household, HouseholdDetail, SpecialInput, SpecialRecordInput,
+    components(schemas(Grid, GridInput, GridDetail, HouseholdInput, ResidentInput, NewId, Building, BuildingInput, AssignInput, Assignment, Household, HouseholdDetail, SpecialInput, SpecialRecordInput,
           GridSummary, Team, TeamInput, RequestInput, Created, Request, RequestDetail, Event, ActInput, OpenList, RequestReport,
           DisputeInput, Dispute, DisputeDetail, DisputeEvent, Party, DisputeActInput, OpenDisputes, Escalated))
 )]
@@ -124,6 +125,12 @@ async fn assign(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path
 async fn end_assignment(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<StatusCode> {
     write_tx!(&s.db, |tx| grids::end_assignment(&mut tx, &a, id).await)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/households", request_body = HouseholdInput, responses((status = 201, body = NewId), (status = 422, body = ErrorResponse)))]
+async fn create_household(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body): Json<HouseholdInput>) -> AppResult<(StatusCode, Json<NewId>)> {
+    let id = write_tx!(&s.db, |tx| grids::create_household(&mut tx, &a, &body).await)?;
+    Ok((StatusCode::CREATED, Json(NewId { id })))
 }
 
 #[utoipa::path(get, path = "/api/v1/households/{id}", responses((status = 200, body = HouseholdDetail), (status = 404, body = ErrorResponse)))]

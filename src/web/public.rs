@@ -250,6 +250,9 @@ fn o311_error(status: StatusCode, description: &str) -> Response {
 }
 
 fn o311(e: AppError) -> Response {
+    if e.status().is_server_error() {
+        tracing::error!(error = ?e, "open311 request failed");
+    }
     let msg = match &e {
         AppError::NotFound => "not found".to_string(),
         other => other.message(),

@@ -125,6 +125,11 @@ impl TestApp {
         TestApp { url, db, client, _dir: dir, tree: Tree { county, town, village_a, village_b, group_a, organ } }
     }
 
+    /// The SQLite file's folder, if any (for diagnosing lost files).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(|d| d.path())
+    }
+
     pub async fn token(&self, username: &str) -> String {
         let r = self
             .client
