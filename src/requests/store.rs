@@ -909,8 +909,18 @@ pub async fn photo(conn: &mut Conn, actor: &Actor, rules: &RequestRules, request
     Ok((row.try_get("content_type")?, row.try_get("data")?))
 }
 
-/// Published requests of an org's subtree for Open311 (public fields only), newest first.
-pub async fn public_list(conn: &mut Conn, rules: &RequestRules, root: &Org, ids: &[i64], from: NaiveDate, to: NaiveDate, category: Option<&str>, open: Option<bool>) -> AppResult<Vec<Request>> {
+/// What an Open311 list asks for.
+pub struct PublicFilter<'a> {
+    pub ids: &'a [i64],
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub category: Option<&'a str>,
+    pub open: Option<bool>,
+}
+
+/// Requests of an org's subtree for Open311 (public fields only), newest first.
+pub async fn public_list(conn: &mut Conn, rules: &RequestRules, root: &Org, f: &PublicFilter<'_>) -> AppResult<Vec<Request>> {
+    let PublicFilter { ids, from, to, category, open } = *f;
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.org_path >= "));
     sql.bind(root.path.clone()).push(" AND r.org_path < ").bind(crate::db::path::upper(&root.path));
     if !ids.is_empty() {

@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::error::AppError;
 
+/// (purpose, address) → (window start, uses in the window).
+type Windows = HashMap<(&'static str, IpAddr), (Instant, u32)>;
+
 #[derive(Default)]
 pub struct Limiter {
-    windows: Mutex<HashMap<(&'static str, IpAddr), (Instant, u32)>>,
+    windows: Mutex<Windows>,
 }
 
 impl Limiter {

@@ -353,7 +353,8 @@ async fn list_requests(State(s): State<AppState>, Query(q): Query<ListQuery>) ->
             _ => None,
         };
         let mut conn = s.db.pool.acquire().await?;
-        let list = requests::public_list(&mut conn, &s.rules.requests, &org, &ids, from, to, q.service_code.as_deref(), open).await?;
+        let filter = requests::PublicFilter { ids: &ids, from, to, category: q.service_code.as_deref(), open };
+        let list = requests::public_list(&mut conn, &s.rules.requests, &org, &filter).await?;
         let mut out = Vec::with_capacity(list.len());
         for r in &list {
             out.push(o311_request(&mut conn, r).await?);
