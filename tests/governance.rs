@@ -381,3 +381,63 @@ both_backends!(disputes_escalate_and_report, |app: common::TestApp| async move {
     let bytes = app.client.get(format!("{}/api/v1/orgs/{}/disputes.xlsx", app.url, app.tree.town.id)).bearer_auth(&town).send().await.unwrap().bytes().await.unwrap();
     assert!(bytes.starts_with(b"PK"));
 });
+
+both_backends!(governance_pages_end_to_end, |app: common::TestApp| async move {
+    let ui = common::ui_login(&app, "sec_a").await;
+    let v = app.tree.village_a.id;
+    let page = ui.get(format!("{}/orgs/{v}/governance", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("新建网格") && page.contains("微光心愿箱"), "{page}");
+    let csrf = common::hidden(&page, "csrf");
+    let post = |path: String, pairs: Vec<(&'static str, String)>| {
+        let mut form: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        form.push(("csrf".into(), csrf.clone()));
+        ui.post(format!("{}{}", app.url, path)).form(&form).send()
+    };
+    let loc = |r: &reqwest::Response| r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let r = post("/grids".into(), vec![("org_id", v.to_string()), ("kind", "full".into()), ("code", "QK09".into()), ("name", "页面网格".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let grid = loc(&r);
+    let r = post(format!("{grid}/households"), vec![("address", "幸福路1号".into()), ("head_name", "吴老汉".into()), ("head_gender", "男".into()), ("phone", "13811112222".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let household = loc(&r);
+    let r = post(format!("{household}/special"), vec![("kind", "tekun_elderly".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}{household}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("特困老人") && page.contains("吴老汉"), "{page}");
+    let page = ui.get(format!("{}{grid}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("幸福路1号"));
+
+    // A request from door-knocking, through the pages.
+    let r = post("/requests".into(), vec![("org_id", v.to_string()), ("source", "door_knocking".into()), ("category", "hardship_help".into()), ("text", "独居老人冬季取暖困难".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let req = loc(&r);
+    let page = ui.get(format!("{}{}", app.url, r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("查询码"), "the code is shown once");
+    let r = post(format!("{req}/act"), vec![("action", "publish".into())]).await.unwrap();
+    assert_eq!(r.status(), 422, "skipping 核实 is refused on the page too");
+    assert!(r.text().await.unwrap().contains("可进行"));
+    let r = post(format!("{req}/act"), vec![("action", "verify".into()), ("public_text", "老人冬季取暖困难".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}/orgs/{v}/requests", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("独居老人冬季取暖困难"));
+    for path in [format!("/orgs/{v}/requests/report?period=week"), format!("/orgs/{v}/requests/report?period=month")] {
+        let r = ui.get(format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.text().await.unwrap().contains("按类别"));
+    }
+
+    // A dispute, through the pages.
+    let r = post("/disputes".into(), vec![("org_id", v.to_string()), ("category", "family".into()), ("risk", "general".into()), ("summary", "赡养老人分歧".into()), ("parties", "郑一 13900001111\n郑二".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let dispute = loc(&r);
+    let r = post(format!("{dispute}/act"), vec![("action", "start_mediation".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let r = post(format!("{dispute}/act"), vec![("action", "resolve".into()), ("agreement", "兄弟二人轮流赡养".into())]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let page = ui.get(format!("{}{dispute}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("调解成功"), "{page}");
+    let page = ui.get(format!("{}/orgs/{v}/disputes/report?period=month", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("化解率") && page.contains("婚姻家庭"), "{page}");
+    let r = ui.get(format!("{}/orgs/{v}/wishbox-qr.svg", app.url)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+});

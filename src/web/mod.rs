@@ -8,6 +8,7 @@ pub mod limits;
 pub mod public;
 pub mod session;
 pub mod ui;
+pub mod ui_governance;
 pub mod ui_life;
 pub mod ui_training;
 
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .merge(ui_life::routes())
         .merge(ui_training::routes())
+        .merge(ui_governance::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
