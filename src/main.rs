@@ -160,7 +160,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(p) => println!("管理员登录：用户名 admin  密码 {p}  （请登录后修改密码）"),
                 None => println!("使用已有账号登录；新增账号：yinghuo user add 用户名 --role county_admin"),
             }
-            serve(AppState::new(db, rules), listener).await
+            let state = AppState::new(db, rules);
+            yinghuo::web::spawn_jobs(&state);
+            serve(state, listener).await
         }
         Command::Demo { scale, seed } => {
             let scale = Scale::parse(&scale).ok_or_else(|| anyhow::anyhow!("--scale 应为 county、city 或 province"))?;

@@ -220,3 +220,35 @@ both_backends!(member_signs_in_at_the_door_on_a_phone, |app: common::TestApp| as
     assert_eq!((a["status"].as_str(), a["means"].as_str()), (Some("present"), Some("qr")));
     b.quit().await;
 });
+
+both_backends!(resident_submits_a_wish_and_follows_it_on_a_phone, |app: common::TestApp| async move {
+    let Some(b) = Browser::start().await else { return };
+    let code = app.tree.village_a.code.clone();
+    // No login: the wish box's QR code opens the form.
+    b.goto(&format!("{}/p/{code}?source=wish_box", app.url)).await;
+    b.wait_for("微光心愿箱").await;
+    b.type_into("textarea[name=text]", "想给小区里的孩子们建一个读书角").await;
+    b.type_into("input[name=contact_phone]", "1390000").await;
+    b.click("main form button").await;
+    b.wait_for("联系电话应为").await;
+    let page = b.source().await;
+    assert!(page.contains("想给小区里的孩子们建一个读书角"), "the typed wish is kept");
+    b.type_into("input[name=contact_phone]", "13900001234").await;
+    b.click("main form button").await;
+    let page = b.wait_for("您的查询码").await;
+    b.screenshot("browser-wish.png").await;
+    let i = page.find("class=\"code\"").unwrap();
+    let rest = &page[i..];
+    let start = rest.find('>').unwrap() + 1;
+    let tracking = rest[start..start + rest[start..].find('<').unwrap()].to_string();
+    b.click("a.btn").await;
+    let page = b.wait_for("办理经过").await;
+    assert!(page.contains("征集") && page.contains("读书角") && !page.contains("13900001234"), "{page}");
+    b.screenshot("browser-track.png").await;
+    // A mistyped code is explained.
+    b.goto(&format!("{}/p/track", app.url)).await;
+    b.type_into("input[name=code]", &tracking.replace('-', "")[..8]).await;
+    b.click("main form button").await;
+    b.wait_for("查询码有误").await;
+    b.quit().await;
+});

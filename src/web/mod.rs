@@ -53,6 +53,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Background work of a running server: disputes past their level's time limit go up one
+/// level, at start and then hourly (the same as POST …/disputes/escalate-overdue).
+pub fn spawn_jobs(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let moved = crate::write_tx!(&state.db, |tx| crate::disputes::store::escalate_overdue(&mut tx, &state.rules.disputes, None).await);
+            match moved {
+                Ok(n) if n > 0 => tracing::info!(escalated = n, "disputes past their time limit escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "dispute escalation failed"),
+            }
+        }
+    });
+}
+
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
