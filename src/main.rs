@@ -60,7 +60,7 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
     },
-    /// Import members or orgs from .xlsx or .csv (all rows checked first).
+    /// Import members, orgs or households from .xlsx or .csv (all rows checked first).
     Import {
         #[command(subcommand)]
         what: ImportCommand,
@@ -87,6 +87,13 @@ enum UserCommand {
 enum ImportCommand {
     Members { file: PathBuf },
     Orgs { file: PathBuf },
+    /// Households and residents, one row per resident; the grids must be under --org.
+    Households {
+        /// Code of the org (village, community or above) whose grids the file names.
+        #[arg(long)]
+        org: String,
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -112,6 +119,17 @@ async fn root_org(db: &Db) -> anyhow::Result<i64> {
         .fetch_optional(&db.pool)
         .await?
         .ok_or_else(|| anyhow::anyhow!("数据库中还没有党组织：先运行 yinghuo demo 或导入党组织"))
+}
+
+/// Households under the org with code `org`, as the command line (no actor) imports them.
+async fn import_households(db: &Db, org: &str, file: &std::path::Path, kind: FileKind) -> yinghuo::error::AppResult<String> {
+    let mut conn = db.pool.acquire().await?;
+    let root = yinghuo::orgs::store::get_by_code(&mut conn, org.trim())
+        .await?
+        .ok_or_else(|| yinghuo::error::AppError::invalid("org_not_found", format!("没有编码为 {org} 的党组织")))?;
+    drop(conn);
+    let s = yinghuo::grids::import::import_households(db, None, &root, file, kind).await?;
+    Ok(format!("导入完成：{} 行，{} 户，{} 位居民，{} 条特殊群体记录", s.rows, s.households, s.residents, s.special))
 }
 
 fn bar(what: &str) -> ProgressBar {
@@ -216,22 +234,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { what } => {
             let db = open(&cli.database_url).await?;
-            let (file, members) = match what {
-                ImportCommand::Members { file } => (file, true),
-                ImportCommand::Orgs { file } => (file, false),
-            };
+            let (ImportCommand::Members { file } | ImportCommand::Orgs { file } | ImportCommand::Households { file, .. }) = &what;
             let kind = FileKind::from_name(&file.to_string_lossy())
                 .ok_or_else(|| anyhow::anyhow!("请提供 .xlsx 或 .csv 文件"))?;
             let pb = bar("检查并导入");
-            let result = if members {
-                yinghuo::members::import::import_members(&db, None, &file, kind, &|n| pb.set_position(n)).await
-            } else {
-                yinghuo::members::import::import_orgs(&db, None, &file, kind).await
+            let done = |s: yinghuo::members::import::ImportSummary| format!("导入完成：{} 行，导入 {} 条", s.rows, s.imported);
+            let result = match &what {
+                ImportCommand::Members { .. } => yinghuo::members::import::import_members(&db, None, file, kind, &|n| pb.set_position(n)).await.map(done),
+                ImportCommand::Orgs { .. } => yinghuo::members::import::import_orgs(&db, None, file, kind).await.map(done),
+                ImportCommand::Households { org, .. } => import_households(&db, org, file, kind).await,
             };
             pb.finish_and_clear();
             match result {
-                Ok(s) => {
-                    println!("导入完成：{} 行，导入 {} 条", s.rows, s.imported);
+                Ok(line) => {
+                    println!("{line}");
                     Ok(())
                 }
                 Err(yinghuo::error::AppError::ImportRejected(rows)) => {

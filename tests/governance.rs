@@ -440,4 +440,19 @@ both_backends!(governance_pages_end_to_end, |app: common::TestApp| async move {
     assert!(page.contains("化解率") && page.contains("婚姻家庭"), "{page}");
     let r = ui.get(format!("{}/orgs/{v}/wishbox-qr.svg", app.url)).send().await.unwrap();
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
+
+    // Households from a sheet on the page: a bad row lists its error and imports nothing.
+    let header = "网格编码,楼栋,门牌地址,姓名,与户主关系,性别,公民身份号码,出生日期,联系电话,特殊群体\n";
+    let upload = |body: String| {
+        let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).part("file", reqwest::multipart::Part::bytes(body.into_bytes()).file_name("h.csv"));
+        ui.post(format!("{}/orgs/{v}/households/import", app.url)).multipart(form).send()
+    };
+    let r = upload(format!("{header}QK09,,幸福路2号,冯大,户主,男,,,1381111,\n")).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("未导入任何数据"));
+    let r = upload(format!("{header}QK09,,幸福路2号,冯大,户主,男,,,13811113333,\nQK09,,幸福路2号,冯小,子女,女,,,,留守儿童\n")).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().contains("governance"));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM residents").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(n, 3);
 });

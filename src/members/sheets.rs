@@ -232,6 +232,30 @@ impl Iterator for OrgRows {
     }
 }
 
+/// Rows of a sheet described by another module's [`Schema`] (households, …): each row's
+/// values by column index of `schema.columns`; same rules as [`MemberRows`].
+pub(crate) struct SheetRows {
+    src: Source,
+    layout: Layout,
+    schema: &'static Schema,
+}
+
+impl SheetRows {
+    pub(crate) fn open(path: &Path, kind: FileKind, schema: &'static Schema) -> Result<SheetRows, RowError> {
+        let mut src = Source::open(path, kind)?;
+        let layout = read_header(&mut src, schema)?;
+        Ok(SheetRows { src, layout, schema })
+    }
+}
+
+impl Iterator for SheetRows {
+    type Item = Result<(usize, Vec<Option<String>>), RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        next_values(&mut self.src, &self.layout, self.schema)
+    }
+}
+
 /// The header row of the member template, in COLUMNS order.
 pub fn member_headers() -> Vec<&'static str> {
     COLUMNS.iter().map(|(_, l)| *l).collect()
@@ -415,7 +439,7 @@ const YES: &str = "是";
 const NO: &str = "否";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// Free text; a number comes back without ".0" or exponent, a date as YYYY-MM-DD.
     Text,
     /// Like Text, also unwraps the `'123` and `="123"` tricks used to keep digits as text.
@@ -428,13 +452,15 @@ enum Kind {
     YesNo,
 }
 
-struct Schema {
-    columns: &'static [(&'static str, &'static str)],
+pub(crate) struct Schema {
+    /// (field, Chinese header)
+    pub(crate) columns: &'static [(&'static str, &'static str)],
     /// (header as written in real sheets, field)
-    aliases: &'static [(&'static str, &'static str)],
-    required: &'static [&'static str],
-    kind: fn(&str) -> Kind,
-    what: &'static str,
+    pub(crate) aliases: &'static [(&'static str, &'static str)],
+    pub(crate) required: &'static [&'static str],
+    pub(crate) kind: fn(&str) -> Kind,
+    /// What one row is, for messages (党员, 党组织, 居民).
+    pub(crate) what: &'static str,
 }
 
 static MEMBER_SCHEMA: Schema = Schema {
@@ -1276,7 +1302,7 @@ fn export_headers() -> Vec<&'static str> {
 
 /// Columns whose cells must stay text in Excel (long digit strings, leading zeros).
 fn is_text_field(field: &str) -> bool {
-    matches!(field, "org_code" | "id_number" | "phone" | "code" | "parent_code")
+    matches!(field, "org_code" | "id_number" | "phone" | "code" | "parent_code" | "grid_code")
 }
 
 /// Width in Excel character units: CJK counts double; at least the header, at least what the
@@ -1291,8 +1317,8 @@ fn column_width(field: &str, header: &str) -> f64 {
         "birth_date" | "joined_on" | "full_on" | "term_start" | "founded_on" => 12,
         "phone" => 14,
         "education" | "status" | "kind" | "domain" => 12,
-        "posts" | "vanguard_post" => 16,
-        "responsibility_area" | "work_unit" => 26,
+        "posts" | "vanguard_post" | "special" => 16,
+        "responsibility_area" | "work_unit" | "address" => 26,
         _ => 8,
     };
     header_w.max(content_w) as f64
@@ -1338,7 +1364,7 @@ fn write_header_row(ws: &mut Worksheet, headers: &[&str]) -> Result<(), String> 
     Ok(())
 }
 
-enum Example {
+pub(crate) enum Example {
     Text(String),
     Date(NaiveDate),
 }
@@ -1346,7 +1372,9 @@ enum Example {
 /// Rows that get the drop-down lists in a template.
 const TEMPLATE_ROWS: u32 = 10_000;
 
-fn template_xlsx(
+/// A template: the data sheet (headers, one example row, drop-down lists) and a 填写说明
+/// sheet of (header, 必填/可不填, note).
+pub(crate) fn template_xlsx(
     title: &str,
     columns: &[(&str, &str)],
     headers: &[&str],

@@ -75,6 +75,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(super::api_life::LifeApiDoc::openapi());
     doc.merge(super::api_training::TrainingApiDoc::openapi());
     doc.merge(super::api_governance::GovernanceApiDoc::openapi());
+    doc.merge(super::api_grids_import::GridsImportApiDoc::openapi());
     Json(doc)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod api_governance;
+pub mod api_grids_import;
 pub mod api_life;
 pub mod api_training;
 pub mod limits;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_training::routes())
         .merge(api_governance::routes())
         .merge(public::routes())
+        .merge(api_grids_import::routes())
         .merge(api::routes())
         .merge(ui::routes())
         .merge(ui_life::routes())

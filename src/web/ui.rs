@@ -811,7 +811,7 @@ async fn import_page(WebActor(a): WebActor) -> UiResult<Response> {
     render(&ImportPage { nav: Nav::of(&a), notice: None, errors: vec![] })
 }
 
-async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::api::Upload, AppError> {
+pub async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::api::Upload, AppError> {
     let mut csrf = String::new();
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
     while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))? {

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orgs/{id}/governance", get(overview))
         .route("/orgs/{id}/wishbox-qr.svg", get(wishbox_qr))
+        .route("/orgs/{id}/households/import", post(households_import))
+        .route("/households/template.xlsx", get(households_template))
         .route("/grids", post(grid_create))
         .route("/grids/{id}", get(grid_page))
         .route("/grids/{id}/buildings", post(building_create))
@@ -84,6 +86,7 @@ struct OverviewPage {
     overdue_requests: i64,
     open_disputes: i64,
     overdue_disputes: i64,
+    notice: Option<String>,
 }
 
 fn base_url(headers: &HeaderMap) -> String {
@@ -91,7 +94,7 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
+async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let sum = grids::summary(&mut conn, &a, &org).await?;
     let list = grids::list_grids(&mut conn, &a, &org).await?;
@@ -109,6 +112,7 @@ async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Pa
         overdue_requests: open.overdue,
         open_disputes: od.open,
         overdue_disputes: od.overdue,
+        notice: q.notice,
     })
 }
 
@@ -117,6 +121,36 @@ async fn wishbox_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): 
     let (_, org) = scoped(&s, &a, id).await?;
     let svg = super::api_life::qr_svg(&format!("{}/p/{}?source=wish_box", base_url(&headers), org.code))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "households_import.html")]
+struct ImportResultPage {
+    nav: Nav,
+    org: Org,
+    errors: Vec<crate::members::sheets::RowError>,
+}
+
+/// Households from a sheet: all rows checked first; any error imports nothing and every error is listed.
+async fn households_import(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mp: axum::extract::Multipart) -> UiResult<Response> {
+    let up = super::ui::read_upload(&wa, mp).await?;
+    let a = &wa.0;
+    let (_, org) = scoped(&s, a, id).await?;
+    grids::require(a, &org.path)?;
+    match crate::grids::import::import_households(&s.db, Some(a), &org, &up.path, up.kind).await {
+        Ok(r) => Ok(notice_redirect(&format!("/orgs/{id}/governance"), &format!("导入完成：{} 行，{} 户，{} 位居民，{} 条特殊群体记录", r.rows, r.households, r.residents, r.special)).into_response()),
+        Err(AppError::ImportRejected(errors)) => {
+            let mut resp = render(&ImportResultPage { nav: Nav::of(a), org, errors })?;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn households_template(WebActor(_a): WebActor) -> UiResult<Response> {
+    let bytes = crate::grids::import::household_template_xlsx().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(super::api_training::xlsx(bytes, "households-template.xlsx").into_response())
 }
 
 #[derive(Deserialize)]

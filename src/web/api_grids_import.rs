@@ -1,0 +1,47 @@
+//! JSON API for importing households and residents (DOMAIN.md §8) and their template.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use super::api::{save_upload, ErrorResponse, ImportQuery};
+use super::session::ApiActor;
+use super::AppState;
+use crate::auth::roles::Perm;
+use crate::error::{AppError, AppResult};
+use crate::grids::import::{self as households, HouseholdImportSummary};
+use crate::orgs::store as orgs;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/orgs/{id}/households/import", post(import_households))
+        .route("/api/v1/households/template.xlsx", get(household_template))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(import_households, household_template), components(schemas(HouseholdImportSummary)))]
+pub struct GridsImportApiDoc;
+
+/// Body: the raw .xlsx or .csv file, one row per resident; the grids named must be in the
+/// org's subtree. All rows are checked first; any bad row imports nothing.
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/households/import", params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = HouseholdImportSummary), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+async fn import_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: Bytes) -> AppResult<Json<HouseholdImportSummary>> {
+    let root = {
+        let mut conn = s.db.pool.acquire().await?;
+        orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?
+    };
+    crate::grids::store::require(&a, &root.path)?;
+    let up = save_upload(&body, q.filename.as_deref())?;
+    Ok(Json(households::import_households(&s.db, Some(&a), &root, &up.path, up.kind).await?))
+}
+
+/// The household import template (.xlsx): headers, an example row and a 填写说明 sheet.
+#[utoipa::path(get, path = "/api/v1/households/template.xlsx", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn household_template(ApiActor(_a): ApiActor) -> AppResult<impl IntoResponse> {
+    let bytes = households::household_template_xlsx().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(super::api_training::xlsx(bytes, "households-template.xlsx"))
+}
