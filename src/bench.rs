@@ -150,3 +150,115 @@ pub async fn write_csv(db: &Db, rows: usize, path: &std::path::Path) -> anyhow::
     out.flush()?;
     Ok(())
 }
+
+/// `yinghuo bench-governance`: a town's open-and-overdue list and monthly reports (server
+/// time, in-process), then public submissions over real HTTP from `concurrency` clients
+/// against an in-process server, checking afterwards that every one was stored exactly once.
+pub async fn governance(db: &Db, town_code: Option<&str>, runs: usize, submissions: usize, concurrency: usize) -> anyhow::Result<()> {
+    use crate::requests::store as requests;
+    let rules = crate::config::Rules::default();
+    let mut conn = db.pool.acquire().await?;
+    let town = match town_code {
+        Some(c) => orgs::get_by_code(&mut conn, c).await?.ok_or_else(|| anyhow::anyhow!("没有编码为 {c} 的党组织"))?,
+        None => {
+            let id: i64 = sqlx::query_scalar("SELECT o.id FROM orgs o JOIN grids g ON g.org_path >= o.path AND g.org_path < substr(o.path, 1, length(o.path) - 1) || '0' WHERE o.domain = 'township' GROUP BY o.id ORDER BY COUNT(*) DESC, o.id LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("没有带网格的乡镇：先运行 yinghuo demo-governance"))?;
+            orgs::get(&mut conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?
+        }
+    };
+    let actor = admin_at(&town);
+    let sum = crate::grids::store::summary(&mut conn, &actor, &town).await?;
+    let n_requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(&mut *conn).await?;
+    let n_disputes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disputes").fetch_one(&mut *conn).await?;
+    println!(
+        "database: {:?}; town {}: {} full grids, {} micro-grids, {} households; {n_requests} requests, {n_disputes} disputes in the database",
+        db.backend, town.name, sum.full_grids, sum.micro_grids, sum.households
+    );
+    let mut t_open = Vec::new();
+    let mut t_report = Vec::new();
+    let mut t_disputes = Vec::new();
+    let today = crate::db::today();
+    let month = crate::disputes::rules::ReportPeriod::month_of(today);
+    let (mut open, mut overdue) = (0, 0);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let l = requests::open_list(&mut conn, &actor, &rules.requests, &town, false, 200).await?;
+        let d = crate::disputes::store::open_list(&mut conn, &actor, &town, 200).await?;
+        t_open.push(t.elapsed().as_secs_f64() * 1000.0);
+        (open, overdue) = (l.open + d.open, l.overdue + d.overdue);
+        let t = Instant::now();
+        requests::report(&mut conn, &actor, &rules.requests, &town, month.from, month.to, "月报").await?;
+        t_report.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        crate::disputes::store::report(&mut conn, &actor, &rules.disputes, &town, month.from, month.to).await?;
+        t_disputes.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("open-and-overdue list (requests + disputes, first 200 each; {open} open, {overdue} overdue): {}", summary(t_open));
+    println!("monthly report, requests ({}): {}", month.label, summary(t_report));
+    println!("monthly report, disputes ({}): {}", month.label, summary(t_disputes));
+    drop(conn);
+    if submissions == 0 {
+        return Ok(());
+    }
+
+    // Public submissions over HTTP: the per-address limit is lifted for the run.
+    let community: String = sqlx::query_scalar("SELECT o.code FROM grids g JOIN orgs o ON o.id = g.org_id WHERE g.org_path >= $1 ORDER BY g.id LIMIT 1")
+        .bind(&town.path)
+        .fetch_one(&db.pool)
+        .await?;
+    let mut rules = crate::config::Rules::default();
+    rules.public.submissions_per_hour = u32::MAX;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/open311/v2/requests.json", listener.local_addr()?);
+    let server = tokio::spawn(crate::web::serve(crate::web::AppState::new(db.clone(), rules), listener));
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(&db.pool).await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (client, url, next, community) = (client.clone(), url.clone(), next.clone(), community.clone());
+        workers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            let mut failed = 0usize;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= submissions {
+                    break;
+                }
+                let text = format!("压测诉求第{i}件：楼道灯不亮");
+                let form = [("jurisdiction_id", community.as_str()), ("service_code", "sanitation"), ("description", text.as_str())];
+                match client.post(&url).form(&form).send().await {
+                    Ok(r) if r.status() == 201 => {
+                        let v: serde_json::Value = r.json().await.unwrap_or_default();
+                        ids.push(v[0]["service_request_id"].as_str().unwrap_or("").to_string());
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (ids, failed)
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut failed = 0;
+    for w in workers {
+        let (i, f) = w.await?;
+        ids.extend(i);
+        failed += f;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    server.abort();
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(&db.pool).await?;
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    println!(
+        "public submissions over HTTP ({concurrency} clients): {} accepted in {secs:.2} s = {:.0} per second; {failed} failed; stored {} (lost {}, duplicated {})",
+        ids.len(),
+        ids.len() as f64 / secs,
+        after - before,
+        ids.len() as i64 - (after - before).min(ids.len() as i64),
+        ids.len() - distinct.len()
+    );
+    Ok(())
+}

@@ -55,6 +55,19 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         runs: usize,
     },
+    /// Measure grid governance: a town's open-and-overdue list, monthly reports, and public submissions per second over HTTP.
+    BenchGovernance {
+        /// Code of the town (default: the township with the most grids).
+        #[arg(long)]
+        town: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Public submissions to send (0 skips that part; they stay in the database).
+        #[arg(long, default_value_t = 10_000)]
+        submissions: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
     /// Measure a member import: write a CSV of ROWS members over the existing branches, then import it.
     BenchImport {
         #[arg(long, default_value_t = 1_000_000)]
@@ -212,6 +225,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { runs } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::queries(&db, runs).await
+        }
+        Command::BenchGovernance { town, runs, submissions, concurrency } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::governance(&db, town.as_deref(), runs, submissions, concurrency).await
         }
         Command::BenchImport { rows } => {
             let db = open(&cli.database_url).await?;
