@@ -45,6 +45,18 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Fill one town with a year of grid governance: 51 full grids, 324 micro-grids,
+    /// 40,000 households, residents' requests and disputes.
+    DemoGovernance {
+        /// The town's org code (default: the first township 党委).
+        #[arg(long)]
+        town: Option<String>,
+        /// The calendar year (default: this year, up to today).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -206,6 +218,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?;
             pb.finish_and_clear();
             println!("已生成 {} 个党组织、{} 名党员、{} 次会议，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.meetings, loaded.seconds);
+            Ok(())
+        }
+        Command::DemoGovernance { town, year, seed } => {
+            use chrono::Datelike;
+            let db = open(&cli.database_url).await?;
+            let found: Option<(i64, String)> = match &town {
+                Some(code) => sqlx::query_as("SELECT id, name FROM orgs WHERE code = $1 ORDER BY id LIMIT 1").bind(code.trim()).fetch_optional(&db.pool).await?,
+                None => {
+                    sqlx::query_as("SELECT id, name FROM orgs WHERE kind = 'committee' AND domain = 'township' AND dissolved_on IS NULL ORDER BY id LIMIT 1")
+                        .fetch_optional(&db.pool)
+                        .await?
+                }
+            };
+            let (town_id, name) = found.ok_or_else(|| match &town {
+                Some(code) => anyhow::anyhow!("没有编码为 {code} 的党组织"),
+                None => anyhow::anyhow!("数据库中没有乡镇党委：先运行 yinghuo demo，或用 --town 指定乡镇党组织编码"),
+            })?;
+            let year = year.unwrap_or_else(|| yinghuo::db::today().year());
+            println!("正在为{name}生成{year}年网格治理演示数据……");
+            let l = yinghuo::demo::governance::load_town(&db, town_id, year, seed).await?;
+            println!(
+                "已生成 {} 个网格（全科网格和微网格）、{} 户、{} 名居民、{} 件群众诉求、{} 件矛盾纠纷，用时 {:.1} 秒",
+                l.grids, l.households, l.residents, l.requests, l.disputes, l.seconds
+            );
             Ok(())
         }
         Command::User { action: UserCommand::Add { name, role, org, display_name } } => {

@@ -128,7 +128,7 @@ both_backends!(request_loop_refusals_and_arbitration, |app: common::TestApp| asy
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("感谢您的评价"));
     let (_, d) = app.get(&t, &format!("/api/v1/requests/{id}")).await;
-    assert_eq!((d["request"]["state"].as_str(), d["request"]["rating"].as_str()), (Some("closed"), Some("satisfied")));
+    assert_eq!((d["request"]["state"].as_str(), d["request"]["rating"].as_str(), d["request"]["rating_comment"].as_str()), (Some("closed"), Some("satisfied"), Some("谢谢")));
     let (s, e) = act(&app, &town, id, json!({"action": "claim", "claimant_kind": "vanguard_team", "claimant_id": tid})).await;
     assert_eq!((s, err(&e)), (422, "already_closed"));
     let events = d["events"].as_array().unwrap();

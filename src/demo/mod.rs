@@ -1,6 +1,7 @@
 //! Loading a generated demo county, city or province into an empty database.
 
 pub mod gen;
+pub mod governance;
 pub mod meetings;
 pub mod training;
 

@@ -56,6 +56,8 @@ pub struct Request {
     pub fulfilled_on: Option<String>,
     pub closed_on: Option<String>,
     pub rating: Option<String>,
+    /// What the resident said with the rating (staff only).
+    pub rating_comment: Option<String>,
     pub duplicate_of: Option<i64>,
     pub created_on: String,
     #[serde(skip)]
@@ -70,7 +72,7 @@ pub struct Request {
 
 const COLS: &str = "r.id, r.org_id, o.name AS org_name, r.org_path, r.owner_org_id, r.grid_id, r.household_id, r.kind, r.source, r.category, r.text, r.public_text, \
     r.contact_name, r.contact_phone, r.state, r.expected_days, r.handbacks, r.unsatisfied, r.claimant_kind, r.claimant_id, r.claimant_name, r.dispatched_on, r.deadline_on, \
-    r.fulfilled_on, r.closed_on, r.rating, r.duplicate_of, r.created_on, r.version";
+    r.fulfilled_on, r.closed_on, r.rating, r.rating_comment, r.duplicate_of, r.created_on, r.version";
 
 fn from_row(r: &Row, rules: &RequestRules, full: bool, today: NaiveDate) -> AppResult<Request> {
     let kind: String = r.try_get("kind")?;
@@ -114,6 +116,7 @@ fn from_row(r: &Row, rules: &RequestRules, full: bool, today: NaiveDate) -> AppR
         fulfilled_on: r.try_get("fulfilled_on")?,
         closed_on: r.try_get("closed_on")?,
         rating: r.try_get("rating")?,
+        rating_comment: r.try_get("rating_comment")?,
         duplicate_of: r.try_get("duplicate_of")?,
         created_on: r.try_get("created_on")?,
         version: r.try_get("version")?,
@@ -491,7 +494,7 @@ async fn apply(conn: &mut Conn, rules: &RequestRules, req: &Request, action: &Ac
     let n = sqlx::query(
         "UPDATE requests SET state = $1, is_open = $2, handbacks = $3, unsatisfied = $4, claimant_kind = $5, claimant_id = $6, claimant_name = $7, dispatched_on = $8, \
          deadline_on = $9, fulfilled_on = $10, closed_on = $11, rating = $12, duplicate_of = $13, owner_org_id = $14, public_text = COALESCE($15, public_text), \
-         updated_at = $16, version = version + 1 WHERE id = $17 AND version = $18",
+         updated_at = $16, version = version + 1, rating_comment = COALESCE($19, rating_comment) WHERE id = $17 AND version = $18",
     )
     .bind(after.state.code())
     .bind((after.state.class() == StateClass::Open) as i64)
@@ -511,6 +514,10 @@ async fn apply(conn: &mut Conn, rules: &RequestRules, req: &Request, action: &Ac
     .bind(now_secs())
     .bind(req.id)
     .bind(req.version)
+    .bind(match action {
+        Action::Rate { comment, .. } if !comment.trim().is_empty() => Some(comment.trim().chars().take(500).collect::<String>()),
+        _ => None,
+    })
     .execute(&mut *conn)
     .await?
     .rows_affected();
