@@ -175,7 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if empty && !no_demo {
                 println!("首次启动：正在生成演示县（约500个党组织、12000名党员）……");
                 let loaded = yinghuo::demo::load(&db, Scale::County, 2026, &|_, _| {}).await?;
-                println!("演示数据已生成：{} 个党组织，{} 名党员，{} 次会议，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.meetings, loaded.seconds);
+                println!("演示数据已生成：{} 个党组织，{} 名党员，{} 次会议，{} 户居民，{} 件群众诉求，{} 件矛盾纠纷，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.meetings, loaded.households, loaded.requests, loaded.disputes, loaded.seconds);
             }
             let mut conn = db.pool.acquire().await?;
             let users = yinghuo::auth::store::user_count(&mut conn).await?;
@@ -217,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
             pb.finish_and_clear();
-            println!("已生成 {} 个党组织、{} 名党员、{} 次会议，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.meetings, loaded.seconds);
+            println!("已生成 {} 个党组织、{} 名党员、{} 次会议、{} 户居民、{} 件群众诉求、{} 件矛盾纠纷，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.meetings, loaded.households, loaded.requests, loaded.disputes, loaded.seconds);
             Ok(())
         }
         Command::DemoGovernance { town, year, seed } => {

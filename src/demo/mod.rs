@@ -20,6 +20,10 @@ pub struct Loaded {
     pub orgs: usize,
     pub members: usize,
     pub meetings: usize,
+    /// Grid governance of the first township.
+    pub households: usize,
+    pub requests: usize,
+    pub disputes: usize,
     pub seconds: f64,
 }
 
@@ -219,6 +223,16 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     progress("meetings", n_meetings as u64);
     let n_trainees = training::load(db, crate::db::today().year() - 1).await?;
     progress("trainees", n_trainees as u64);
+    // This year's grid governance for the first township: grids, households, requests, disputes.
+    let town: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee' AND domain = 'township' AND dissolved_on IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    let (mut households, mut requests, mut disputes) = (0, 0, 0);
+    if let Some(town) = town {
+        let g = governance::load_town(db, town, crate::db::today().year(), seed).await?;
+        progress("households", g.households as u64);
+        (households, requests, disputes) = (g.households, g.requests, g.disputes);
+    }
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     } else {
@@ -227,5 +241,5 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
             sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&db.pool).await?;
         }
     }
-    Ok(Loaded { orgs: n_orgs, members: n_members, meetings: n_meetings, seconds: started.elapsed().as_secs_f64() })
+    Ok(Loaded { orgs: n_orgs, members: n_members, meetings: n_meetings, households, requests, disputes, seconds: started.elapsed().as_secs_f64() })
 }

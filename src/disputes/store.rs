@@ -476,13 +476,14 @@ async fn case_rows(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, 
     sql.bind(to.to_string()).push(" AND (d.closed_on IS NULL OR d.closed_on >= ").bind(from.to_string()).push(")");
     push_subtrees(&mut sql, "d.org_path", &prefixes);
     let rows = sql.query().fetch_all(&mut *conn).await?;
-    let mut esc = Sql::new("SELECT e.dispute_id, e.on_day, e.from_level, e.to_level, e.reason FROM dispute_events e JOIN disputes d ON d.id = e.dispute_id WHERE e.to_level IS NOT NULL AND d.opened_on <= ");
+    let mut esc = Sql::new("SELECT e.dispute_id, e.on_day, e.from_level, e.to_level, e.reason FROM dispute_events e JOIN disputes d ON d.id = e.dispute_id WHERE e.from_level IS NOT NULL AND e.to_level IS NOT NULL AND d.opened_on <= ");
     esc.bind(to.to_string()).push(" AND (d.closed_on IS NULL OR d.closed_on >= ").bind(from.to_string()).push(")");
     push_subtrees(&mut esc, "d.org_path", &prefixes);
     esc.push(" ORDER BY e.id");
     let mut by_case: std::collections::HashMap<i64, Vec<LevelChange>> = std::collections::HashMap::new();
     for e in esc.query().fetch_all(&mut *conn).await? {
-        let (Some(from_l), Some(to_l)) = (Level::parse(&e.try_get::<String, _>("from_level")?), Level::parse(&e.try_get::<String, _>("to_level")?)) else { continue };
+        let (from_l, to_l): (Option<String>, Option<String>) = (e.try_get("from_level")?, e.try_get("to_level")?);
+        let (Some(from_l), Some(to_l)) = (from_l.as_deref().and_then(Level::parse), to_l.as_deref().and_then(Level::parse)) else { continue };
         by_case.entry(e.try_get("dispute_id")?).or_default().push(LevelChange {
             on: day(&e.try_get::<String, _>("on_day")?),
             from: from_l,
