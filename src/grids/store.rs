@@ -736,3 +736,122 @@ pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdI
     audit::record(conn, Some(actor), "household.create", "household", Some(id), &(g.org_id, g.org_path.as_str()), None, Some(&serde_json::json!({"address": address}))).await?;
     Ok(id)
 }
+
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct HouseholdPatch {
+    pub address: Option<String>,
+    pub head_name: Option<String>,
+    /// An empty string clears it.
+    pub phone: Option<String>,
+    /// Moves the household to another grid of the same village or community.
+    pub grid_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub central_member_id: Option<i64>,
+}
+
+/// Changes a household's address, head, phone, grid, building or 党员中心户; the old values go to the audit log.
+pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &HouseholdPatch) -> AppResult<()> {
+    let (before, path) = get_household(conn, actor, id).await?;
+    require(actor, &path)?;
+    let h = &before.household;
+    let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let address = p.address.as_deref().map(str::trim).unwrap_or(&h.address).to_string();
+    let head = p.head_name.as_deref().map(str::trim).unwrap_or(&h.head_name).to_string();
+    if address.is_empty() || address.chars().count() > 100 || head.is_empty() || head.chars().count() > 30 {
+        return Err(AppError::invalid_field("household_required", "address", "门牌地址（不超过100字）和户主姓名不能为空"));
+    }
+    if address != h.address {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE org_id = $1 AND address = $2 AND id <> $3").bind(org_id).bind(&address).bind(id).fetch_optional(&mut *conn).await?;
+        if taken.is_some() {
+            return Err(AppError::conflict("household_exists", format!("门牌“{address}”已登记为另一户")));
+        }
+    }
+    let phone_changed = p.phone.is_some();
+    let phone = p.phone.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(String::from);
+    if phone.as_deref().is_some_and(|x| !crate::members::validate::valid_phone(x)) {
+        return Err(AppError::invalid_field("phone_invalid", "phone", "联系电话应为11位手机号或带区号的固定电话"));
+    }
+    let grid_id = match p.grid_id {
+        Some(g) => {
+            let grid = get_grid(conn, actor, g).await?;
+            if grid.org_id != org_id {
+                return Err(AppError::invalid_field("grid_outside", "grid_id", "只能调整到本村（社区）的其他网格"));
+            }
+            grid.id
+        }
+        None => h.grid_id,
+    };
+    if let Some(b) = p.building_id {
+        let ok: Option<i64> = sqlx::query_scalar("SELECT id FROM buildings WHERE id = $1 AND org_id = $2").bind(b).bind(org_id).fetch_optional(&mut *conn).await?;
+        if ok.is_none() {
+            return Err(AppError::invalid_field("building_outside", "building_id", "楼栋不属于本村（社区）"));
+        }
+    }
+    if let Some(m) = p.central_member_id {
+        let mm = crate::members::store::get(conn, m).await?;
+        if !mm.is_some_and(|m| m.org_path.starts_with(&path)) {
+            return Err(AppError::invalid_field("member_outside", "central_member_id", "党员中心户须是本村（社区）的党员"));
+        }
+    }
+    sqlx::query(
+        "UPDATE households SET address = $1, head_name = $2, phone = CASE WHEN $3 = 1 THEN $4 ELSE phone END, grid_id = $5, \
+         building_id = COALESCE($6, building_id), central_member_id = COALESCE($7, central_member_id) WHERE id = $8",
+    )
+    .bind(&address)
+    .bind(&head)
+    .bind(phone_changed as i64)
+    .bind(phone)
+    .bind(grid_id)
+    .bind(p.building_id)
+    .bind(p.central_member_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let old = serde_json::json!({"address": h.address, "head_name": h.head_name, "grid_id": h.grid_id, "building_id": h.building_id, "central_member_id": h.central_member_id});
+    let new = serde_json::json!({"address": address, "head_name": head, "grid_id": grid_id, "building_id": p.building_id, "central_member_id": p.central_member_id});
+    audit::record(conn, Some(actor), "household.update", "household", Some(id), &(org_id, path.as_str()), Some(&old), Some(&new)).await?;
+    Ok(())
+}
+
+/// Adds a family member to a household.
+pub async fn add_resident(conn: &mut Conn, actor: &Actor, household_id: i64, r: &ResidentInput) -> AppResult<i64> {
+    let (_, path) = get_household(conn, actor, household_id).await?;
+    require(actor, &path)?;
+    let name = r.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        return Err(AppError::invalid_field("resident_name_required", "name", "请填写姓名（不超过30字）"));
+    }
+    let id = match r.id_number.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        Some(x) => Some(crate::members::id_card::IdCardNumber::parse(x).map_err(|e| AppError::invalid_field("id_number_invalid", "id_number", format!("身份证号有误：{e}")))?),
+        None => None,
+    };
+    let gender = match r.gender.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        Some(x) => super::model::Gender::parse(x).ok_or_else(|| AppError::invalid_field("gender_invalid", "gender", "性别应为 男 或 女"))?,
+        None => match &id {
+            Some(i) if i.is_male() => super::model::Gender::Male,
+            Some(_) => super::model::Gender::Female,
+            None => return Err(AppError::invalid_field("gender_required", "gender", "请填写性别，或填写身份证号")),
+        },
+    };
+    let birth = match r.birth_date.as_deref().filter(|x| !x.trim().is_empty()) {
+        Some(b) => Some(crate::members::validate::parse_day(Some(b))?.to_string()),
+        None => id.as_ref().map(|i| i.birth_date().to_string()),
+    };
+    let phone = r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if phone.is_some_and(|p| !crate::members::validate::valid_phone(p)) {
+        return Err(AppError::invalid_field("phone_invalid", "phone", "电话号码格式不对"));
+    }
+    let rid: i64 = sqlx::query_scalar("INSERT INTO residents (household_id, name, id_number, gender, birth_date, relation, phone) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        .bind(household_id)
+        .bind(name)
+        .bind(id.map(|i| i.to_string()))
+        .bind(gender.code())
+        .bind(birth)
+        .bind(r.relation.as_deref().unwrap_or("").trim())
+        .bind(phone)
+        .fetch_one(&mut *conn)
+        .await?;
+    let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(household_id).fetch_one(&mut *conn).await?;
+    audit::record(conn, Some(actor), "household.resident", "household", Some(household_id), &(org_id, path.as_str()), None, Some(&serde_json::json!({"resident_id": rid}))).await?;
+    Ok(rid)
+}

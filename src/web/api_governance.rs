@@ -17,7 +17,7 @@ use super::AppState;
 use crate::auth::roles::Perm;
 use crate::disputes::store::{self as disputes, Dispute, DisputeActInput, DisputeEvent, DisputeInput, OpenDisputes, Party};
 use crate::error::{AppError, AppResult};
-use crate::grids::store::{self as grids, AssignInput, Assignment, Building, BuildingInput, Grid, GridInput, GridSummary, Household, HouseholdDetail, HouseholdInput, ResidentInput, SpecialInput, SpecialRecordInput};
+use crate::grids::store::{self as grids, AssignInput, Assignment, Building, BuildingInput, Grid, GridInput, GridSummary, Household, HouseholdDetail, HouseholdInput, HouseholdPatch, ResidentInput, SpecialInput, SpecialRecordInput};
 use crate::orgs::store as orgs;
 use crate::requests::store::{self as requests, ActInput, Created, Event, OpenList, Request, RequestInput, RequestReport, Team};
 use crate::write_tx;
@@ -33,7 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/buildings/{id}/assignments", post(assign))
         .route("/api/v1/assignments/{id}", delete(end_assignment))
         .route("/api/v1/households", post(create_household))
-        .route("/api/v1/households/{id}", get(get_household))
+        .route("/api/v1/households/{id}", get(get_household).patch(patch_household))
+        .route("/api/v1/households/{id}/residents", post(add_resident))
         .route("/api/v1/households/{id}/special", post(add_special))
         .route("/api/v1/special/{id}/records", post(add_special_record))
         .route("/api/v1/orgs/{id}/teams", get(list_teams).post(create_team))
@@ -54,10 +55,10 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_grid, list_grids, summary, get_grid, create_building, list_households, assign, end_assignment, create_household, get_household, add_special, add_special_record,
+    paths(create_grid, list_grids, summary, get_grid, create_building, list_households, assign, end_assignment, create_household, get_household, patch_household, add_resident, add_special, add_special_record,
           list_teams, create_team, create_request, get_request, act_request, open_requests, request_report, requests_xlsx,
           create_dispute, get_dispute, act_dispute, open_disputes, dispute_report, escalate_overdue, disputes_xlsx),
-    components(schemas(Grid, GridInput, GridDetail, HouseholdInput, ResidentInput, NewId, Building, BuildingInput, AssignInput, Assignment, Household, HouseholdDetail, SpecialInput, SpecialRecordInput,
+    components(schemas(Grid, GridInput, GridDetail, HouseholdInput, HouseholdPatch, ResidentInput, NewId, Building, BuildingInput, AssignInput, Assignment, Household, HouseholdDetail, SpecialInput, SpecialRecordInput,
           GridSummary, Team, TeamInput, RequestInput, Created, Request, RequestDetail, Event, ActInput, OpenList, RequestReport,
           DisputeInput, Dispute, DisputeDetail, DisputeEvent, Party, DisputeActInput, OpenDisputes, Escalated))
 )]
@@ -137,6 +138,19 @@ async fn create_household(State(s): State<AppState>, ApiActor(a): ApiActor, Json
 async fn get_household(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<HouseholdDetail>> {
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(grids::get_household(&mut conn, &a, id).await?.0))
+}
+
+#[utoipa::path(patch, path = "/api/v1/households/{id}", request_body = HouseholdPatch, responses((status = 200, body = HouseholdDetail), (status = 422, body = ErrorResponse)))]
+async fn patch_household(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<HouseholdPatch>) -> AppResult<Json<HouseholdDetail>> {
+    write_tx!(&s.db, |tx| grids::update_household(&mut tx, &a, id, &body).await)?;
+    let mut conn = s.db.pool.acquire().await?;
+    Ok(Json(grids::get_household(&mut conn, &a, id).await?.0))
+}
+
+#[utoipa::path(post, path = "/api/v1/households/{id}/residents", request_body = ResidentInput, responses((status = 201, body = NewId), (status = 422, body = ErrorResponse)))]
+async fn add_resident(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<ResidentInput>) -> AppResult<(StatusCode, Json<NewId>)> {
+    let id = write_tx!(&s.db, |tx| grids::add_resident(&mut tx, &a, id, &body).await)?;
+    Ok((StatusCode::CREATED, Json(NewId { id })))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -39,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/buildings/{id}/assign", post(building_assign))
         .route("/households/{id}", get(household_page))
         .route("/households/{id}/special", post(special_add))
+        .route("/households/{id}/edit", post(household_edit))
+        .route("/households/{id}/residents", post(resident_add))
         .route("/special/{id}/records", post(special_record))
         .route("/orgs/{id}/requests", get(requests_page))
         .route("/orgs/{id}/requests/report", get(requests_report_page))
@@ -285,6 +287,43 @@ async fn household_page(State(s): State<AppState>, WebActor(a): WebActor, Path(i
         special_kinds: options(SpecialKind::ALL, SpecialKind::code, SpecialKind::label),
         record_kinds: options(SpecialRecordKind::ALL, SpecialRecordKind::code, SpecialRecordKind::label),
     })
+}
+
+#[derive(Deserialize)]
+struct HouseholdEditForm {
+    csrf: String,
+    address: String,
+    head_name: String,
+    phone: Option<String>,
+    central_member_id: Option<String>,
+}
+
+async fn household_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<HouseholdEditForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    // A masked phone coming back unchanged is not a new number.
+    let phone = f.phone.filter(|p| !p.contains('*'));
+    let patch = grids::HouseholdPatch { address: Some(f.address), head_name: Some(f.head_name), phone, central_member_id: opt_i64(&f.central_member_id, "central_member_id")?, ..Default::default() };
+    write_tx!(&s.db, |tx| grids::update_household(&mut tx, a, id, &patch).await)?;
+    Ok(notice_redirect(&format!("/households/{id}"), "已保存"))
+}
+
+#[derive(Deserialize)]
+struct ResidentForm {
+    csrf: String,
+    name: String,
+    relation: Option<String>,
+    gender: Option<String>,
+    id_number: Option<String>,
+    phone: Option<String>,
+}
+
+async fn resident_add(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<ResidentForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let r = grids::ResidentInput { name: f.name, id_number: f.id_number, gender: f.gender, birth_date: None, relation: f.relation, phone: f.phone };
+    write_tx!(&s.db, |tx| grids::add_resident(&mut tx, a, id, &r).await)?;
+    Ok(notice_redirect(&format!("/households/{id}"), "已添加家庭成员"))
 }
 
 #[derive(Deserialize)]
