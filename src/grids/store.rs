@@ -651,6 +651,64 @@ pub struct HouseholdInput {
     pub residents: Vec<ResidentInput>,
 }
 
+/// A family member, checked: a valid ID number if given, the gender from it when blank.
+struct CheckedResident {
+    name: String,
+    id_number: Option<String>,
+    gender: super::model::Gender,
+    birth_date: Option<String>,
+    relation: String,
+    phone: Option<String>,
+}
+
+fn checked_resident(r: &ResidentInput) -> AppResult<CheckedResident> {
+    let name = r.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        return Err(AppError::invalid_field("resident_name_required", "residents", "每位家庭成员须填写姓名（不超过30字）"));
+    }
+    let id = match r.id_number.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        Some(x) => Some(crate::members::id_card::IdCardNumber::parse(x).map_err(|e| AppError::invalid_field("id_number_invalid", "residents", format!("{name}的身份证号有误：{e}")))?),
+        None => None,
+    };
+    let gender = match r.gender.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        Some(x) => super::model::Gender::parse(x).ok_or_else(|| AppError::invalid_field("gender_invalid", "residents", format!("{name}的性别应为 男 或 女")))?,
+        None => match &id {
+            Some(i) if i.is_male() => super::model::Gender::Male,
+            Some(_) => super::model::Gender::Female,
+            None => return Err(AppError::invalid_field("gender_required", "residents", format!("请填写{name}的性别，或填写身份证号"))),
+        },
+    };
+    let birth_date = match r.birth_date.as_deref().filter(|x| !x.trim().is_empty()) {
+        Some(b) => Some(crate::members::validate::parse_day(Some(b))?.to_string()),
+        None => id.as_ref().map(|i| i.birth_date().to_string()),
+    };
+    let phone = r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if phone.is_some_and(|p| !crate::members::validate::valid_phone(p)) {
+        return Err(AppError::invalid_field("phone_invalid", "residents", format!("{name}的电话号码格式不对")));
+    }
+    Ok(CheckedResident {
+        name: name.into(),
+        id_number: id.map(|i| i.to_string()),
+        gender,
+        birth_date,
+        relation: r.relation.as_deref().unwrap_or("").trim().into(),
+        phone: phone.map(String::from),
+    })
+}
+
+async fn insert_resident(conn: &mut Conn, household_id: i64, r: &CheckedResident) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO residents (household_id, name, id_number, gender, birth_date, relation, phone) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        .bind(household_id)
+        .bind(&r.name)
+        .bind(r.id_number.as_deref())
+        .bind(r.gender.code())
+        .bind(r.birth_date.as_deref())
+        .bind(&r.relation)
+        .bind(r.phone.as_deref())
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
 /// A grid worker registers one household (the import takes many at once).
 pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdInput) -> AppResult<i64> {
     let g = get_grid(conn, actor, input.grid_id).await?;
@@ -675,34 +733,7 @@ pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdI
             return Err(AppError::invalid_field("member_outside", "central_member_id", "党员中心户须是本村（社区）的党员"));
         }
     }
-    let mut residents = Vec::new();
-    for r in &input.residents {
-        let name = r.name.trim();
-        if name.is_empty() || name.chars().count() > 30 {
-            return Err(AppError::invalid_field("resident_name_required", "residents", "每位家庭成员须填写姓名"));
-        }
-        let id = match r.id_number.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-            Some(x) => Some(crate::members::id_card::IdCardNumber::parse(x).map_err(|e| AppError::invalid_field("id_number_invalid", "residents", format!("{name}的身份证号有误：{e}")))?),
-            None => None,
-        };
-        let gender = match r.gender.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-            Some(x) => super::model::Gender::parse(x).ok_or_else(|| AppError::invalid_field("gender_invalid", "residents", format!("{name}的性别应为 男 或 女")))?,
-            None => match &id {
-                Some(i) if i.is_male() => super::model::Gender::Male,
-                Some(_) => super::model::Gender::Female,
-                None => return Err(AppError::invalid_field("gender_required", "residents", format!("请填写{name}的性别，或填写身份证号"))),
-            },
-        };
-        let birth = match r.birth_date.as_deref().filter(|x| !x.trim().is_empty()) {
-            Some(b) => Some(crate::members::validate::parse_day(Some(b))?.to_string()),
-            None => id.as_ref().map(|i| i.birth_date().to_string()),
-        };
-        let rphone = r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
-        if rphone.is_some_and(|p| !crate::members::validate::valid_phone(p)) {
-            return Err(AppError::invalid_field("phone_invalid", "residents", format!("{name}的电话号码格式不对")));
-        }
-        residents.push((name.to_string(), id.map(|i| i.to_string()), gender, birth, r.relation.as_deref().unwrap_or("").trim().to_string(), rphone.map(String::from)));
-    }
+    let residents = input.residents.iter().map(checked_resident).collect::<AppResult<Vec<_>>>()?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE org_id = $1 AND address = $2").bind(g.org_id).bind(address).fetch_optional(&mut *conn).await?;
     if exists.is_some() {
         return Err(AppError::conflict("household_exists", format!("{}已登记门牌“{address}”", g.org_name)));
@@ -721,17 +752,8 @@ pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdI
     .bind(now_secs())
     .fetch_one(&mut *conn)
     .await?;
-    for (name, idn, gender, birth, relation, rphone) in residents {
-        sqlx::query("INSERT INTO residents (household_id, name, id_number, gender, birth_date, relation, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id)
-            .bind(name)
-            .bind(idn)
-            .bind(gender.code())
-            .bind(birth)
-            .bind(relation)
-            .bind(rphone)
-            .execute(&mut *conn)
-            .await?;
+    for r in &residents {
+        insert_resident(conn, id, r).await?;
     }
     audit::record(conn, Some(actor), "household.create", "household", Some(id), &(g.org_id, g.org_path.as_str()), None, Some(&serde_json::json!({"address": address}))).await?;
     Ok(id)
@@ -817,40 +839,7 @@ pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &House
 pub async fn add_resident(conn: &mut Conn, actor: &Actor, household_id: i64, r: &ResidentInput) -> AppResult<i64> {
     let (_, path) = get_household(conn, actor, household_id).await?;
     require(actor, &path)?;
-    let name = r.name.trim();
-    if name.is_empty() || name.chars().count() > 30 {
-        return Err(AppError::invalid_field("resident_name_required", "name", "请填写姓名（不超过30字）"));
-    }
-    let id = match r.id_number.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        Some(x) => Some(crate::members::id_card::IdCardNumber::parse(x).map_err(|e| AppError::invalid_field("id_number_invalid", "id_number", format!("身份证号有误：{e}")))?),
-        None => None,
-    };
-    let gender = match r.gender.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        Some(x) => super::model::Gender::parse(x).ok_or_else(|| AppError::invalid_field("gender_invalid", "gender", "性别应为 男 或 女"))?,
-        None => match &id {
-            Some(i) if i.is_male() => super::model::Gender::Male,
-            Some(_) => super::model::Gender::Female,
-            None => return Err(AppError::invalid_field("gender_required", "gender", "请填写性别，或填写身份证号")),
-        },
-    };
-    let birth = match r.birth_date.as_deref().filter(|x| !x.trim().is_empty()) {
-        Some(b) => Some(crate::members::validate::parse_day(Some(b))?.to_string()),
-        None => id.as_ref().map(|i| i.birth_date().to_string()),
-    };
-    let phone = r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    if phone.is_some_and(|p| !crate::members::validate::valid_phone(p)) {
-        return Err(AppError::invalid_field("phone_invalid", "phone", "电话号码格式不对"));
-    }
-    let rid: i64 = sqlx::query_scalar("INSERT INTO residents (household_id, name, id_number, gender, birth_date, relation, phone) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-        .bind(household_id)
-        .bind(name)
-        .bind(id.map(|i| i.to_string()))
-        .bind(gender.code())
-        .bind(birth)
-        .bind(r.relation.as_deref().unwrap_or("").trim())
-        .bind(phone)
-        .fetch_one(&mut *conn)
-        .await?;
+    let rid = insert_resident(conn, household_id, &checked_resident(r)?).await?;
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(household_id).fetch_one(&mut *conn).await?;
     audit::record(conn, Some(actor), "household.resident", "household", Some(household_id), &(org_id, path.as_str()), None, Some(&serde_json::json!({"resident_id": rid}))).await?;
     Ok(rid)

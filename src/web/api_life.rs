@@ -228,8 +228,13 @@ async fn meeting_qr(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): 
 
 /// The absolute sign-in link, from the Host the request came to.
 pub fn sign_in_link(headers: &axum::http::HeaderMap, token: &str) -> String {
+    format!("{}/sign-in/{token}", base_url(headers))
+}
+
+/// The address people reached this server by (its Host header), for links printed as QR codes.
+pub fn base_url(headers: &axum::http::HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    format!("http://{host}/sign-in/{token}")
+    format!("http://{host}")
 }
 
 pub fn qr_svg(text: &str) -> AppResult<String> {

@@ -91,11 +91,6 @@ struct OverviewPage {
     notice: Option<String>,
 }
 
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost:8080");
-    format!("http://{host}")
-}
-
 async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let sum = grids::summary(&mut conn, &a, &org).await?;
@@ -105,7 +100,7 @@ async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Pa
     render(&OverviewPage {
         nav: Nav::of(&a),
         can_manage: a.can(Perm::ManageGovernance, &org.path),
-        public_url: format!("{}/p/{}", base_url(&headers), org.code),
+        public_url: format!("{}/p/{}", super::api_life::base_url(&headers), org.code),
         sum,
         grids: list,
         org,
@@ -121,7 +116,7 @@ async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Pa
 /// A printable QR code for the community's wish box: it opens the public submission page.
 async fn wishbox_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
     let (_, org) = scoped(&s, &a, id).await?;
-    let svg = super::api_life::qr_svg(&format!("{}/p/{}?source=wish_box", base_url(&headers), org.code))?;
+    let svg = super::api_life::qr_svg(&format!("{}/p/{}?source=wish_box", super::api_life::base_url(&headers), org.code))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
