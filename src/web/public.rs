@@ -79,13 +79,15 @@ fn page(t: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn public_error(e: AppError) -> Response {
-    let status = e.status();
-    (status, Html(format!("<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><link rel=stylesheet href=/static/app.css><main><div class=error>{}</div></main>", askama_escape(&e.message())))).into_response()
+#[derive(Template)]
+#[template(path = "public_error.html")]
+struct ErrorPage {
+    message: String,
 }
 
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
+fn public_error(e: AppError) -> Response {
+    let status = e.status();
+    page(&ErrorPage { message: e.message() }, status)
 }
 
 fn submit_form(s: &AppState, org: &Org, source: &str, error: Option<String>, input: &PublicInput) -> SubmitPage {
