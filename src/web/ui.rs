@@ -101,6 +101,9 @@ pub struct Nav {
     pub can_import: bool,
     pub can_users: bool,
     pub can_audit: bool,
+    /// The org of the first role that manages organizational life or governance, for the menu links.
+    pub life_org: Option<i64>,
+    pub governance_org: Option<i64>,
 }
 
 impl Nav {
@@ -113,6 +116,8 @@ impl Nav {
             can_import: a.can_anywhere(Perm::Import),
             can_users: a.can_anywhere(Perm::ManageUsers),
             can_audit: a.can_anywhere(Perm::ReadAudit),
+            life_org: a.grants.iter().find(|g| g.role.grants(Perm::ManageOrgLife)).map(|g| g.org_id),
+            governance_org: a.grants.iter().find(|g| g.role.grants(Perm::ManageGovernance)).map(|g| g.org_id),
         }
     }
     fn anonymous() -> Nav {
@@ -123,6 +128,8 @@ impl Nav {
             can_import: false,
             can_users: false,
             can_audit: false,
+            life_org: None,
+            governance_org: None,
         }
     }
 }
