@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::api::ErrorResponse;
-use super::api_training::{xlsx, PeriodQuery};
+use super::api_training::PeriodQuery;
 use super::session::ApiActor;
 use super::AppState;
 use crate::auth::roles::Perm;
@@ -281,7 +281,7 @@ async fn requests_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let bytes = requests::ledger_xlsx(&mut conn, &a, &s.rules.requests, &org, from, to).await?;
-    Ok(xlsx(bytes, &format!("requests-{}-{from}-{to}.xlsx", org.code)))
+    Ok(super::api::xlsx_response(&format!("{}群众诉求台账{from}至{to}.xlsx", org.name), bytes))
 }
 
 #[utoipa::path(post, path = "/api/v1/disputes", request_body = DisputeInput, responses((status = 201, body = Dispute), (status = 422, body = ErrorResponse)))]
@@ -362,5 +362,5 @@ async fn disputes_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let bytes = disputes::ledger_xlsx(&mut conn, &a, &org, from, to).await?;
-    Ok(xlsx(bytes, &format!("disputes-{}-{from}-{to}.xlsx", org.code)))
+    Ok(super::api::xlsx_response(&format!("{}矛盾纠纷台账{from}至{to}.xlsx", org.name), bytes))
 }

@@ -43,5 +43,5 @@ async fn import_households(State(s): State<AppState>, ApiActor(a): ApiActor, Pat
 #[utoipa::path(get, path = "/api/v1/households/template.xlsx", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn household_template(ApiActor(_a): ApiActor) -> AppResult<impl IntoResponse> {
     let bytes = households::household_template_xlsx().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    Ok(super::api_training::xlsx(bytes, "households-template.xlsx"))
+    Ok(super::api::xlsx_response("住户导入模板.xlsx", bytes))
 }

@@ -2,7 +2,7 @@
 //! bulletin, the end-of-class report, members' yearly hours and the subtree workbook.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -87,17 +87,7 @@ async fn training_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let bytes = training::subtree_xlsx(&mut conn, &a, &s.rules.training, &org, from, to).await?;
-    Ok(xlsx(bytes, &format!("training-{}-{from}-{to}.xlsx", org.code)))
-}
-
-pub fn xlsx(bytes: Vec<u8>, name: &str) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
+    Ok(super::api::xlsx_response(&format!("{}培训情况{from}至{to}.xlsx", org.name), bytes))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -147,7 +147,7 @@ async fn households_import(State(s): State<AppState>, wa: WebActor, Path(id): Pa
 
 async fn households_template(WebActor(_a): WebActor) -> UiResult<Response> {
     let bytes = crate::grids::import::household_template_xlsx().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    Ok(super::api_training::xlsx(bytes, "households-template.xlsx").into_response())
+    Ok(super::api::xlsx_response("住户导入模板.xlsx", bytes).into_response())
 }
 
 #[derive(Deserialize)]
@@ -537,7 +537,7 @@ async fn requests_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id
     let (from, to) = q.range()?;
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let bytes = requests::ledger_xlsx(&mut conn, &a, &s.rules.requests, &org, from, to).await?;
-    Ok(super::api_training::xlsx(bytes, &format!("requests-{}-{from}-{to}.xlsx", org.code)).into_response())
+    Ok(super::api::xlsx_response(&format!("{}群众诉求台账{from}至{to}.xlsx", org.name), bytes).into_response())
 }
 
 // ---------------------------------------------------------------------------
@@ -676,5 +676,5 @@ async fn disputes_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id
     let (from, to) = q.range()?;
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let bytes = disputes::ledger_xlsx(&mut conn, &a, &org, from, to).await?;
-    Ok(super::api_training::xlsx(bytes, &format!("disputes-{}-{from}-{to}.xlsx", org.code)).into_response())
+    Ok(super::api::xlsx_response(&format!("{}矛盾纠纷台账{from}至{to}.xlsx", org.name), bytes).into_response())
 }

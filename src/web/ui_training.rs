@@ -68,7 +68,7 @@ async fn training_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let bytes = training::subtree_xlsx(&mut conn, &a, &s.rules.training, &org, from, to).await?;
-    Ok(super::api_training::xlsx(bytes, &format!("training-{}-{from}-{to}.xlsx", org.code)).into_response())
+    Ok(super::api::xlsx_response(&format!("{}培训情况{from}至{to}.xlsx", org.name), bytes).into_response())
 }
 
 #[derive(Deserialize)]
