@@ -1190,13 +1190,18 @@ fn fmt_clock(minute: u32) -> String {
 }
 
 /// 8571 → “85.71%”.
-fn fmt_bp(bp: u32) -> String {
+pub fn fmt_bp(bp: u32) -> String {
     format!("{}.{:02}%", bp / 100, bp % 100)
+}
+
+/// 125 → “12.5” (tenths of a 学时).
+pub fn fmt_hours(tenths: u64) -> String {
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// 125 → “12.5学时”.
 fn fmt_tenths(tenths: u64) -> String {
-    format!("{}.{}学时", tenths / 10, tenths % 10)
+    format!("{}学时", fmt_hours(tenths))
 }
 
 /// Chinese numerals for ordinals 1–99 (“二”, “十二”, “二十”); Arabic digits beyond.

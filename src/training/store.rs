@@ -578,8 +578,8 @@ pub async fn subtree_xlsx(conn: &mut Conn, actor: &Actor, rules: &TrainingRules,
     let classes = list_classes(conn, actor, root, from, to).await?;
     let mut class_rows = Vec::new();
     let mut trainee_rows = Vec::new();
-    let pct = |bp: Option<u32>| bp.map(|b| format!("{}.{:02}%", b / 100, b % 100)).unwrap_or_default();
-    let hours = |t: u64| format!("{}.{}", t / 10, t % 10);
+    let pct = |bp: Option<u32>| bp.map(rules::fmt_bp).unwrap_or_default();
+    let hours = rules::fmt_hours;
     for c in &classes {
         let d = load(conn, c.id).await?;
         let r = rules::class_report(rules, &d.sessions, &d.enrollments, &d.marks, &d.held);

@@ -300,10 +300,10 @@ struct ReportPage {
 
 impl ReportPage {
     fn hours(&self, tenths: &u64) -> String {
-        format!("{}.{}", tenths / 10, tenths % 10)
+        crate::training::rules::fmt_hours(*tenths)
     }
     fn pct(&self, bp: &Option<u32>) -> String {
-        bp.map(|b| format!("{}.{:02}%", b / 100, b % 100)).unwrap_or_else(|| "—".into())
+        bp.map(crate::training::rules::fmt_bp).unwrap_or_else(|| "—".into())
     }
 }
 
