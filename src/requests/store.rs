@@ -571,15 +571,10 @@ pub struct PublicEvent {
     pub note: String,
 }
 
-/// Why a code finds nothing: the same answer for a mistyped, guessed or unknown code.
-pub fn not_found() -> AppError {
-    AppError::NotFound
-}
-
 async fn by_code(conn: &mut Conn, rules: &RequestRules, code: &str) -> AppResult<Row> {
     let code = TrackingCode::parse(code).map_err(|e| AppError::invalid_field("tracking_code_invalid", "code", format!("查询码有误：{e}。查询码形如 WG7K-2M9Q-XH4T-J，请核对后重新输入")))?;
     let sql = format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.tracking_digest = $1");
-    let r = sqlx::query(&sql).bind(code.digest()).fetch_optional(&mut *conn).await?.ok_or_else(not_found)?;
+    let r = sqlx::query(&sql).bind(code.digest()).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let closed: Option<String> = r.try_get("closed_on")?;
     if TrackingCode::expired(closed.as_deref().and_then(|d| d.parse().ok()), crate::db::today(), rules) {
         return Err(AppError::Gone(format!("该诉求已于 {} 办结销号，查询码已过期（办结后 {} 天内可查）", closed.unwrap_or_default(), rules.tracking_expires_days_after_close)));
