@@ -89,7 +89,7 @@ fn label(field: &str) -> String {
 }
 
 fn err(row: usize, field: &str, message: impl Into<String>) -> RowError {
-    RowError { row, column: label(field), message: message.into() }
+    RowError { row, column: label(field), message: message.into(), code: None }
 }
 
 /// What an import did.
@@ -147,6 +147,19 @@ pub fn read_rows(path: &Path, kind: FileKind) -> Result<(Vec<HouseholdRow>, Vec<
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for r in SheetRows::open(path, kind, &HOUSEHOLD_SCHEMA)? {
+        match r {
+            Ok((row, vals)) => rows.push(HouseholdRow::from_values(row, vals)),
+            Err(e) => errors.push(e),
+        }
+    }
+    Ok((rows, errors))
+}
+
+/// [`read_rows`] from bytes in memory (tests, fuzzing); `kind` as the file name would say.
+pub fn read_rows_from_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<(Vec<HouseholdRow>, Vec<RowError>), RowError> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for r in SheetRows::from_bytes(bytes, kind, &HOUSEHOLD_SCHEMA)? {
         match r {
             Ok((row, vals)) => rows.push(HouseholdRow::from_values(row, vals)),
             Err(e) => errors.push(e),
@@ -464,7 +477,7 @@ pub fn plan(rows: &[HouseholdRow], known: &Known, today: NaiveDate) -> Result<Ve
         });
     }
     if rows.is_empty() {
-        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行，请在表头下方逐行填写居民信息（每位居民一行）".into() });
+        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行，请在表头下方逐行填写居民信息（每位居民一行）".into(), code: None });
     }
     if errors.is_empty() {
         Ok(out)
@@ -491,7 +504,7 @@ fn rejected(mut rows: Vec<RowError>) -> AppError {
     let total = rows.len();
     if total > MAX_REPORTED_ERRORS {
         rows.truncate(MAX_REPORTED_ERRORS);
-        rows.push(RowError { row: 0, column: String::new(), message: format!("共 {total} 处错误，仅列出前 {MAX_REPORTED_ERRORS} 处；请改正后重新导入") });
+        rows.push(RowError { row: 0, column: String::new(), message: format!("共 {total} 处错误，仅列出前 {MAX_REPORTED_ERRORS} 处；请改正后重新导入"), code: None });
     }
     AppError::ImportRejected(rows)
 }

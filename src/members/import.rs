@@ -52,6 +52,7 @@ impl Errors {
                 row: 0,
                 column: String::new(),
                 message: format!("共 {} 处错误，仅列出前 {} 处；请改正后重新导入", self.1, MAX_REPORTED_ERRORS),
+                code: None,
             });
         }
         Err(AppError::ImportRejected(rows))
@@ -87,7 +88,7 @@ impl OrgCache {
 }
 
 fn row_err(row: usize, field: &str, message: impl Into<String>) -> RowError {
-    RowError { row, column: super::validate::column_label(field).to_string(), message: message.into() }
+    RowError { row, column: super::validate::column_label(field).to_string(), message: message.into(), code: None }
 }
 
 /// Checks every row of a member file; returns the number of data rows.
@@ -124,7 +125,7 @@ pub async fn check_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: Fi
         match validate(&row.input, today) {
             Err(fes) => {
                 for fe in fes {
-                    errors.push(RowError { row: row.row, column: fe.column.to_string(), message: fe.message });
+                    errors.push(RowError { row: row.row, column: fe.column.to_string(), message: fe.message, code: None });
                 }
             }
             Ok(m) => {
@@ -143,7 +144,7 @@ pub async fn check_members(db: &Db, actor: Option<&Actor>, file: &Path, kind: Fi
     check_existing(&mut conn, &mut pending, &mut errors).await?;
     progress(count as u64);
     if count == 0 {
-        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行，请在表头下方逐行填写党员信息".into() });
+        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行，请在表头下方逐行填写党员信息".into(), code: None });
     }
     errors.into_result()?;
     Ok(count)
@@ -276,7 +277,7 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
                 s => match s.parse() {
                     Ok(n) => Some(n),
                     Err(_) => {
-                        errors.push(RowError { row: r.row, column: col("joint_units"), message: "联合单位数应为整数".into() });
+                        errors.push(RowError { row: r.row, column: col("joint_units"), message: "联合单位数应为整数".into(), code: None });
                         None
                     }
                 },
@@ -287,15 +288,15 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
         match validate_new(&input) {
             Err(e) => {
                 let field = match &e { AppError::Invalid { field: Some(f), .. } => col(f), _ => String::new() };
-                errors.push(RowError { row: r.row, column: field, message: e.message() });
+                errors.push(RowError { row: r.row, column: field, message: e.message(), code: None });
                 parsed.push(None);
             }
             Ok(n) => {
                 if let Some(first) = in_file.insert(n.code.clone(), i) {
-                    errors.push(RowError { row: r.row, column: col("code"), message: format!("党组织编码与第 {} 行重复", rows[first].row) });
+                    errors.push(RowError { row: r.row, column: col("code"), message: format!("党组织编码与第 {} 行重复", rows[first].row), code: None });
                 }
                 if orgs::get_by_code(&mut conn, &n.code).await?.is_some() {
-                    errors.push(RowError { row: r.row, column: col("code"), message: format!("党组织编码“{}”已存在，请勿重复导入", n.code) });
+                    errors.push(RowError { row: r.row, column: col("code"), message: format!("党组织编码“{}”已存在，请勿重复导入", n.code), code: None });
                 }
                 parsed.push(Some(n));
             }
@@ -317,7 +318,7 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
             match in_file.get(&pc).copied() {
                 Some(p) if state[p] == 0 => stack.push(p),
                 Some(p) if state[p] == 1 => {
-                    errors.push(RowError { row: rows[i].row, column: col("parent_code"), message: "上级党组织编码形成循环，请检查隶属关系".into() });
+                    errors.push(RowError { row: rows[i].row, column: col("parent_code"), message: "上级党组织编码形成循环，请检查隶属关系".into(), code: None });
                     state[i] = 2;
                     stack.pop();
                 }
@@ -334,6 +335,7 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
                                 row: rows[i].row,
                                 column: col("parent_code"),
                                 message: format!("上级党组织编码“{pc}”不存在或不在您的管辖范围内；上级须已在系统中或在本文件中"),
+                                code: None,
                             }),
                         }
                     }
@@ -345,7 +347,7 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
         }
     }
     if rows.is_empty() {
-        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行".into() });
+        errors.push(RowError { row: 2, column: String::new(), message: "文件中没有数据行".into(), code: None });
     }
     errors.into_result()?;
     drop(conn);
@@ -357,7 +359,7 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
             let n = parsed[i].as_ref().ok_or(AppError::NotFound)?;
             let parent = created.get(rows[i].parent_code.trim()).cloned().ok_or(AppError::NotFound)?;
             let org = orgs::create(conn, actor, Some(&parent), n).await.map_err(|e| {
-                AppError::ImportRejected(vec![RowError { row: rows[i].row, column: String::new(), message: e.message() }])
+                AppError::ImportRejected(vec![RowError { row: rows[i].row, column: String::new(), message: e.message(), code: None }])
             })?;
             created.insert(org.code.clone(), org);
         }

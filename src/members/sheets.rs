@@ -15,6 +15,9 @@
 //!   Title rows above the header (e.g. a merged “党员花名册” row) are skipped: the header is
 //!   the first row, among the first ten non-blank ones, in which two or more columns are
 //!   recognized. Row numbers are always the real line/row numbers of the file.
+//! - Hostile files are bounded (see [`super::sheet_limits`]): an .xlsx is checked (zip sizes,
+//!   ratios, the XML calamine will read) before calamine opens it; a CSV record or xlsx row is
+//!   refused past a byte budget and a cell past a character cap, each with its own code.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -28,6 +31,7 @@ use rust_xlsxwriter::{Color, DataValidation, Format, FormatBorder, Workbook, Wor
 
 use super::id_card::IdCardNumber;
 use super::model::{Education, Gender, MemberStatus, Post};
+use super::sheet_limits::{self, BudgetReader, MAX_CELL_CHARS, MAX_ROW_BYTES, XLSX_CHANNEL_ROWS};
 use super::validate::{parse_date, MemberInput, COLUMNS};
 use crate::orgs::model::{OrgDomain, OrgKind, OrgVariant};
 
@@ -81,6 +85,11 @@ pub struct RowError {
     pub row: usize,
     pub column: String,
     pub message: String,
+    /// A stable code for refusals past a limit (`spreadsheet_too_large`, `cell_too_long`,
+    /// `row_too_long`: see [`super::sheet_limits`]); absent for ordinary row errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
 }
 
 impl std::fmt::Display for RowError {
@@ -149,6 +158,13 @@ impl MemberRows {
         let layout = read_header(&mut src, &MEMBER_SCHEMA)?;
         Ok(MemberRows { src, layout })
     }
+
+    /// The same from bytes in memory (tests, fuzzing); `kind` as the file name would say.
+    pub fn from_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<MemberRows, RowError> {
+        let mut src = Source::from_input(Box::new(Cursor::new(bytes)), kind)?;
+        let layout = read_header(&mut src, &MEMBER_SCHEMA)?;
+        Ok(MemberRows { src, layout })
+    }
 }
 
 impl Iterator for MemberRows {
@@ -199,6 +215,13 @@ impl OrgRows {
         let layout = read_header(&mut src, &ORG_SCHEMA)?;
         Ok(OrgRows { src, layout })
     }
+
+    /// The same from bytes in memory (tests, fuzzing).
+    pub fn from_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<OrgRows, RowError> {
+        let mut src = Source::from_input(Box::new(Cursor::new(bytes)), kind)?;
+        let layout = read_header(&mut src, &ORG_SCHEMA)?;
+        Ok(OrgRows { src, layout })
+    }
 }
 
 impl Iterator for OrgRows {
@@ -243,6 +266,12 @@ pub(crate) struct SheetRows {
 impl SheetRows {
     pub(crate) fn open(path: &Path, kind: FileKind, schema: &'static Schema) -> Result<SheetRows, RowError> {
         let mut src = Source::open(path, kind)?;
+        let layout = read_header(&mut src, schema)?;
+        Ok(SheetRows { src, layout, schema })
+    }
+
+    pub(crate) fn from_bytes(bytes: Vec<u8>, kind: FileKind, schema: &'static Schema) -> Result<SheetRows, RowError> {
+        let mut src = Source::from_input(Box::new(Cursor::new(bytes)), kind)?;
         let layout = read_header(&mut src, schema)?;
         Ok(SheetRows { src, layout, schema })
     }
@@ -578,6 +607,9 @@ fn read_header(src: &mut Source, schema: &Schema) -> Result<Layout, RowError> {
     let mut seen = 0;
     while let Some(next) = src.advance() {
         let row = next?;
+        if let Some(e) = long_cell(src, None, schema, row) {
+            return Err(e);
+        }
         let cells: Vec<String> = (0..src.width()).map(|i| src.cell(i).header_text()).collect();
         if cells.iter().all(|c| normalize_header(c).is_empty()) {
             continue;
@@ -603,6 +635,7 @@ fn read_header(src: &mut Source, schema: &Schema) -> Result<Layout, RowError> {
                 "文件是空的，没有表头和{}数据。请下载导入模板，按模板表头填写后再上传",
                 schema.what
             ),
+            code: None,
         }),
     }
 }
@@ -627,6 +660,7 @@ fn layout(schema: &Schema, row: usize, cells: &[String]) -> Result<Layout, RowEr
                     column_letters(j),
                     column_letters(i)
                 ),
+                code: None,
             });
         }
         cols.push((i, f));
@@ -648,6 +682,7 @@ fn layout(schema: &Schema, row: usize, cells: &[String]) -> Result<Layout, RowEr
                 "缺少必填列{names}。请下载并使用系统提供的{}导入模板，表头文字须与模板一致（表头在第一行）",
                 schema.what
             ),
+            code: None,
         });
     }
     let used = cells
@@ -675,6 +710,9 @@ fn next_values(src: &mut Source, layout: &Layout, schema: &Schema) -> Option<Res
         if (0..width).all(|i| src.cell(i).is_blank()) {
             continue;
         }
+        if let Some(e) = long_cell(src, Some(layout), schema, row) {
+            return Some(Err(e));
+        }
         // CSV: as many fields as the header has; extra trailing fields under no header must be empty.
         if src.is_csv()
             && width != layout.width
@@ -687,6 +725,7 @@ fn next_values(src: &mut Source, layout: &Layout, schema: &Schema) -> Option<Res
                     "该行有{width}列，而表头有{}列。请检查该行是否多了或少了英文逗号；内容本身含逗号时，须用英文双引号把整格括起来",
                     layout.width
                 ),
+                code: None,
             }));
         }
         let mut vals = vec![None; layout.fields];
@@ -698,12 +737,26 @@ fn next_values(src: &mut Source, layout: &Layout, schema: &Schema) -> Option<Res
                         row,
                         column: schema.label(field).to_string(),
                         message,
+                        code: None,
                     }));
                 }
             }
         }
         return Some(Ok((row, vals)));
     }
+}
+
+/// The first cell of the current row over [`MAX_CELL_CHARS`], in any column (known or not),
+/// named by its header when the column is known, else by its letter.
+fn long_cell(src: &Source, layout: Option<&Layout>, schema: &Schema, row: usize) -> Option<RowError> {
+    (0..src.width()).find_map(|i| {
+        let chars = src.cell(i).too_long()?;
+        let column = layout
+            .and_then(|l| l.cols.iter().find(|(c, _)| *c == i))
+            .map(|&(_, f)| schema.label(f).to_string())
+            .unwrap_or_else(|| format!("{}列", column_letters(i)));
+        Some(sheet_limits::cell_too_long(row, column, chars))
+    })
 }
 
 /// A cell as read, before the column's kind is applied.
@@ -717,6 +770,17 @@ enum CellRef<'a> {
     Error(&'a str),
     /// CSV bytes that are not valid in the file's encoding.
     BadEncoding,
+    /// Text longer than [`MAX_CELL_CHARS`]: its length in characters (the text is not kept).
+    TooLong(usize),
+}
+
+/// The length in characters of a text over [`MAX_CELL_CHARS`], or None.
+fn too_long(s: &str) -> Option<usize> {
+    if s.len() <= MAX_CELL_CHARS {
+        return None;
+    }
+    let chars = s.chars().count();
+    (chars > MAX_CELL_CHARS).then_some(chars)
 }
 
 impl CellRef<'_> {
@@ -728,13 +792,20 @@ impl CellRef<'_> {
         }
     }
 
+    fn too_long(&self) -> Option<usize> {
+        match self {
+            CellRef::TooLong(chars) => Some(*chars),
+            _ => None,
+        }
+    }
+
     fn header_text(&self) -> String {
         match self {
             CellRef::Text(s) => s.to_string(),
             CellRef::Number(f) => number_text(*f),
             CellRef::Date(d) => d.format("%Y-%m-%d").to_string(),
             CellRef::Bool(b) => (if *b { YES } else { NO }).to_string(),
-            CellRef::Empty | CellRef::Error(_) | CellRef::BadEncoding => String::new(),
+            CellRef::Empty | CellRef::Error(_) | CellRef::BadEncoding | CellRef::TooLong(_) => String::new(),
         }
     }
 }
@@ -758,6 +829,8 @@ fn convert(kind: Kind, cell: CellRef<'_>) -> Result<Option<String>, String> {
         CellRef::Error(e) => {
             return Err(format!("该格是公式错误值 {e}。请改为实际内容（可复制该列后用“选择性粘贴 → 数值”去掉公式）"))
         }
+        // Refused earlier with its own code (see `long_cell`); kept for completeness.
+        CellRef::TooLong(chars) => return Err(sheet_limits::cell_too_long(0, String::new(), chars).message),
         CellRef::Text(s) => s,
         CellRef::Number(f) => {
             return match kind {
@@ -880,11 +953,16 @@ enum Source {
     Xlsx(XlsxSource),
 }
 
+/// What a sheet is read from: an uploaded file, or bytes in memory (tests, fuzzing).
+pub(crate) trait Input: Read + Seek + Send {}
+impl<T: Read + Seek + Send> Input for T {}
+
 fn unreadable(message: impl Into<String>) -> RowError {
     RowError {
         row: 0,
         column: String::new(),
         message: message.into(),
+        code: None,
     }
 }
 
@@ -892,7 +970,11 @@ const XLS_MESSAGE: &str = "这是旧版 Excel 97-2003（.xls）文件，系统�
 
 impl Source {
     fn open(path: &Path, kind: FileKind) -> Result<Source, RowError> {
-        let mut file = File::open(path).map_err(|e| unreadable(format!("无法打开文件：{e}。请重新上传")))?;
+        let file = File::open(path).map_err(|e| unreadable(format!("无法打开文件：{e}。请重新上传")))?;
+        Source::from_input(Box::new(file), kind)
+    }
+
+    fn from_input(mut file: Box<dyn Input>, kind: FileKind) -> Result<Source, RowError> {
         let mut prefix = Vec::with_capacity(SNIFF_LEN);
         (&mut file)
             .take(SNIFF_LEN as u64)
@@ -909,6 +991,7 @@ impl Source {
                 row: 1,
                 column: String::new(),
                 message: "文件是空的，没有表头和数据。请下载导入模板，按模板表头填写后再上传".into(),
+                code: None,
             });
         }
         if prefix.starts_with(CFB_MAGIC) {
@@ -954,7 +1037,7 @@ impl Source {
 }
 
 struct CsvSource {
-    rdr: csv::Reader<Chain<Cursor<Vec<u8>>, File>>,
+    rdr: csv::Reader<BudgetReader<Chain<Cursor<Vec<u8>>, Box<dyn Input>>>>,
     rec: csv::ByteRecord,
     gbk: bool,
     line: usize,
@@ -962,7 +1045,7 @@ struct CsvSource {
 }
 
 impl CsvSource {
-    fn new(file: File, mut prefix: Vec<u8>) -> Result<CsvSource, RowError> {
+    fn new(file: Box<dyn Input>, mut prefix: Vec<u8>) -> Result<CsvSource, RowError> {
         if prefix.starts_with(b"\xFF\xFE") || prefix.starts_with(b"\xFE\xFF") {
             return Err(unreadable(
                 "文件是 UTF-16 编码（Excel 的“Unicode 文本”格式）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再上传",
@@ -990,7 +1073,7 @@ impl CsvSource {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(Cursor::new(prefix).chain(file));
+            .from_reader(BudgetReader::new(Cursor::new(prefix).chain(file)));
         Ok(CsvSource {
             rdr,
             rec: csv::ByteRecord::new(),
@@ -1004,14 +1087,27 @@ impl CsvSource {
         if self.done {
             return None;
         }
+        // One record's bytes are bounded: the CSV reader buffers a whole record before
+        // returning it, so the budget is enforced on the bytes it reads.
+        self.rdr.get_mut().refill();
         match self.rdr.read_byte_record(&mut self.rec) {
             Ok(true) => {
                 self.line = self.rec.position().map(|p| p.line() as usize).unwrap_or(self.line + 1);
+                if self.rec.as_slice().len() > MAX_ROW_BYTES {
+                    self.done = true;
+                    self.rec.clear();
+                    return Some(Err(sheet_limits::row_too_long(self.line, true)));
+                }
                 Some(Ok(self.line))
             }
             Ok(false) => {
                 self.done = true;
                 None
+            }
+            Err(_) if self.rdr.get_ref().exhausted() => {
+                self.done = true;
+                self.rec.clear();
+                Some(Err(sheet_limits::row_too_long(self.line + 1, true)))
             }
             Err(e) => {
                 self.done = true;
@@ -1020,6 +1116,7 @@ impl CsvSource {
                     row: self.line + 1,
                     column: String::new(),
                     message: format!("读取文件时出错：{e}。此行及以后的内容未能读取，请检查文件是否完整后重新上传"),
+                    code: None,
                 }))
             }
         }
@@ -1032,16 +1129,20 @@ impl CsvSource {
         if b.is_empty() {
             return CellRef::Empty;
         }
-        if self.gbk {
+        let text = if self.gbk {
             match encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(b) {
-                Some(s) => CellRef::Text(s),
-                None => CellRef::BadEncoding,
+                Some(s) => s,
+                None => return CellRef::BadEncoding,
             }
         } else {
             match std::str::from_utf8(b) {
-                Ok(s) => CellRef::Text(Cow::Borrowed(s)),
-                Err(_) => CellRef::BadEncoding,
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => return CellRef::BadEncoding,
             }
+        };
+        match too_long(&text) {
+            Some(chars) => CellRef::TooLong(chars),
+            None => CellRef::Text(text),
         }
     }
 }
@@ -1074,10 +1175,14 @@ enum Val {
     Date(NaiveDate),
     Bool(bool),
     Error(String),
+    /// Text over [`MAX_CELL_CHARS`] characters (not copied).
+    TooLong(usize),
 }
 
 enum Msg {
     Row(usize, Vec<Val>),
+    /// One row refused (too large to hand over); reading goes on.
+    Bad(RowError),
     Fail(RowError),
     End,
 }
@@ -1089,11 +1194,8 @@ struct XlsxSource {
     done: bool,
 }
 
-/// Rows in flight between the reader thread and the consumer.
-const XLSX_CHANNEL_ROWS: usize = 256;
-
 impl XlsxSource {
-    fn spawn(file: File) -> Result<XlsxSource, RowError> {
+    fn spawn(file: Box<dyn Input>) -> Result<XlsxSource, RowError> {
         let (tx, rx) = sync_channel(XLSX_CHANNEL_ROWS);
         std::thread::Builder::new()
             .name("xlsx-rows".into())
@@ -1117,6 +1219,11 @@ impl XlsxSource {
                 self.cells = cells;
                 Some(Ok(row))
             }
+            Ok(Msg::Bad(e)) => {
+                self.row = e.row;
+                self.cells.clear();
+                Some(Err(e))
+            }
             Ok(Msg::Fail(e)) => {
                 self.done = true;
                 self.cells.clear();
@@ -1137,6 +1244,7 @@ impl XlsxSource {
                     message:
                         "Excel 文件内容有损坏，无法继续读取。请在 Excel 或 WPS 中打开，另存为新的 .xlsx 文件后再上传"
                             .into(),
+                    code: None,
                 }))
             }
         }
@@ -1150,6 +1258,7 @@ impl XlsxSource {
             Some(Val::Date(d)) => CellRef::Date(*d),
             Some(Val::Bool(b)) => CellRef::Bool(*b),
             Some(Val::Error(e)) => CellRef::Error(e),
+            Some(Val::TooLong(chars)) => CellRef::TooLong(*chars),
         }
     }
 }
@@ -1164,18 +1273,24 @@ fn xlsx_open_message(e: &XlsxError) -> String {
     }
 }
 
-fn xlsx_reader_thread(mut file: File, tx: SyncSender<Msg>) {
+fn xlsx_reader_thread(mut file: Box<dyn Input>, tx: SyncSender<Msg>) {
     let fail = |row: usize, message: String| {
         let _ = tx.send(Msg::Fail(RowError {
             row,
             column: String::new(),
             message,
+            code: None,
         }));
     };
+    // Sizes, ratios and the XML calamine will read are checked before it inflates anything.
+    if let Err(e) = sheet_limits::check_xlsx(&mut file) {
+        let _ = tx.send(Msg::Fail(e));
+        return;
+    }
     if let Err(e) = file.seek(SeekFrom::Start(0)) {
         return fail(0, format!("无法读取文件：{e}。请重新上传"));
     }
-    let mut wb: Xlsx<BufReader<File>> = match open_workbook_from_rs(BufReader::new(file)) {
+    let mut wb: Xlsx<BufReader<Box<dyn Input>>> = match open_workbook_from_rs(BufReader::new(file)) {
         Ok(wb) => wb,
         Err(e) => return fail(0, xlsx_open_message(&e)),
     };
@@ -1200,28 +1315,47 @@ fn xlsx_reader_thread(mut file: File, tx: SyncSender<Msg>) {
     };
     let mut cur: Option<u32> = None;
     let mut cells: Vec<Val> = Vec::new();
+    // The current row's memory (cells × their size plus text); past MAX_ROW_BYTES the row is
+    // dropped and refused as a whole, so rows in flight stay bounded.
+    let mut text_bytes = 0usize;
+    let mut over = false;
+    let send_row = |row: usize, cells: Vec<Val>, over: bool| -> bool {
+        let msg = if over {
+            Msg::Bad(sheet_limits::row_too_long(row, false))
+        } else if cells.is_empty() {
+            return true;
+        } else {
+            Msg::Row(row, cells)
+        };
+        tx.send(msg).is_ok()
+    };
     loop {
         match cells_reader.next_cell() {
             Ok(Some(cell)) => {
                 let (r, c) = cell.get_position();
                 if cur != Some(r) {
                     if let Some(prev) = cur {
-                        if !cells.is_empty()
-                            && tx
-                                .send(Msg::Row(prev as usize + 1, std::mem::take(&mut cells)))
-                                .is_err()
-                        {
+                        if !send_row(prev as usize + 1, std::mem::take(&mut cells), over) {
                             return; // the consumer has gone
                         }
                     }
                     cur = Some(r);
+                    (text_bytes, over) = (0, false);
                 }
                 let c = c as usize;
-                if c >= MAX_COLS {
+                if c >= MAX_COLS || over {
                     continue;
                 }
                 let v = to_val(cell.get_value());
                 if matches!(v, Val::Empty) {
+                    continue;
+                }
+                if let Val::Text(s) | Val::Error(s) = &v {
+                    text_bytes += s.len();
+                }
+                if (c + 1).max(cells.len()) * std::mem::size_of::<Val>() + text_bytes > MAX_ROW_BYTES {
+                    over = true;
+                    cells = Vec::new();
                     continue;
                 }
                 if cells.len() <= c {
@@ -1231,7 +1365,7 @@ fn xlsx_reader_thread(mut file: File, tx: SyncSender<Msg>) {
             }
             Ok(None) => {
                 if let Some(prev) = cur {
-                    if !cells.is_empty() && tx.send(Msg::Row(prev as usize + 1, cells)).is_err() {
+                    if !send_row(prev as usize + 1, cells, over) {
                         return;
                     }
                 }
@@ -1253,6 +1387,10 @@ fn xlsx_reader_thread(mut file: File, tx: SyncSender<Msg>) {
 fn to_val(d: &DataRef<'_>) -> Val {
     match d {
         DataRef::Empty => Val::Empty,
+        // Over-long text is measured, never copied (a shared string may be referenced by
+        // every cell of a row).
+        DataRef::String(s) | DataRef::DurationIso(s) | DataRef::DateTimeIso(s) if too_long(s).is_some() => Val::TooLong(s.chars().count()),
+        DataRef::SharedString(s) if too_long(s).is_some() => Val::TooLong(s.chars().count()),
         DataRef::String(s) => Val::Text(s.clone()),
         DataRef::SharedString(s) => Val::Text(s.to_string()),
         DataRef::Int(i) => Val::Number(*i as f64),
@@ -2248,6 +2386,70 @@ mod tests {
         line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
+    #[test]
+    fn csv_over_long_field_and_runaway_quote() {
+        use super::sheet_limits::{CODE_CELL_TOO_LONG, CODE_ROW_TOO_LONG};
+        let header = member_headers().join(",");
+        let long = "长".repeat(MAX_CELL_CHARS + 1);
+        let ok = "短".repeat(MAX_CELL_CHARS);
+        let id1 = id(140781, 1975, 6, 1, 11);
+        let text = format!(
+            "{header},备注\n001,甲,{id1},男,,汉族,大学本科,,2001-07-01,,正式党员,,,,,{long},\n001,乙,{id1},男,,汉族,大学本科,,2001-07-01,,正式党员,,,,,{ok},{long}\n"
+        );
+        let rows: Vec<_> = MemberRows::from_bytes(text.into_bytes(), FileKind::Csv).unwrap().collect();
+        let e = rows[0].as_ref().unwrap_err();
+        assert_eq!((e.row, e.column.as_str(), e.code), (2, "工作单位", Some(CODE_CELL_TOO_LONG)), "{e:?}");
+        assert!(e.message.contains(&format!("{}", MAX_CELL_CHARS + 1)) && e.message.contains("删减"), "{e:?}");
+        // An unknown column is named by its letter; a field of exactly the cap is fine.
+        let e = rows[1].as_ref().unwrap_err();
+        assert_eq!((e.row, e.column.as_str()), (3, "Q列"), "{e:?}");
+        // A header cell too long.
+        let e = match MemberRows::from_bytes(format!("{header},{long}\n").into_bytes(), FileKind::Csv) {
+            Err(e) => e,
+            Ok(_) => panic!("expected a header error"),
+        };
+        assert_eq!((e.row, e.code), (1, Some(CODE_CELL_TOO_LONG)));
+
+        // A quote never closed: the rest of a 3 MB file is one field; reading stops at the budget.
+        let mut text = format!("{header}\n001,\"甲").into_bytes();
+        text.extend(std::iter::repeat_n(b'x', 3 << 20));
+        let rows: Vec<_> = MemberRows::from_bytes(text, FileKind::Csv).unwrap().collect();
+        assert_eq!(rows.len(), 1);
+        let e = rows[0].as_ref().unwrap_err();
+        assert_eq!((e.row, e.code), (2, Some(CODE_ROW_TOO_LONG)), "{e:?}");
+        assert!(e.message.contains("双引号"), "{e:?}");
+    }
+
+    #[test]
+    fn xlsx_over_long_cell_and_row() {
+        use super::sheet_limits::{CODE_CELL_TOO_LONG, CODE_ROW_TOO_LONG};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in member_headers().iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        let id1 = id(140781, 1975, 6, 1, 11);
+        for r in 1..=3u32 {
+            for (c, v) in [(0u16, "001"), (1, "甲"), (2, id1.as_str()), (6, "大学本科"), (8, "2001-07-01")] {
+                ws.write_string(r, c, v).unwrap();
+            }
+        }
+        // Row 2: one shared string over the cap; row 3: 300 cells of 1,900 characters (570 KB).
+        ws.write_string(1, 15, "长".repeat(MAX_CELL_CHARS + 5)).unwrap();
+        let wide = "宽".repeat(1_900);
+        for c in 20..320u16 {
+            ws.write_string(2, c, &wide).unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let rows: Vec<_> = MemberRows::from_bytes(bytes, FileKind::Xlsx).unwrap().collect();
+        assert_eq!(rows.len(), 3);
+        let e = rows[0].as_ref().unwrap_err();
+        assert_eq!((e.row, e.column.as_str(), e.code), (2, "工作单位", Some(CODE_CELL_TOO_LONG)), "{e:?}");
+        let e = rows[1].as_ref().unwrap_err();
+        assert_eq!((e.row, e.code), (3, Some(CODE_ROW_TOO_LONG)), "{e:?}");
+        assert!(rows[2].is_ok(), "reading goes on after a refused row: {:?}", rows[2]);
+    }
+
     /// `cargo test --release --lib bench_csv_million -- --ignored --nocapture`
     #[test]
     #[ignore]
@@ -2349,8 +2551,12 @@ mod tests {
             .count();
         let rsecs = t.elapsed().as_secs_f64();
         assert_eq!(count, n);
+        // The limits' pass alone (it runs before calamine opens the workbook, included above).
+        let t = std::time::Instant::now();
+        sheet_limits::check_xlsx(File::open(&p).unwrap()).unwrap();
+        let csecs = t.elapsed().as_secs_f64();
         println!(
-            "XLSX: wrote {n} rows ({:.1} MiB) in {wsecs:.2}s = {:.0} rows/s (VmHWM {hwm_write} KiB); read in {rsecs:.2}s = {:.0} rows/s (VmHWM {} KiB)",
+            "XLSX: wrote {n} rows ({:.1} MiB) in {wsecs:.2}s = {:.0} rows/s (VmHWM {hwm_write} KiB); read in {rsecs:.2}s = {:.0} rows/s, of which {csecs:.2}s checking limits (VmHWM {} KiB)",
             len as f64 / 1048576.0,
             n as f64 / wsecs,
             n as f64 / rsecs,
