@@ -31,6 +31,11 @@ pub enum AppError {
     /// It existed, but is no longer available (an expired tracking code).
     #[error("{0}")]
     Gone(String),
+    /// Refused at the HTTP boundary before a handler could use the request: a malformed body,
+    /// a wrong media type or method, a body over its route's limit, a control character.
+    /// `detail` is the framework's English explanation, shown to API callers only.
+    #[error("{message}")]
+    Boundary { status: StatusCode, code: &'static str, message: String, detail: Option<String> },
     /// A file import refused as a whole; every bad row is listed.
     #[error("文件中有 {} 处错误，未导入任何数据", .0.len())]
     ImportRejected(Vec<crate::members::sheets::RowError>),
@@ -65,6 +70,7 @@ impl AppError {
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Gone(_) => StatusCode::GONE,
+            AppError::Boundary { status, .. } => *status,
             AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -80,6 +86,7 @@ impl AppError {
             AppError::TooManyRequests { code, .. } => code,
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Gone(_) => "expired",
+            AppError::Boundary { code, .. } => code,
             AppError::Db(e) if is_unique_violation(e) => "duplicate",
             AppError::Db(_) => "database_error",
             AppError::Internal(_) => "internal_error",
@@ -91,6 +98,17 @@ impl AppError {
         match self {
             AppError::Db(e) if is_unique_violation(e) => "记录重复：与已有记录冲突，请检查编码、身份证号或用户名".into(),
             other => other.to_string(),
+        }
+    }
+
+    /// What the log may say about a failure: the kind, the database's code and primary message,
+    /// never its detail (PostgreSQL's DETAIL can hold a whole row: ID numbers, phones).
+    pub fn log_text(&self) -> String {
+        match self {
+            AppError::Db(sqlx::Error::Database(e)) => format!("database error {}: {}", e.code().as_deref().unwrap_or("?"), e.message()),
+            AppError::Db(e) => format!("database error: {e}"),
+            AppError::Internal(e) => format!("internal error: {e:#}"),
+            other => format!("{}: {}", other.code(), other.message()),
         }
     }
 
@@ -129,13 +147,15 @@ struct ErrorInner<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rows: Option<&'a [crate::members::sheets::RowError]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            tracing::error!(error = ?self, "request failed");
+            tracing::error!(error = %self.log_text(), "request failed");
         }
         let field = match &self {
             AppError::Invalid { field, .. } => *field,
@@ -145,8 +165,12 @@ impl IntoResponse for AppError {
             AppError::ImportRejected(rows) => Some(rows.as_slice()),
             _ => None,
         };
+        let detail = match &self {
+            AppError::Boundary { detail, .. } => detail.as_deref(),
+            _ => None,
+        };
         let body = ErrorBody {
-            error: ErrorInner { code: self.code(), message: self.message(), field, rows },
+            error: ErrorInner { code: self.code(), message: self.message(), field, rows, detail },
         };
         let mut resp = (status, axum::Json(body)).into_response();
         if let AppError::TooManyRequests { retry_after_secs, .. } = &self {

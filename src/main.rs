@@ -37,6 +37,10 @@ enum Command {
         /// Start with an empty database instead of the demo county.
         #[arg(long)]
         no_demo: bool,
+        /// Mark cookies `Secure`: set this when users reach the server over HTTPS (through a
+        /// TLS proxy); YINGHUO_SECURE_COOKIES=true does the same.
+        #[arg(long, env = "YINGHUO_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Load a deterministic demo dataset into an empty database.
     Demo {
@@ -124,7 +128,13 @@ enum ImportCommand {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        // axum logs each rejected request's text at trace level, which can echo what was typed:
+        // never, whatever RUST_LOG says.
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into())
+                .add_directive("axum::rejection=off".parse().expect("a valid directive")),
+        )
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(Cli::parse()).await {
@@ -166,8 +176,13 @@ fn bar(what: &str) -> ProgressBar {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let rules = Rules::load(cli.rules.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve { bind: "127.0.0.1:8080".parse()?, no_demo: false }) {
-        Command::Serve { bind, no_demo } => {
+    let default_serve = Command::Serve {
+        bind: "127.0.0.1:8080".parse()?,
+        no_demo: false,
+        secure_cookies: std::env::var("YINGHUO_SECURE_COOKIES").is_ok_and(|v| matches!(v.as_str(), "1" | "true")),
+    };
+    match cli.command.unwrap_or(default_serve) {
+        Command::Serve { bind, no_demo, secure_cookies } => {
             let db = open(&cli.database_url).await?;
             let mut conn = db.pool.acquire().await?;
             let empty = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await? == 0;
@@ -203,7 +218,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(p) => println!("管理员登录：用户名 admin  密码 {p}  （请登录后修改密码）"),
                 None => println!("使用已有账号登录；新增账号：yinghuo user add 用户名 --role county_admin"),
             }
-            let state = AppState::new(db, rules);
+            let mut state = AppState::new(db, rules);
+            state.secure_cookies = secure_cookies;
             yinghuo::web::spawn_jobs(&state);
             serve(state, listener).await
         }

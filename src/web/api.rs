@@ -44,8 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members/{id}/sensitive", get(reveal_member))
         .route("/api/v1/members/{id}/transfer", post(transfer_member))
         .route("/api/v1/members/{id}/transfers", get(member_transfers))
-        .route("/api/v1/import/members", post(import_members))
-        .route("/api/v1/import/orgs", post(import_orgs))
+        .route("/api/v1/import/members", post(import_members).layer(axum::extract::DefaultBodyLimit::max(super::boundary::IMPORT_BODY)))
+        .route("/api/v1/import/orgs", post(import_orgs).layer(axum::extract::DefaultBodyLimit::max(super::boundary::IMPORT_BODY)))
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}/roles", post(grant_role))
         .route("/api/v1/users/{id}/roles/{role_id}", delete(revoke_role))
@@ -54,8 +54,14 @@ pub fn routes() -> Router<AppState> {
         .fallback(api_not_found)
 }
 
-async fn api_not_found() -> AppError {
-    AppError::NotFound
+/// No route: the fallback of the whole site, answered in the shape of the part asked for.
+async fn api_not_found(uri: axum::http::Uri) -> axum::response::Response {
+    let face = super::boundary::Face::of(uri.path());
+    let e = match face {
+        super::boundary::Face::Api => AppError::NotFound,
+        _ => AppError::Boundary { status: StatusCode::NOT_FOUND, code: "not_found", message: "您访问的页面不存在".into(), detail: None },
+    };
+    face.error(e)
 }
 
 #[derive(OpenApi)]

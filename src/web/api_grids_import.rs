@@ -17,7 +17,7 @@ use crate::orgs::store as orgs;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/orgs/{id}/households/import", post(import_households))
+        .route("/api/v1/orgs/{id}/households/import", post(import_households).layer(axum::extract::DefaultBodyLimit::max(super::boundary::IMPORT_BODY)))
         .route("/api/v1/households/template.xlsx", get(household_template))
 }
 

@@ -5,6 +5,7 @@ pub mod api_governance;
 pub mod api_grids_import;
 pub mod api_life;
 pub mod api_training;
+pub mod boundary;
 pub mod limits;
 pub mod public;
 pub mod session;
@@ -27,19 +28,20 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     /// Per-address limits of the public pages.
     pub limiter: Arc<limits::Limiter>,
+    /// Cookies carry `Secure` (the server is reached over HTTPS, `serve --secure-cookies`).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(db: Db, rules: Rules) -> AppState {
-        AppState { db, rules: Arc::new(rules), limiter: Arc::default() }
+        AppState { db, rules: Arc::new(rules), limiter: Arc::default(), secure_cookies: false }
     }
 }
 
-/// Uploads (spreadsheets) may be large; everything else is small.
-pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
-
+/// Body limits per route: see [`boundary`] (`SMALL_BODY` by default, larger only on uploads).
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/healthz", axum::routing::get(boundary::healthz))
         .merge(api_life::routes())
         .merge(api_training::routes())
         .merge(api_governance::routes())
@@ -50,8 +52,11 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_life::routes())
         .merge(ui_training::routes())
         .merge(ui_governance::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .route_layer(axum::middleware::from_fn(boundary::record_route))
+        .layer(axum::extract::DefaultBodyLimit::max(boundary::SMALL_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), boundary::boundary))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(boundary::span))
+        .layer(axum::middleware::from_fn(boundary::request_id))
         .with_state(state)
 }
 
@@ -75,9 +80,31 @@ pub fn spawn_jobs(state: &AppState) {
 
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what a service manager or container runtime sends): requests in
+/// flight are finished, then the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
 }

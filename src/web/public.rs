@@ -23,17 +23,14 @@ use crate::requests::rules::{Rating, State as RState};
 use crate::requests::store::{self as requests, PublicInput, Request, Tracked};
 use crate::write_tx;
 
-/// The largest public form: text plus one photo.
-pub const MAX_PUBLIC_BODY: usize = requests::MAX_PHOTO_BYTES + 64 * 1024;
-
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/p/{org_code}", get(submit_page).post(submit))
+        // Only the request form takes a photo; everything else here has the small default.
+        .route("/p/{org_code}", get(submit_page).post(submit).layer(axum::extract::DefaultBodyLimit::max(super::boundary::PUBLIC_FORM_BODY)))
         .route("/p/track", get(track_page).post(rate))
         .route("/open311/v2/services.json", get(services))
         .route("/open311/v2/requests.json", get(list_requests).post(post_request))
         .route("/open311/v2/requests/{id}", get(get_request))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_PUBLIC_BODY))
 }
 
 async fn org_by_code(s: &AppState, code: &str) -> AppResult<Org> {
@@ -85,7 +82,7 @@ struct ErrorPage {
     message: String,
 }
 
-fn public_error(e: AppError) -> Response {
+pub fn public_error(e: AppError) -> Response {
     let status = e.status();
     page(&ErrorPage { message: e.message() }, status)
 }
@@ -116,11 +113,12 @@ async fn submit_page(State(s): State<AppState>, Path(code): Path<String>, Query(
 async fn read_form(mut mp: Multipart) -> AppResult<(PublicInput, Option<(String, Vec<u8>)>)> {
     let mut input = PublicInput::default();
     let mut photo = None;
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::invalid("upload_failed", format!("提交失败：{e}"));
+    let bad = super::boundary::multipart_error;
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" {
             let file_name = field.file_name().unwrap_or("photo").to_string();
+            super::boundary::check_text(&file_name)?;
             let bytes = field.bytes().await.map_err(bad)?;
             if !bytes.is_empty() {
                 photo = Some((file_name, bytes.to_vec()));
@@ -128,6 +126,7 @@ async fn read_form(mut mp: Multipart) -> AppResult<(PublicInput, Option<(String,
             continue;
         }
         let value = field.text().await.map_err(bad)?;
+        super::boundary::check_text(&value)?;
         match name.as_str() {
             "category" => input.category = value,
             "text" => input.text = value,
@@ -251,9 +250,9 @@ fn o311_error(status: StatusCode, description: &str) -> Response {
     (status, Json(json!([{"code": status.as_u16(), "description": description}]))).into_response()
 }
 
-fn o311(e: AppError) -> Response {
+pub fn o311(e: AppError) -> Response {
     if e.status().is_server_error() {
-        tracing::error!(error = ?e, "open311 request failed");
+        tracing::error!(error = %e.log_text(), "open311 request failed");
     }
     let msg = match &e {
         AppError::NotFound => "not found".to_string(),

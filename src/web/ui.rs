@@ -8,6 +8,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use axum::extract::DefaultBodyLimit;
+
+use super::boundary::{Flash, IMPORT_BODY};
 use super::session::{cookie, set_cookie, WebActor, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use super::AppState;
 use crate::audit::{self, AuditEntry};
@@ -27,6 +30,7 @@ use crate::write_tx;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
         .route("/", get(home))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
@@ -44,8 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/members/{id}/transfer", post(member_transfer))
         .route("/members/{id}/reveal", post(member_reveal))
         .route("/import", get(import_page))
-        .route("/import/members", post(import_members))
-        .route("/import/orgs", post(import_orgs))
+        .route("/import/members", post(import_members).layer(DefaultBodyLimit::max(IMPORT_BODY)))
+        .route("/import/orgs", post(import_orgs).layer(DefaultBodyLimit::max(IMPORT_BODY)))
         .route("/import/template/members.xlsx", get(template_members))
         .route("/import/template/orgs.xlsx", get(template_orgs))
         .route("/users", get(users_page).post(user_create))
@@ -80,7 +84,7 @@ struct ErrorPage {
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         if self.0.status().is_server_error() {
-            tracing::error!(error = ?self.0, "page failed");
+            tracing::error!(error = %self.0.log_text(), "page failed");
         }
         let page = ErrorPage { nav: Nav::anonymous(), message: self.0.message(), code: self.0.code().to_string() };
         (self.0.status(), Html(page.render().unwrap_or_else(|_| self.0.message()))).into_response()
@@ -138,6 +142,11 @@ async fn css() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("../../static/app.css"))
 }
 
+/// The pages' only script (the CSP allows no inline script).
+async fn js() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("../../static/app.js"))
+}
+
 fn first_org(a: &Actor) -> UiResult<i64> {
     a.grants.first().map(|g| g.org_id).ok_or(UiError(AppError::forbidden("您的账号还没有任何角色，请联系管理员授予")))
 }
@@ -165,24 +174,33 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn safe_next(n: Option<&str>) -> String {
+/// Where to go after logging in: a path on this site only. It must start with one `/` (not `//`
+/// or `/\`, which browsers read as another host), hold no backslash, no control character and
+/// nothing but printable ASCII (a valid header value); anything else goes to `/`.
+pub fn safe_next(n: Option<&str>) -> String {
     match n {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        Some(n) if n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
 
-fn login_form(error: Option<String>, next: String, username: String, status: StatusCode) -> UiResult<Response> {
+fn login_form(s: &AppState, error: Option<String>, next: String, username: String, status: StatusCode) -> UiResult<Response> {
     let csrf = random_token();
     let page = LoginPage { error, csrf: csrf.clone(), next, username };
     let mut resp = render(&page)?;
     *resp.status_mut() = status;
-    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse().unwrap());
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, s.secure_cookies).parse().unwrap());
     Ok(resp)
 }
 
-async fn login_page(Query(q): Query<NextQuery>) -> UiResult<Response> {
-    login_form(None, safe_next(q.next.as_deref()), String::new(), StatusCode::OK)
+async fn login_page(State(s): State<AppState>, Query(q): Query<NextQuery>) -> UiResult<Response> {
+    login_form(&s, None, safe_next(q.next.as_deref()), String::new(), StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -197,7 +215,7 @@ async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
     let next = safe_next(f.next.as_deref());
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !super::session::constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
-        return login_form(Some("页面已过期，请重新登录".into()), next, f.username, StatusCode::FORBIDDEN);
+        return login_form(&s, Some("页面已过期，请重新登录".into()), next, f.username, StatusCode::FORBIDDEN);
     }
     let rules = s.rules.auth.clone();
     let result = write_tx!(&s.db, |tx| {
@@ -211,11 +229,11 @@ async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
         Ok(session) => {
             let mut resp = Redirect::to(&next).into_response();
             let max_age = session.expires_at - crate::db::now_secs();
-            resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, max_age).parse().unwrap());
-            resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0).parse().unwrap());
+            resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, max_age, s.secure_cookies).parse().unwrap());
+            resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0, s.secure_cookies).parse().unwrap());
             Ok(resp)
         }
-        Err(e) => login_form(Some(e.message()), next, f.username.clone(), e.status()),
+        Err(e) => login_form(&s, Some(e.message()), next, f.username.clone(), e.status()),
     }
 }
 
@@ -231,7 +249,7 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap, wa: WebActor, For
         users::end_session(&mut conn, &token).await?;
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0).parse().unwrap());
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies).parse().unwrap());
     Ok(resp)
 }
 
@@ -306,13 +324,13 @@ pub struct Bar {
     pub pct: i64,
 }
 pub struct Chart {
-    pub title: &'static str,
+    pub title: std::borrow::Cow<'static, str>,
     pub bars: Vec<Bar>,
 }
 
-fn chart(title: &'static str, counts: &[crate::orgs::stats::Count]) -> Chart {
+fn chart(title: impl Into<std::borrow::Cow<'static, str>>, counts: &[crate::orgs::stats::Count]) -> Chart {
     let max = counts.iter().map(|c| c.n).max().unwrap_or(0).max(1);
-    Chart { title, bars: counts.iter().map(|c| Bar { label: c.label.clone(), n: c.n, pct: c.n * 100 / max }).collect() }
+    Chart { title: title.into(), bars: counts.iter().map(|c| Bar { label: c.label.clone(), n: c.n, pct: c.n * 100 / max }).collect() }
 }
 
 #[derive(Template)]
@@ -330,16 +348,11 @@ struct OrgPage {
     domains: Vec<(&'static str, &'static str)>,
 }
 
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    pub notice: Option<String>,
-}
-
 pub fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|v| (code(*v), label(*v))).collect()
 }
 
-async fn org_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn org_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let d = detail::detail(&mut conn, &a, id, &s.rules).await?;
     let kids = orgs::children(&mut conn, id, false).await?;
@@ -348,7 +361,7 @@ async fn org_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Pa
     let charts = vec![
         chart("党组织类别", &st.orgs_by_kind),
         chart("性别", &st.members_by_gender),
-        chart(Box::leak(format!("年龄（截至{}年底）", st.age_year).into_boxed_str()), &st.members_by_age_band),
+        chart(format!("年龄（截至{}年底）", st.age_year), &st.members_by_age_band),
         chart("学历", &st.members_by_education),
         chart("所在领域", &st.members_by_domain),
     ];
@@ -387,8 +400,11 @@ fn int_field(v: &Option<String>, field: &'static str) -> Result<Option<i64>, App
     }
 }
 
+/// Back to a page, which then says `notice` once. The message is kept in the session
+/// ([`super::boundary::set_flash`]), never in the URL: `path` may carry its own query.
 pub fn notice_redirect(path: &str, notice: &str) -> Redirect {
-    Redirect::to(&format!("{path}?notice={}", super::session::urlencode(notice)))
+    super::boundary::set_flash(notice);
+    Redirect::to(path)
 }
 
 async fn org_create_child(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<OrgForm>) -> UiResult<Redirect> {
@@ -754,7 +770,7 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
     })
 }
 
-async fn member_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn member_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     member_page_with(&s, &a, id, false, q.notice, None).await
 }
 
@@ -821,12 +837,13 @@ async fn import_page(WebActor(a): WebActor) -> UiResult<Response> {
 pub async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::api::Upload, AppError> {
     let mut csrf = String::new();
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))? {
+    while let Some(field) = mp.next_field().await.map_err(super::boundary::multipart_error)? {
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().map(str::to_string);
-                let bytes = field.bytes().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))?;
+                super::boundary::check_text(name.as_deref().unwrap_or(""))?;
+                let bytes = field.bytes().await.map_err(super::boundary::multipart_error)?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -889,7 +906,7 @@ struct UsersPage {
     notice: Option<String>,
 }
 
-async fn users_page(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn users_page(State(s): State<AppState>, WebActor(a): WebActor, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let list = if a.can_anywhere(Perm::ManageUsers) { users::list_users(&mut conn, &a).await? } else { vec![] };
     render(&UsersPage {

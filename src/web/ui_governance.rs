@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use super::api_governance::{DisputeDetail, ReportQuery};
 use super::session::WebActor;
-use super::ui::{notice_redirect, options, render, Nav, NoticeQuery, UiResult};
+use super::boundary::{Flash, IMPORT_BODY};
+use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use super::AppState;
 use crate::auth::roles::Perm;
 use crate::disputes::rules::{Category as DCategory, Level, Referral, Report as DReport, Risk, TeamMember};
@@ -30,7 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orgs/{id}/governance", get(overview))
         .route("/orgs/{id}/wishbox-qr.svg", get(wishbox_qr))
-        .route("/orgs/{id}/households/import", post(households_import))
+        .route("/orgs/{id}/households/import", post(households_import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY)))
         .route("/households/template.xlsx", get(households_template))
         .route("/grids", post(grid_create))
         .route("/grids/{id}", get(grid_page))
@@ -91,7 +92,7 @@ struct OverviewPage {
     notice: Option<String>,
 }
 
-async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap, q: Flash) -> UiResult<Response> {
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let sum = grids::summary(&mut conn, &a, &org).await?;
     let list = grids::list_grids(&mut conn, &a, &org).await?;
@@ -184,13 +185,16 @@ struct GridPage {
 
 #[derive(Deserialize)]
 struct GridQuery {
+    /// The flash message, never from the URL.
+    #[serde(skip)]
     notice: Option<String>,
     offset: Option<i64>,
 }
 
 const PAGE: i64 = 100;
 
-async fn grid_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<GridQuery>) -> UiResult<Response> {
+async fn grid_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(mut q): Query<GridQuery>) -> UiResult<Response> {
+    q.notice = flash.notice;
     let mut conn = s.db.pool.acquire().await?;
     let g = grids::get_grid(&mut conn, &a, id).await?;
     let buildings = grids::buildings(&mut conn, g.id).await?;
@@ -271,7 +275,7 @@ struct HouseholdPage {
     record_kinds: Vec<(&'static str, &'static str)>,
 }
 
-async fn household_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn household_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let (d, path) = grids::get_household(&mut conn, &a, id).await?;
     render(&HouseholdPage {
@@ -375,10 +379,13 @@ struct RequestsPage {
 #[derive(Deserialize)]
 struct RequestsQuery {
     overdue: Option<String>,
+    /// The flash message, never from the URL.
+    #[serde(skip)]
     notice: Option<String>,
 }
 
-async fn requests_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RequestsQuery>) -> UiResult<Response> {
+async fn requests_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(mut q): Query<RequestsQuery>) -> UiResult<Response> {
+    q.notice = flash.notice;
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let only_overdue = q.overdue.as_deref() == Some("1");
     let open = requests::open_list(&mut conn, &a, &s.rules.requests, &org, only_overdue, 500).await?;
@@ -449,7 +456,7 @@ impl RequestPage {
     }
 }
 
-async fn request_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn request_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let r = requests::get(&mut conn, &a, &s.rules.requests, id).await?;
     let events = requests::events(&mut conn, id).await?;
@@ -556,7 +563,7 @@ struct DisputesPage {
     risks: Vec<(&'static str, &'static str)>,
 }
 
-async fn disputes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn disputes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let (mut conn, org) = scoped(&s, &a, id).await?;
     let open = disputes::open_list(&mut conn, &a, &org, 500).await?;
     render(&DisputesPage {
@@ -620,7 +627,7 @@ impl DisputePage {
     }
 }
 
-async fn dispute_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn dispute_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let d = super::api_governance::dispute_detail(&mut conn, &s, &a, id).await?;
     let level = Level::parse(&d.dispute.level).unwrap_or(Level::Village);

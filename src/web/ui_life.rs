@@ -9,7 +9,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::session::WebActor;
-use super::ui::{notice_redirect, options, render, Nav, NoticeQuery, UiResult};
+use super::boundary::{Flash, LIST_BODY, MEETING_FILE_BODY};
+use super::ui::{notice_redirect, options, render, Nav, UiResult};
+use axum::extract::DefaultBodyLimit;
 use super::AppState;
 use crate::auth::roles::Perm;
 use crate::dues::rules::DuesCategory;
@@ -30,13 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings", post(meeting_create))
         .route("/meetings/{id}", get(meeting_page))
         .route("/meetings/{id}/qr.svg", get(meeting_qr))
-        .route("/meetings/{id}/attendance", post(meeting_attendance))
+        .route("/meetings/{id}/attendance", post(meeting_attendance).layer(DefaultBodyLimit::max(LIST_BODY)))
         .route("/meetings/{id}/hold", post(meeting_hold))
         .route("/meetings/{id}/vote", post(meeting_vote))
         .route("/meetings/{id}/close", post(meeting_close))
         .route("/meetings/{id}/amend", post(meeting_amend))
         .route("/meetings/{id}/items", post(meeting_items))
-        .route("/meetings/{id}/files", post(meeting_file_upload))
+        .route("/meetings/{id}/files", post(meeting_file_upload).layer(DefaultBodyLimit::max(MEETING_FILE_BODY)))
         .route("/meetings/{id}/files/{file_id}", get(meeting_file))
         .route("/orgs/{id}/theme-day", get(checklist_page).post(checklist_save))
         .route("/sign-in/{token}", get(sign_in_page).post(sign_in_submit))
@@ -137,7 +139,7 @@ impl MeetingPage {
     }
 }
 
-async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>, headers: HeaderMap) -> UiResult<Response> {
+async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash, headers: HeaderMap) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let m = meetings::get_scoped(&mut conn, &a, id).await?;
     let attendees = meetings::expected(&mut conn, &m).await?;
@@ -265,12 +267,13 @@ async fn meeting_items(State(s): State<AppState>, wa: WebActor, Path(id): Path<i
 async fn meeting_file_upload(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> UiResult<Redirect> {
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))? {
+    while let Some(field) = mp.next_field().await.map_err(super::boundary::multipart_error)? {
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("附件").to_string();
-                let bytes = field.bytes().await.map_err(|e| AppError::invalid("upload_failed", format!("上传失败：{e}")))?;
+                super::boundary::check_text(&name)?;
+                let bytes = field.bytes().await.map_err(super::boundary::multipart_error)?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -299,7 +302,7 @@ struct ChecklistPage {
     notice: Option<String>,
 }
 
-async fn checklist_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn checklist_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
     let c = meetings::checklist_for(&mut conn, &s.rules.theme_day, &org.path).await?;
@@ -404,6 +407,8 @@ async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(
 #[derive(Deserialize)]
 struct MonthForm {
     month: Option<String>,
+    /// The flash message, never from the URL.
+    #[serde(skip)]
     notice: Option<String>,
 }
 
@@ -441,7 +446,8 @@ struct MemberDuesPage {
     categories: Vec<(&'static str, &'static str)>,
 }
 
-async fn member_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
+async fn member_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(mut q): Query<MonthForm>) -> UiResult<Response> {
+    q.notice = flash.notice;
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
     let d = dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::api_training::PeriodQuery;
 use super::session::WebActor;
-use super::ui::{notice_redirect, options, render, Nav, NoticeQuery, UiResult};
+use super::boundary::{Flash, LIST_BODY};
+use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use super::AppState;
 use crate::auth::roles::Perm;
 use crate::error::AppError;
@@ -28,11 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/training", post(class_create))
         .route("/training/{id}", get(class_page))
         .route("/training/{id}/sessions", post(session_add))
-        .route("/training/{id}/enroll", post(enroll))
+        .route("/training/{id}/enroll", post(enroll).layer(axum::extract::DefaultBodyLimit::max(LIST_BODY)))
         .route("/training/{id}/withdraw", post(withdraw))
         .route("/training/{id}/bulletin", get(bulletin_page))
         .route("/training/{id}/report", get(report_page))
-        .route("/training/sessions/{id}", get(session_page).post(session_marks))
+        .route("/training/sessions/{id}", get(session_page).post(session_marks).layer(axum::extract::DefaultBodyLimit::max(LIST_BODY)))
 }
 
 #[derive(Template)]
@@ -104,7 +105,7 @@ struct ClassPage {
     posts: Vec<(&'static str, &'static str)>,
 }
 
-async fn class_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn class_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let c = training::get_class(&mut conn, &a, id).await?;
     let sessions = training::sessions(&mut conn, c.id).await?;
@@ -210,7 +211,7 @@ struct SessionPage {
     marks: Vec<(&'static str, &'static str)>,
 }
 
-async fn session_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<NoticeQuery>) -> UiResult<Response> {
+async fn session_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let class_id: Option<i64> = sqlx::query_scalar("SELECT class_id FROM training_sessions WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
     let c = training::get_class(&mut conn, &a, class_id.ok_or(AppError::NotFound)?).await?;
