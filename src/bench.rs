@@ -18,6 +18,7 @@ fn admin_at(org: &crate::orgs::model::Org) -> Actor {
         member_id: None,
         grants: vec![Grant { role: Role::CountyAdmin, org_id: org.id, org_path: org.path.clone(), org_name: org.name.clone() }],
         csrf: None,
+        must_change_password: false,
     }
 }
 
@@ -260,5 +261,89 @@ pub async fn governance(db: &Db, town_code: Option<&str>, runs: usize, submissio
         ids.len() as i64 - (after - before).min(ids.len() as i64),
         ids.len() - distinct.len()
     );
+    Ok(())
+}
+
+/// Resident memory of this process now (VmRSS), in MiB.
+pub fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Logins over real HTTP (`POST /api/v1/auth/login`, argon2id with the crate's defaults) from
+/// `concurrency` clients, then `views` page views of an org page through a browser session,
+/// with the server's resident memory before and after. A bench user is made (or reused) at the
+/// root org; its password is random and shown nowhere.
+pub async fn logins_and_pages(db: &Db, logins: usize, concurrency: usize, views: usize) -> anyhow::Result<()> {
+    use crate::auth::store::{create_user, NewUser};
+    let root: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&db.pool).await?;
+    let password = crate::auth::password::random_password();
+    let username = format!("bench{}", &crate::auth::store::random_token()[..8].to_lowercase().replace(['-', '_'], "x"));
+    let u = NewUser { username: username.clone(), display_name: Some("基准测试".into()), password: password.clone(), role: "county_admin".into(), org_id: root, member_id: None, generated: false };
+    create_user(db, None, &u).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(crate::web::serve(crate::web::AppState::new(db.clone(), crate::config::Rules::default()), listener));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let url = format!("{base}/api/v1/auth/login");
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, next, username, password) = (client.clone(), url.clone(), next.clone(), username.clone(), password.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut ms = Vec::new();
+            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < logins {
+                let t = std::time::Instant::now();
+                let r = client.post(&url).json(&serde_json::json!({"username": username, "password": password})).send().await?;
+                anyhow::ensure!(r.status() == 200, "login answered {}", r.status());
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok::<_, anyhow::Error>(ms)
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("登录 {} 次，{concurrency} 个并发：{:.1} 次/秒；{}", all.len(), all.len() as f64 / secs, summary(all));
+
+    if views > 0 {
+        let session = crate::auth::store::sign_in(db, &crate::config::AuthRules::default(), &username, &password, None, crate::auth::store::SessionKind::Web).await?.session;
+        let cookie = format!("{}={}", crate::web::session::SESSION_COOKIE, session.token);
+        let page = format!("{base}/orgs/{root}");
+        let warm = 1000.min(views);
+        for _ in 0..warm {
+            client.get(&page).header("cookie", &cookie).send().await?.bytes().await?;
+        }
+        let before = rss_mib();
+        let t = std::time::Instant::now();
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..concurrency {
+            let (client, page, cookie, next) = (client.clone(), page.clone(), cookie.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < views {
+                    let r = client.get(&page).header("cookie", &cookie).send().await?;
+                    anyhow::ensure!(r.status() == 200, "page answered {}", r.status());
+                    r.bytes().await?;
+                }
+                Ok::<_, anyhow::Error>(())
+            }));
+        }
+        for task in tasks {
+            task.await??;
+        }
+        println!(
+            "组织页面浏览 {views} 次：{:.0} 次/秒；常驻内存 {before:.1} MiB → {:.1} MiB（预热 {warm} 次之后）",
+            views as f64 / t.elapsed().as_secs_f64(),
+            rss_mib()
+        );
+    }
+    server.abort();
     Ok(())
 }

@@ -40,11 +40,16 @@ pub struct PublicRules {
     pub submissions_per_hour: u32,
     /// Tracking-code lookups from one address per minute (stops enumeration; a product default).
     pub lookups_per_minute: u32,
+    /// Behind a reverse proxy every peer address is the proxy's: name the header the proxy sets
+    /// to the client address (`X-Forwarded-For`, `X-Real-IP`), and the last address in it is used
+    /// for the per-address limits (public pages, logins). Unset: the peer address. Set it only
+    /// when a proxy always sets the header, or clients could choose their own address.
+    pub trusted_proxy_header: Option<String>,
 }
 
 impl Default for PublicRules {
     fn default() -> Self {
-        PublicRules { submissions_per_hour: 20, lookups_per_minute: 30 }
+        PublicRules { submissions_per_hour: 20, lookups_per_minute: 30, trusted_proxy_header: None }
     }
 }
 
@@ -119,12 +124,16 @@ pub struct AuthRules {
     /// Failed logins before the account is refused for `lock_minutes`.
     pub lock_after_failures: i64,
     pub lock_minutes: i64,
+    /// Failed logins from one network address (any usernames) within `lock_minutes` before the
+    /// address is refused for `lock_minutes`: stops one machine from guessing across accounts
+    /// while a township office behind one address still works (a product default).
+    pub address_failures: i64,
     pub session_hours: i64,
     pub token_days: i64,
 }
 
 impl Default for AuthRules {
     fn default() -> Self {
-        AuthRules { slow_after_failures: 3, lock_after_failures: 10, lock_minutes: 15, session_hours: 12, token_days: 30 }
+        AuthRules { slow_after_failures: 3, lock_after_failures: 10, lock_minutes: 15, address_failures: 30, session_hours: 12, token_days: 30 }
     }
 }

@@ -31,8 +31,28 @@ pub struct Db {
     pub backend: Backend,
 }
 
-/// How often a write transaction is tried before a serialization failure is reported.
-pub const MAX_WRITE_ATTEMPTS: u32 = 5;
+/// How often a write transaction is tried before the caller is told the system is busy (503).
+/// With jittered backoff capped at [`MAX_RETRY_DELAY_MS`], 40 attempts span several seconds:
+/// enough for 50 parallel callers on one hot row (tests/concurrency.rs).
+pub const MAX_WRITE_ATTEMPTS: u32 = 40;
+/// Upper bound of one backoff sleep between attempts, in milliseconds.
+pub const MAX_RETRY_DELAY_MS: u64 = 100;
+
+/// What a write transaction serializes on besides its own rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lock {
+    /// Nothing: PostgreSQL's SERIALIZABLE isolation (SQLite: the single writer) keeps it right;
+    /// a conflict is retried.
+    None,
+    /// The org tree: writes that change orgs, members, paths or the subtree counters (`org_stats`),
+    /// which all meet on the root's counter rows. On PostgreSQL they take one transaction-level
+    /// advisory lock first, so they queue instead of failing each other; SERIALIZABLE still
+    /// guards them against every other writer. SQLite's single writer needs nothing more.
+    Tree,
+}
+
+/// The advisory-lock key of [`Lock::Tree`] ("yhtree").
+const TREE_LOCK_KEY: i64 = 0x7968_7472_6565;
 
 /// SQLite page cache per pooled connection, in KiB: 8 connections stay within the
 /// 200 MB a province server may hold.
@@ -98,12 +118,41 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await?,
         }
+        secrets::ensure(self).await?;
         Ok(())
     }
 
-    /// Begins a write transaction. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot fail half-way.
+    /// Begins a write transaction with the isolation SQLite gives every writer: on SQLite it
+    /// takes the write lock up front (`BEGIN IMMEDIATE`); on PostgreSQL it is SERIALIZABLE, so
+    /// read-then-write paths (counters, moves, claims, balances) cannot interleave wrongly, and a
+    /// conflict fails with 40001, which [`write_tx!`] retries.
     pub async fn begin_write(&self) -> AppResult<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await?,
+        })
+    }
+
+    /// Begins a write transaction that first takes `lock`. On PostgreSQL the tree lock is tried
+    /// without waiting, as the first statement (so the snapshot is no older than the lock); when
+    /// it is held the transaction is abandoned with a retryable error and tried again.
+    pub async fn begin_locked(&self, lock: Lock) -> AppResult<Tx> {
+        let mut tx = self.begin_write().await?;
+        if lock == Lock::Tree && self.backend == Backend::Postgres {
+            let got: i64 = sqlx::query_scalar("SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN 1 ELSE 0 END")
+                .bind(TREE_LOCK_KEY)
+                .fetch_one(&mut *tx)
+                .await?;
+            if got == 0 {
+                return Err(AppError::LockBusy);
+            }
+        }
+        Ok(tx)
+    }
+
+    /// A transaction for bulk loads (the demo) that run before anyone else writes: PostgreSQL's
+    /// default isolation, without the bookkeeping of SERIALIZABLE over millions of rows.
+    pub async fn begin_bulk(&self) -> AppResult<Tx> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -132,23 +181,32 @@ impl Db {
     }
 }
 
-/// Backoff between attempts of a retried write transaction.
+/// Backoff between attempts of a retried write transaction: exponential from 2 ms, capped at
+/// [`MAX_RETRY_DELAY_MS`], with full jitter so parallel losers do not collide again in step.
 pub fn retry_delay(attempt: u32) -> Duration {
-    Duration::from_millis(10u64 << attempt.min(6))
+    use rand::Rng;
+    let cap = (2u64 << attempt.min(10)).min(MAX_RETRY_DELAY_MS);
+    Duration::from_millis(rand::thread_rng().gen_range(1..=cap))
 }
 
-/// Runs `$body` inside a write transaction bound to `$tx`, commits it, and
-/// retries the whole body on a serialization failure (SQLSTATE 40001, SQLITE_BUSY).
-/// `$body` must evaluate to `AppResult<T>`; an `Err` rolls back.
+/// Runs `$body` inside a write transaction bound to `$tx`, commits it, and retries the whole
+/// body on a serialization failure (SQLSTATE 40001/40P01, SQLITE_BUSY) or a busy tree lock.
+/// `$body` must evaluate to `AppResult<T>`; an `Err` rolls back. Still failing after
+/// [`MAX_WRITE_ATTEMPTS`], it answers [`AppError::Busy`] (503), never a 500.
+/// `write_tx!(db, Lock::Tree, |tx| …)` first takes the tree lock (see [`Lock`]).
 #[macro_export]
 macro_rules! write_tx {
-    ($db:expr, |$tx:ident| $body:expr) => {{
+    ($db:expr, |$tx:ident| $body:expr) => {
+        $crate::write_tx!($db, $crate::db::Lock::None, |$tx| $body)
+    };
+    ($db:expr, $lock:expr, |$tx:ident| $body:expr) => {{
         let db: &$crate::db::Db = $db;
+        let lock: $crate::db::Lock = $lock;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let outcome: $crate::error::AppResult<_> = async {
-                let mut $tx = db.begin_write().await?;
+                let mut $tx = db.begin_locked(lock).await?;
                 let value = async { $body }.await?;
                 $tx.commit().await?;
                 Ok(value)
@@ -156,8 +214,14 @@ macro_rules! write_tx {
             .await;
             match outcome {
                 Err(e) if e.is_retryable() && attempt < $crate::db::MAX_WRITE_ATTEMPTS => {
-                    tracing::warn!(attempt, "serialization failure, retrying transaction");
+                    if !matches!(e, $crate::error::AppError::LockBusy) {
+                        tracing::debug!(attempt, "serialization failure, retrying transaction");
+                    }
                     tokio::time::sleep($crate::db::retry_delay(attempt)).await;
+                }
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(attempts = attempt, error = %e.log_text(), "write transaction gave up after repeated conflicts");
+                    break Err($crate::error::AppError::Busy);
                 }
                 other => break other,
             }
@@ -393,4 +457,38 @@ pub mod china {
 /// Today in China Standard Time (UTC+8).
 pub fn today() -> chrono::NaiveDate {
     china::today()
+}
+
+/// Server secrets, made once per database at the first migration from the OS's random source
+/// and kept in `app_secrets` (readable only by whoever can read the database; never in logs,
+/// pages or exports).
+pub mod secrets {
+    use super::{Conn, Db};
+    use crate::error::{AppError, AppResult};
+
+    /// The key of the tracking-code HMAC.
+    pub const TRACKING_KEY: &str = "tracking_code_key";
+
+    pub async fn ensure(db: &Db) -> AppResult<()> {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        sqlx::query("INSERT INTO app_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+            .bind(TRACKING_KEY)
+            .bind(hex)
+            .bind(super::now_secs())
+            .execute(&db.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get(conn: &mut Conn, name: &str) -> AppResult<Vec<u8>> {
+        let hex: String = sqlx::query_scalar("SELECT value FROM app_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("secret {name} is missing: run the migrations")))?;
+        Ok((0..hex.len() / 2).filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect())
+    }
 }

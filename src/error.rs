@@ -39,6 +39,12 @@ pub enum AppError {
     /// A file import refused as a whole; every bad row is listed.
     #[error("文件中有 {} 处错误，未导入任何数据", .0.len())]
     ImportRejected(Vec<crate::members::sheets::RowError>),
+    /// A write kept meeting concurrent writes and gave up (503): nothing was written.
+    #[error("系统繁忙，本次操作未保存，请稍后重试")]
+    Busy,
+    /// The tree lock is held by another write: retried by `write_tx!`, never shown.
+    #[error("系统繁忙，本次操作未保存，请稍后重试")]
+    LockBusy,
     #[error("数据库错误")]
     Db(#[from] sqlx::Error),
     #[error("内部错误")]
@@ -71,6 +77,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::Boundary { status, .. } => *status,
+            AppError::Busy | AppError::LockBusy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,6 +94,7 @@ impl AppError {
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Gone(_) => "expired",
             AppError::Boundary { code, .. } => code,
+            AppError::Busy | AppError::LockBusy => "busy",
             AppError::Db(e) if is_unique_violation(e) => "duplicate",
             AppError::Db(_) => "database_error",
             AppError::Internal(_) => "internal_error",
@@ -116,6 +124,7 @@ impl AppError {
     /// new pooled connection opens the WAL) mean "try the whole transaction again".
     pub fn is_retryable(&self) -> bool {
         match self {
+            AppError::LockBusy => true,
             AppError::Db(sqlx::Error::Database(e)) => {
                 matches!(e.code().as_deref(), Some("40001") | Some("40P01") | Some("5") | Some("517") | Some("14"))
             }
@@ -173,6 +182,9 @@ impl IntoResponse for AppError {
             error: ErrorInner { code: self.code(), message: self.message(), field, rows, detail },
         };
         let mut resp = (status, axum::Json(body)).into_response();
+        if matches!(self, AppError::Busy | AppError::LockBusy) {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
         if let AppError::TooManyRequests { retry_after_secs, .. } = &self {
             if let Ok(v) = retry_after_secs.to_string().parse() {
                 resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

@@ -13,7 +13,6 @@ use yinghuo::db::Db;
 use yinghuo::demo::gen::Scale;
 use yinghuo::members::sheets::FileKind;
 use yinghuo::web::{serve, AppState};
-use yinghuo::write_tx;
 
 #[derive(Parser)]
 #[command(name = "yinghuo", version, about = "萤火：基层党建与党建引领基层治理平台")]
@@ -83,6 +82,16 @@ enum Command {
         submissions: usize,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+    },
+    /// Measure logins per second over HTTP (10 concurrent by default) and the server's memory over many page views.
+    BenchLogin {
+        #[arg(long, default_value_t = 1000)]
+        logins: usize,
+        #[arg(long, default_value_t = 10)]
+        concurrency: usize,
+        /// Org page views after the logins (0 skips them).
+        #[arg(long, default_value_t = 100_000)]
+        views: usize,
     },
     /// Measure a member import: write a CSV of ROWS members over the existing branches, then import it.
     BenchImport {
@@ -206,8 +215,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         role: "county_admin".into(),
                         org_id: root,
                         member_id: None,
+                        generated: true,
                     };
-                    write_tx!(&db, |tx| create_user(&mut tx, None, &u).await)?;
+                    create_user(&db, None, &u).await?;
                     login = Some(password);
                 }
             }
@@ -269,8 +279,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let u = NewUser { username: name.clone(), display_name, password, role, org_id, member_id: None };
-            let id = write_tx!(&db, |tx| create_user(&mut tx, None, &u).await).map_err(|e| anyhow::anyhow!(e.message()))?;
+            let u = NewUser { username: name.clone(), display_name, password, role, org_id, member_id: None, generated: false };
+            let id = create_user(&db, None, &u).await.map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("已添加用户 {name}（编号 {id}）");
             Ok(())
         }
@@ -281,6 +291,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::governance(&db, town.as_deref(), runs, submissions, concurrency).await
+        }
+        Command::BenchLogin { logins, concurrency, views } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::logins_and_pages(&db, logins, concurrency, views).await
         }
         Command::BenchImport { rows } => {
             let db = open(&cli.database_url).await?;
@@ -321,7 +335,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(yinghuo::error::AppError::ImportRejected(rows)) => {
                     for r in &rows {
-                        eprintln!("第 {} 行 {}：{}", r.row, r.column, r.message);
+                        // RowError's Display: "第3行“姓名”：…", the file-level ones (row 0) without a row.
+                        eprintln!("{r}");
                     }
                     anyhow::bail!("文件有错误，未导入任何数据")
                 }

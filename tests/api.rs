@@ -21,7 +21,7 @@ both_backends!(login_tokens_and_throttle, |app: common::TestApp| async move {
     assert_eq!(codes[0], (422, "bad_credentials".to_string()));
     assert!(codes.iter().any(|(s, c)| *s == 429 && c == "login_too_fast"), "{codes:?}");
     // Even the right password waits while throttled.
-    let (s, _) = app.post("", "/api/v1/auth/login", json!({"username": "town", "password": "pass1234"})).await;
+    let (s, _) = app.post("", "/api/v1/auth/login", json!({"username": "town", "password": common::PASSWORD})).await;
     assert_eq!(s, 429);
 });
 
@@ -211,13 +211,18 @@ both_backends!(scope_is_enforced_in_the_data_layer, |app: common::TestApp| async
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["org"]["id"], tr.village_a.id);
     // Users: the township office may appoint a secretary below it, not a county admin, not elsewhere.
-    let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "sec_a2", "password": "abc12345", "role": "branch_secretary", "org_id": tr.village_a.id})).await;
+    // A common password, or one holding the username, is refused.
+    for pw in ["abc12345", "Password1", "sec_a2-2026"] {
+        let (s, e) = app.post(&town, "/api/v1/users", json!({"username": "sec_a2", "password": pw, "role": "branch_secretary", "org_id": tr.village_a.id})).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (422, Some("weak_password")), "{pw}: {e}");
+    }
+    let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "sec_a2", "password": "Zhen-2026a", "role": "branch_secretary", "org_id": tr.village_a.id})).await;
     assert_eq!(s, 201);
-    let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "boss", "password": "abc12345", "role": "county_admin", "org_id": tr.town.id})).await;
+    let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "boss", "password": "Zhen-2026a", "role": "county_admin", "org_id": tr.town.id})).await;
     assert_eq!(s, 403);
-    let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "org2", "password": "abc12345", "role": "org_admin", "org_id": tr.organ.id})).await;
+    let (s, _) = app.post(&town, "/api/v1/users", json!({"username": "org2", "password": "Zhen-2026a", "role": "org_admin", "org_id": tr.organ.id})).await;
     assert_eq!(s, 404);
-    let (s, _) = app.post(&sec_a, "/api/v1/users", json!({"username": "x123", "password": "abc12345", "role": "member", "org_id": tr.village_a.id})).await;
+    let (s, _) = app.post(&sec_a, "/api/v1/users", json!({"username": "x123", "password": "Zhen-2026a", "role": "member", "org_id": tr.village_a.id})).await;
     assert_eq!(s, 403);
 
     // UI pages: same rule.

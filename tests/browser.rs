@@ -148,7 +148,7 @@ both_backends!(secretary_works_in_a_real_browser, |app: common::TestApp| async m
     b.type_into("input[name=password]", "wrong-password1").await;
     b.click("button").await;
     b.wait_for("用户名或密码错误").await;
-    b.type_into("input[name=password]", "pass1234").await;
+    b.type_into("input[name=password]", common::PASSWORD).await;
     b.click("button").await;
     b.wait_for("东关村党支部").await;
     b.wait_for("正式党员 0 人，少于 3 人").await;
@@ -204,7 +204,7 @@ both_backends!(member_signs_in_at_the_door_on_a_phone, |app: common::TestApp| as
     b.goto(&format!("{}{}", app.url, link)).await;
     b.wait_for("登录").await;
     b.type_into("input[name=username]", "scan_member").await;
-    b.type_into("input[name=password]", "pass1234").await;
+    b.type_into("input[name=password]", common::PASSWORD).await;
     b.click("button").await;
     b.wait_for("专题党课").await;
     b.click("main form button").await;

@@ -279,7 +279,7 @@ both_backends!(login_next_stays_on_this_site, |app: common::TestApp| async move 
         let page = c.get(format!("{}/login", app.url)).query(&[("next", next)]).send().await.unwrap().text().await.unwrap();
         assert_eq!(hidden(&page, "next").replace("&amp;", "&"), expect, "{next}");
         let csrf = hidden(&page, "csrf");
-        let r = c.post(format!("{}/login", app.url)).form(&[("username", "admin"), ("password", "pass1234"), ("csrf", &csrf), ("next", next)]).send().await.unwrap();
+        let r = c.post(format!("{}/login", app.url)).form(&[("username", "admin"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", next)]).send().await.unwrap();
         assert_eq!(r.status(), 303, "{next}");
         assert_eq!(header(&r, "location"), expect, "{next}");
     }
@@ -289,7 +289,7 @@ both_backends!(login_next_stays_on_this_site, |app: common::TestApp| async move 
     assert!(r.status().is_client_error() || r.status() == 200, "{}", r.status());
     let page = c.get(format!("{}/login", app.url)).send().await.unwrap().text().await.unwrap();
     let csrf = hidden(&page, "csrf");
-    let r = c.post(format!("{}/login", app.url)).form(&[("username", "admin"), ("password", "pass1234"), ("csrf", &csrf), ("next", "/\nLocation: https://evil.example")]).send().await.unwrap();
+    let r = c.post(format!("{}/login", app.url)).form(&[("username", "admin"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", "/\nLocation: https://evil.example")]).send().await.unwrap();
     assert_ne!(r.status(), 500);
     assert!(!header(&r, "location").contains("evil"));
 });

@@ -63,6 +63,16 @@ pub async fn record(
     Ok(())
 }
 
+/// Logs that `actor` was shown `entity` with its full ID numbers and phones, when their role
+/// reads those in full there (PIPL: every full read of personal data is recorded). Lists are
+/// always masked; detail views and exports call this.
+pub async fn full_read(conn: &mut Conn, actor: &Actor, entity: &str, entity_id: i64, at: &(dyn InOrg + Sync)) -> AppResult<()> {
+    if actor.can(Perm::ReadSensitive, at.org_ref().1) {
+        record(conn, Some(actor), &format!("{entity}.view_sensitive"), entity, Some(entity_id), at, None, None).await?;
+    }
+    Ok(())
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,

@@ -24,8 +24,20 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash("no such user").expect("hash"))
 }
 
-/// Minimum length 8, letters and digits: GB/T 22239 (等保2.0) 身份鉴别 practice.
-pub fn check_strength(password: &str) -> Result<(), &'static str> {
+/// Passwords guessed first (the most common in published Chinese and global leak lists, as
+/// lower case); a password equal to one, ignoring case, is refused.
+const COMMON: &[&str] = &[
+    "password", "password1", "password123", "passw0rd", "pass1234", "pass123456", "12345678", "123456789", "1234567890",
+    "abc12345", "abc123456", "a1234567", "a12345678", "a123456789", "aa123456", "qq123456", "qwerty123", "qwe12345",
+    "qwe123456", "1qaz2wsx", "1q2w3e4r", "1q2w3e4r5t", "zxcvbnm123", "asd12345", "asdf1234", "admin123", "admin1234",
+    "admin12345", "root1234", "test1234", "woaini1314", "woaini520", "iloveyou1", "welcome1", "letmein1", "abcd1234",
+    "abcd123456", "p@ssw0rd", "p@ssword1", "88888888a", "a88888888", "11111111a", "a11111111", "yinghuo123", "dangjian123",
+    "dangyuan123", "zuzhibu123",
+];
+
+/// At least 8 characters with letters and digits (GB/T 22239 (等保2.0) 身份鉴别 practice), not a
+/// common password, and not the username.
+pub fn check_strength(password: &str, username: &str) -> Result<(), &'static str> {
     let n = password.chars().count();
     if n < 8 {
         return Err("密码至少8位");
@@ -38,6 +50,14 @@ pub fn check_strength(password: &str) -> Result<(), &'static str> {
     if !(letters && digits) {
         return Err("密码须同时包含字母和数字");
     }
+    let lower = password.to_lowercase();
+    if COMMON.contains(&lower.as_str()) {
+        return Err("该密码过于常见，容易被猜中，请换一个");
+    }
+    let user = username.trim().to_lowercase();
+    if !user.is_empty() && lower.contains(&user) {
+        return Err("密码不能包含用户名");
+    }
     Ok(())
 }
 
@@ -48,7 +68,7 @@ pub fn random_password() -> String {
     let mut rng = rand::thread_rng();
     loop {
         let p: String = (0..14).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect();
-        if check_strength(&p).is_ok() {
+        if check_strength(&p, "").is_ok() {
             return p;
         }
     }
@@ -63,8 +83,11 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("abc12345", &h));
         assert!(!verify("abc12346", &h));
-        assert!(check_strength("abc1234").is_err());
-        assert!(check_strength("abcdefgh").is_err());
-        assert!(check_strength(&random_password()).is_ok());
+        assert!(check_strength("abc1234", "").is_err());
+        assert!(check_strength("abcdefgh", "").is_err());
+        assert_eq!(check_strength("Password1", ""), Err("该密码过于常见，容易被猜中，请换一个"));
+        assert_eq!(check_strength("zhang2026x", "zhang"), Err("密码不能包含用户名"));
+        assert!(check_strength("zhang2026x", "li").is_ok());
+        assert!(check_strength(&random_password(), "admin").is_ok());
     }
 }

@@ -13,34 +13,125 @@ crate::code_enum!(
     }
 );
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One capability × access. Write never implies read: the matrix lists both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Perm {
     ReadOrgs,
     WriteOrgs,
     ReadMembers,
     WriteMembers,
-    /// Read full ID numbers and phones (each read is audited).
+    /// Read full ID numbers and phones of members, residents, parties and contacts (each read is audited).
     ReadSensitive,
     ManageUsers,
     ReadAudit,
     Import,
-    /// Plan and record meetings, attendance, dues (组织生活).
-    ManageOrgLife,
-    /// Grids, households, residents' requests and disputes (网格治理).
-    ManageGovernance,
+    /// Meetings, attendance, compliance (组织生活).
+    ReadOrgLife,
+    WriteOrgLife,
+    /// Dues bases, payments, arrears (党费): wages are personal data.
+    ReadDues,
+    WriteDues,
+    /// Classes, sessions, marks, hours (学习培训).
+    ReadTraining,
+    WriteTraining,
+    /// Grids, buildings, households, residents and special groups (网格).
+    ReadResidents,
+    WriteResidents,
+    /// Residents' requests (诉求/微心愿).
+    ReadRequests,
+    WriteRequests,
+    /// Disputes (矛盾纠纷).
+    ReadDisputes,
+    WriteDisputes,
 }
+
+impl Perm {
+    pub const ALL: [Perm; 20] = [
+        Perm::ReadOrgs,
+        Perm::WriteOrgs,
+        Perm::ReadMembers,
+        Perm::WriteMembers,
+        Perm::ReadSensitive,
+        Perm::ManageUsers,
+        Perm::ReadAudit,
+        Perm::Import,
+        Perm::ReadOrgLife,
+        Perm::WriteOrgLife,
+        Perm::ReadDues,
+        Perm::WriteDues,
+        Perm::ReadTraining,
+        Perm::WriteTraining,
+        Perm::ReadResidents,
+        Perm::WriteResidents,
+        Perm::ReadRequests,
+        Perm::WriteRequests,
+        Perm::ReadDisputes,
+        Perm::WriteDisputes,
+    ];
+
+    /// A member reads these about themself (own record with its full ID number and phone,
+    /// meetings attended, own dues and hours) without any subtree grant.
+    pub fn self_readable(self) -> bool {
+        matches!(self, Perm::ReadMembers | Perm::ReadSensitive | Perm::ReadOrgLife | Perm::ReadDues | Perm::ReadTraining)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Perm::ReadOrgs => "查看党组织",
+            Perm::WriteOrgs => "调整党组织",
+            Perm::ReadMembers => "查看党员",
+            Perm::WriteMembers => "维护党员",
+            Perm::ReadSensitive => "查看完整证件号和电话",
+            Perm::ManageUsers => "管理账号",
+            Perm::ReadAudit => "查看操作日志",
+            Perm::Import => "导入",
+            Perm::ReadOrgLife => "查看组织生活",
+            Perm::WriteOrgLife => "记录组织生活",
+            Perm::ReadDues => "查看党费",
+            Perm::WriteDues => "收缴党费",
+            Perm::ReadTraining => "查看学习培训",
+            Perm::WriteTraining => "组织学习培训",
+            Perm::ReadResidents => "查看网格和住户",
+            Perm::WriteResidents => "维护网格和住户",
+            Perm::ReadRequests => "查看群众诉求",
+            Perm::WriteRequests => "办理群众诉求",
+            Perm::ReadDisputes => "查看矛盾纠纷",
+            Perm::WriteDisputes => "调处矛盾纠纷",
+        }
+    }
+}
+
+/// The permission matrix: what each role grants in the subtree of the org where it is held.
+/// README shows the same table; `matrix_markdown` prints it.
+pub const MATRIX: &[(Role, &[Perm])] = {
+    use Perm::*;
+    &[
+        (Role::CountyAdmin, &Perm::ALL),
+        // A township office supervises its subtree and manages its users, not county-wide rules.
+        (Role::OrgAdmin, &Perm::ALL),
+        (
+            Role::BranchSecretary,
+            &[
+                ReadOrgs, ReadMembers, WriteMembers, ReadSensitive, Import, ReadOrgLife, WriteOrgLife, ReadDues, WriteDues,
+                ReadTraining, WriteTraining, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes,
+                WriteDisputes,
+            ],
+        ),
+        // A member sees the orgs above them and, through Perm::self_readable, their own record,
+        // meetings, dues and hours: nothing about other members or residents.
+        (Role::Member, &[ReadOrgs]),
+        // A grid worker keeps households, requests and disputes; members are read to pick 党员中心户
+        // and claimants. No dues (wages), meetings or training.
+        (
+            Role::GridWorker,
+            &[ReadOrgs, ReadMembers, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes, WriteDisputes],
+        ),
+    ]
+};
 
 impl Role {
     pub fn grants(self, perm: Perm) -> bool {
-        use Perm::*;
-        match self {
-            Role::CountyAdmin => true,
-            Role::OrgAdmin => true,
-            Role::BranchSecretary => matches!(perm, ReadOrgs | ReadMembers | WriteMembers | ReadSensitive | Import | ManageOrgLife | ManageGovernance),
-            // A member reads the orgs above them and their own record only (see Actor::self_member).
-            Role::Member => matches!(perm, ReadOrgs),
-            Role::GridWorker => matches!(perm, ReadOrgs | ReadMembers | ManageGovernance),
-        }
+        MATRIX.iter().any(|(r, perms)| *r == self && perms.contains(&perm))
     }
     /// Roles an org admin may hand out below them; county admins may hand out any.
     pub fn may_grant(self, other: Role) -> bool {
@@ -50,6 +141,32 @@ impl Role {
             _ => false,
         }
     }
+}
+
+/// The matrix as a Markdown table (README): roles across, permissions down.
+pub fn matrix_markdown() -> String {
+    let roles: Vec<Role> = MATRIX.iter().map(|(r, _)| *r).collect();
+    let mut out = String::from("| | ");
+    out.push_str(&roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" | "));
+    out.push_str(" |\n|---|");
+    out.push_str(&roles.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
+    out.push_str("|\n");
+    for p in Perm::ALL {
+        out.push_str(&format!("| {} (`{:?}`) |", p.label(), p));
+        for r in &roles {
+            let mark = if r.grants(p) {
+                " ✓ "
+            } else if *r == Role::Member && p.self_readable() {
+                " 本人 "
+            } else {
+                " "
+            };
+            out.push_str(mark);
+            out.push('|');
+        }
+        out.push('\n');
+    }
+    out
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,6 +188,8 @@ pub struct Actor {
     pub grants: Vec<Grant>,
     /// CSRF token of the browser session (None for API tokens).
     pub csrf: Option<String>,
+    /// A generated or reset password not yet replaced: nothing but changing it is allowed.
+    pub must_change_password: bool,
 }
 
 impl Actor {
@@ -97,11 +216,20 @@ impl Actor {
         self.grants.iter().any(|g| g.role.grants(perm) && org_path.starts_with(&g.org_path))
     }
 
+    /// `can`, as an error naming what the role may not do (403: the caller may read the record).
+    pub fn require(&self, perm: Perm, org_path: &str) -> crate::error::AppResult<()> {
+        if self.can(perm, org_path) {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::forbidden(format!("您的角色无权在该组织{}", perm.label())))
+        }
+    }
+
     pub fn can_anywhere(&self, perm: Perm) -> bool {
         self.grants.iter().any(|g| g.role.grants(perm))
     }
 
-    /// A member reads their own record even without a subtree grant.
+    /// The member record a member-role caller may read as themself (see Perm::self_readable).
     pub fn self_member(&self) -> Option<i64> {
         if self.grants.iter().any(|g| g.role == Role::Member) {
             self.member_id
@@ -137,6 +265,7 @@ mod tests {
                 .map(|(r, p)| Grant { role: *r, org_id: 0, org_path: p.to_string(), org_name: String::new() })
                 .collect(),
             csrf: None,
+            must_change_password: false,
         }
     }
 
@@ -148,6 +277,12 @@ mod tests {
         assert!(a.can(Perm::WriteMembers, "/1/3/9/"));
         assert!(!a.can(Perm::WriteMembers, "/1/30/"));
         assert!(!a.can(Perm::WriteOrgs, "/1/3/"));
+    }
+
+    #[test]
+    fn readme_shows_the_matrix() {
+        let readme = include_str!("../../README.md");
+        assert!(readme.contains(&matrix_markdown()), "README's permission table differs from MATRIX; paste:\n{}", matrix_markdown());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::password;
 use super::roles::{Actor, Grant, Perm, Role};
 use crate::audit;
 use crate::config::AuthRules;
-use crate::db::{now_secs, Conn, Sql};
+use crate::db::{now_secs, Conn, Db, Sql};
 use crate::error::{AppError, AppResult};
 use crate::orgs::store as orgs;
 
@@ -46,28 +46,41 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
-/// Checks the throttle, then the password. Failures are counted per username.
-pub async fn login(conn: &mut Conn, rules: &AuthRules, username: &str, pw: &str) -> AppResult<i64> {
-    let now = now_secs();
-    let username = username.trim();
-    let throttle = sqlx::query("SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE username = $1")
-        .bind(username)
+/// One throttle key: an account (`user:NAME`) or an address (`addr:IP`).
+struct Throttle {
+    key: String,
+    /// Failures after which each attempt must wait (1 s, doubling); None: never slowed.
+    slow_after: Option<i64>,
+    lock_after: i64,
+    lock_minutes: i64,
+}
+
+/// Counts this attempt as a failure before the password is looked at, so parallel guesses are
+/// each charged first and refused once the count is reached; a success refunds it ([`refund`]).
+/// Failures older than the lock period are forgotten.
+async fn charge(conn: &mut Conn, t: &Throttle, now: i64) -> AppResult<()> {
+    let row = sqlx::query("SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE username = $1")
+        .bind(&t.key)
         .fetch_optional(&mut *conn)
         .await?;
-    let (failures, last_failure, locked_until) = match &throttle {
+    let (mut failures, last_failure, locked_until) = match &row {
         Some(r) => (r.try_get::<i64, _>("failures")?, r.try_get::<i64, _>("last_failure_at")?, r.try_get::<i64, _>("locked_until")?),
         None => (0, 0, 0),
     };
     if locked_until > now {
         let mins = (locked_until - now + 59) / 60;
-        return Err(AppError::TooManyRequests {
-            code: "login_locked",
-            message: format!("登录失败次数过多，账号已暂时锁定，请 {mins} 分钟后再试，或联系管理员重置密码"),
-            retry_after_secs: (locked_until - now) as u64,
-        });
+        let message = if t.key.starts_with("addr:") {
+            format!("该网络地址登录失败次数过多，已暂停登录，请 {mins} 分钟后再试")
+        } else {
+            format!("登录失败次数过多，账号已暂时锁定，请 {mins} 分钟后再试，或联系管理员重置密码")
+        };
+        return Err(AppError::TooManyRequests { code: "login_locked", message, retry_after_secs: (locked_until - now) as u64 });
     }
-    if failures >= rules.slow_after_failures {
-        let wait = 1i64 << (failures - rules.slow_after_failures).min(8);
+    if now - last_failure > t.lock_minutes * 60 {
+        failures = 0;
+    }
+    if let Some(slow) = t.slow_after.filter(|s| failures >= *s) {
+        let wait = 1i64 << (failures - slow).min(8);
         if now < last_failure + wait {
             return Err(AppError::TooManyRequests {
                 code: "login_too_fast",
@@ -76,38 +89,79 @@ pub async fn login(conn: &mut Conn, rules: &AuthRules, username: &str, pw: &str)
             });
         }
     }
-    let user = sqlx::query("SELECT id, password_hash, disabled FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let ok = match &user {
-        Some(r) => {
-            let hash: String = r.try_get("password_hash")?;
-            let disabled: i64 = r.try_get("disabled")?;
-            password::verify(pw, &hash) && disabled == 0
+    let failures = failures + 1;
+    let locked = if failures >= t.lock_after { now + t.lock_minutes * 60 } else { 0 };
+    sqlx::query(
+        "INSERT INTO login_throttle (username, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+    )
+    .bind(&t.key)
+    .bind(if locked > 0 { 0 } else { failures })
+    .bind(now)
+    .bind(locked)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A successful login clears its account's failures and gives the address its charge back.
+async fn refund(conn: &mut Conn, user: &Throttle, addr: Option<&Throttle>) -> AppResult<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE username = $1").bind(&user.key).execute(&mut *conn).await?;
+    if let Some(a) = addr {
+        sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE username = $1 AND failures > 0").bind(&a.key).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// What a successful sign-in gives: the session, and whether the password must be changed first.
+pub struct SignedIn {
+    pub session: NewSession,
+    pub must_change_password: bool,
+}
+
+/// Signs in with a username and password, for the login form and the API alike:
+/// 1. charges the attempt to the account's and the address's throttle (its own transaction),
+/// 2. checks the password with argon2 on a blocking thread, outside any transaction,
+/// 3. opens the session and refunds the charge.
+pub async fn sign_in(db: &Db, rules: &AuthRules, username: &str, pw: &str, addr: Option<std::net::IpAddr>, kind: SessionKind) -> AppResult<SignedIn> {
+    let username = username.trim();
+    let user_t = Throttle { key: format!("user:{username}"), slow_after: Some(rules.slow_after_failures), lock_after: rules.lock_after_failures, lock_minutes: rules.lock_minutes };
+    let addr_t = addr.map(|a| Throttle { key: format!("addr:{a}"), slow_after: None, lock_after: rules.address_failures, lock_minutes: rules.lock_minutes });
+    let now = now_secs();
+    crate::write_tx!(db, |tx| {
+        charge(&mut tx, &user_t, now).await?;
+        if let Some(a) = &addr_t {
+            charge(&mut tx, a, now).await?;
         }
-        None => {
-            password::verify(pw, password::dummy_hash());
-            false
-        }
+        Ok::<_, AppError>(())
+    })?;
+    let user = {
+        let mut conn = db.pool.acquire().await?;
+        sqlx::query("SELECT id, password_hash, disabled, must_change_password FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *conn)
+            .await?
     };
-    if !ok {
-        let failures = failures + 1;
-        let locked = if failures >= rules.lock_after_failures { now + rules.lock_minutes * 60 } else { 0 };
-        sqlx::query(
-            "INSERT INTO login_throttle (username, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
-        )
-        .bind(username)
-        .bind(if locked > 0 { 0 } else { failures })
-        .bind(now)
-        .bind(locked)
-        .execute(&mut *conn)
-        .await?;
+    let (user_id, hash, usable, must_change) = match &user {
+        Some(r) => (
+            r.try_get::<i64, _>("id")?,
+            r.try_get::<String, _>("password_hash")?,
+            r.try_get::<i64, _>("disabled")? == 0,
+            r.try_get::<i64, _>("must_change_password")? != 0,
+        ),
+        // Unknown users cost the same hash as known ones, so timing does not reveal them.
+        None => (0, password::dummy_hash().to_string(), false, false),
+    };
+    let pw = pw.to_string();
+    let verified = tokio::task::spawn_blocking(move || password::verify(&pw, &hash)).await.map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+    if !(verified && usable) {
         return Err(AppError::invalid("bad_credentials", "用户名或密码错误"));
     }
-    sqlx::query("DELETE FROM login_throttle WHERE username = $1").bind(username).execute(&mut *conn).await?;
-    Ok(user.map(|r| r.try_get::<i64, _>("id")).transpose()?.unwrap_or(0))
+    let session = crate::write_tx!(db, |tx| {
+        refund(&mut tx, &user_t, addr_t.as_ref()).await?;
+        create_session(&mut tx, rules, user_id, kind).await
+    })?;
+    Ok(SignedIn { session, must_change_password: must_change })
 }
 
 pub async fn create_session(conn: &mut Conn, rules: &AuthRules, user_id: i64, kind: SessionKind) -> AppResult<NewSession> {
@@ -139,7 +193,7 @@ pub async fn end_session(conn: &mut Conn, token: &str) -> AppResult<()> {
 /// The actor behind a session token, if it is valid.
 pub async fn actor_for_token(conn: &mut Conn, token: &str, kind: SessionKind) -> AppResult<Option<Actor>> {
     let row = sqlx::query(
-        "SELECT s.user_id, s.csrf_token, u.username, u.display_name, u.member_id FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT s.user_id, s.csrf_token, u.username, u.display_name, u.member_id, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND u.disabled = 0",
     )
     .bind(token_hash(token))
@@ -156,6 +210,7 @@ pub async fn actor_for_token(conn: &mut Conn, token: &str, kind: SessionKind) ->
         member_id: r.try_get("member_id")?,
         grants: grants(conn, user_id).await?,
         csrf: if kind == SessionKind::Web { Some(r.try_get("csrf_token")?) } else { None },
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     }))
 }
 
@@ -185,6 +240,9 @@ pub struct NewUser {
     pub role: String,
     pub org_id: i64,
     pub member_id: Option<i64>,
+    /// The password was generated (first start): its owner must change it at the first sign-in.
+    #[serde(skip)]
+    pub generated: bool,
 }
 
 pub fn check_username(u: &str) -> AppResult<()> {
@@ -197,9 +255,16 @@ pub fn check_username(u: &str) -> AppResult<()> {
 }
 
 /// Creates a user holding one role. `actor` None is the command line (full authority).
-pub async fn create_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser) -> AppResult<i64> {
+/// The password is checked and hashed on a blocking thread before the write transaction.
+pub async fn create_user(db: &Db, actor: Option<&Actor>, u: &NewUser) -> AppResult<i64> {
     check_username(&u.username)?;
-    password::check_strength(&u.password).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
+    password::check_strength(&u.password, &u.username).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
+    let pw = u.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| anyhow::anyhow!("password hash: {e}"))??;
+    crate::write_tx!(db, |tx| insert_user(&mut tx, actor, u, &hash).await)
+}
+
+async fn insert_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser, hash: &str) -> AppResult<i64> {
     let role = Role::parse(&u.role)
         .ok_or_else(|| AppError::invalid_field("role_invalid", "role", format!("无效的角色，可选：{}", Role::labels())))?;
     let org = match actor {
@@ -221,14 +286,15 @@ pub async fn create_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser) ->
     if exists.is_some() {
         return Err(AppError::conflict("username_taken", format!("用户名“{}”已存在", u.username)));
     }
-    let hash = password::hash(&u.password)?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, password_hash, member_id, disabled, created_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
+        "INSERT INTO users (username, display_name, password_hash, member_id, disabled, must_change_password, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6) RETURNING id",
     )
     .bind(&u.username)
     .bind(u.display_name.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| u.username.clone()))
     .bind(hash)
     .bind(u.member_id)
+    // An administrator chose this password: its owner replaces it at the first sign-in.
+    .bind(if actor.is_some() || u.generated { 1i64 } else { 0i64 })
     .bind(now_secs())
     .fetch_one(&mut *conn)
     .await?;
@@ -294,29 +360,90 @@ pub async fn revoke(conn: &mut Conn, actor: &Actor, user_id: i64, role_id: i64) 
     Ok(())
 }
 
-pub async fn set_password(conn: &mut Conn, actor: &Actor, user_id: i64, new_password: &str) -> AppResult<()> {
-    if user_id != actor.user_id {
-        user_in_scope(conn, actor, user_id).await?;
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordChange {
+    pub password: String,
+    /// Required to change one's own password.
+    pub current_password: Option<String>,
+}
+
+/// Sets a password. One's own needs the current password; an administrator's reset of another
+/// user (in their scope) makes that user change it at the next sign-in. Hashing runs on a
+/// blocking thread, outside the transaction; every session of the user ends.
+pub async fn change_password(db: &Db, actor: &Actor, user_id: i64, input: &PasswordChange) -> AppResult<()> {
+    let own = user_id == actor.user_id;
+    let (username, stored): (String, String) = {
+        let mut conn = db.pool.acquire().await?;
+        if !own {
+            user_in_scope(&mut conn, actor, user_id).await?;
+        }
+        let r = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
+        (r.try_get("username")?, r.try_get("password_hash")?)
+    };
+    password::check_strength(&input.password, &username).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
+    if own {
+        let current = input.current_password.clone().unwrap_or_default();
+        let ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+        if !ok {
+            return Err(AppError::invalid_field("current_password_wrong", "current_password", "当前密码不正确"));
+        }
     }
-    password::check_strength(new_password).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
-    let hash = password::hash(new_password)?;
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    let new = input.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(|e| anyhow::anyhow!("password hash: {e}"))??;
+    crate::write_tx!(db, |tx| {
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+            .bind(&hash)
+            .bind(if own { 0i64 } else { 1i64 })
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        let root = actor.grants.first().map(|g| (g.org_id, g.org_path.clone())).unwrap_or((0, "/".into()));
+        let action = if own { "user.password" } else { "user.password_reset" };
+        audit::record(&mut tx, Some(actor), action, "user", Some(user_id), &(root.0, root.1.as_str()), None, None).await?;
+        Ok::<_, AppError>(())
+    })
+}
+
+/// Disables or re-enables a user in the actor's scope: a disabled user cannot sign in and every
+/// session ends at once. Nobody disables themself.
+pub async fn set_disabled(conn: &mut Conn, actor: &Actor, user_id: i64, disabled: bool) -> AppResult<()> {
+    if user_id == actor.user_id {
+        return Err(AppError::invalid("cannot_disable_self", "不能停用自己的账号"));
+    }
+    user_in_scope(conn, actor, user_id).await?;
+    sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(if disabled { 1i64 } else { 0i64 }).bind(user_id).execute(&mut *conn).await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    }
     let root = actor.grants.first().map(|g| (g.org_id, g.org_path.clone())).unwrap_or((0, "/".into()));
-    audit::record(conn, Some(actor), "user.password", "user", Some(user_id), &(root.0, root.1.as_str()), None, None).await?;
+    let after = serde_json::json!({ "disabled": disabled });
+    audit::record(conn, Some(actor), if disabled { "user.disable" } else { "user.enable" }, "user", Some(user_id), &(root.0, root.1.as_str()), None, Some(&after)).await?;
     Ok(())
 }
 
-/// A user is in scope when all their roles lie inside the actor's user-management subtrees.
+/// A user is in scope when all their roles lie inside the actor's user-management subtrees. A
+/// user without roles belongs to the subtree of their member record, if any; otherwise only to
+/// an admin of the whole tree (a role at a root org), never to every admin.
 async fn user_in_scope(conn: &mut Conn, actor: &Actor, user_id: i64) -> AppResult<()> {
     let gs = grants(conn, user_id).await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
-    if exists.is_none() {
-        return Err(AppError::NotFound);
-    }
+    let member_path: Option<Option<String>> =
+        sqlx::query_scalar("SELECT m.org_path FROM users u LEFT JOIN members m ON m.id = u.member_id WHERE u.id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(member_path) = member_path else { return Err(AppError::NotFound) };
     let scope = actor.subtrees(Perm::ManageUsers);
     let inside = |p: &str| scope.iter().any(|s| p.starts_with(s.as_str()));
-    if scope.is_empty() || gs.iter().any(|g| !inside(&g.org_path)) {
+    let ok = if gs.is_empty() {
+        match member_path {
+            Some(p) => inside(&p),
+            None => scope.iter().any(|s| crate::db::path::ids(s).len() == 1),
+        }
+    } else {
+        gs.iter().all(|g| inside(&g.org_path))
+    };
+    if scope.is_empty() || !ok {
         return Err(AppError::NotFound);
     }
     Ok(())

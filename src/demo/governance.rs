@@ -66,7 +66,7 @@ pub async fn load_town_with(db: &Db, town_org_id: i64, year: i32, seed: u64, sca
     let first = NaiveDate::from_ymd_opt(year, 1, 1).filter(|d| *d <= today).ok_or_else(|| AppError::invalid("year_invalid", format!("年份 {year} 无效：只能生成今年或以前的演示数据")))?;
     let last = NaiveDate::from_ymd_opt(year, 12, 31).map_or(today, |d| d.min(today));
 
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_bulk().await?;
     let conn: &mut Conn = &mut tx;
     let town = sqlx::query("SELECT id, path, name FROM orgs WHERE id = $1").bind(town_org_id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let (town_path, town_name): (String, String) = (town.try_get("path")?, town.try_get("name")?);
@@ -103,7 +103,8 @@ pub async fn load_town_with(db: &Db, town_org_id: i64, year: i32, seed: u64, sca
         t.next_id = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {}", t.name)).fetch_one(&mut *conn).await?;
     }
 
-    let input = Input { scale, seed, first, last, today, now: crate::db::now_secs(), town: (town_org_id, town_name), places, members, partners };
+    let tracking_key = crate::db::secrets::get(conn, crate::db::secrets::TRACKING_KEY).await?;
+    let input = Input { scale, seed, first, last, today, now: crate::db::now_secs(), town: (town_org_id, town_name), places, members, partners, tracking_key };
     let (tables, counts) = tokio::task::spawn_blocking(move || generate(&input, tables))
         .await
         .map_err(|e| anyhow::anyhow!("governance demo generator failed: {e}"))??;
@@ -247,6 +248,8 @@ struct Input {
     /// No event after this day.
     today: NaiveDate,
     now: i64,
+    /// The database's tracking-code key: demo codes are stored as the product stores them.
+    tracking_key: Vec<u8>,
     town: (i64, String),
     places: Vec<Place>,
     members: Vec<(i64, String)>,
@@ -935,7 +938,7 @@ fn requests(rng: &mut ChaCha8Rng, t: &mut [Table], input: &Input, households: &[
         let snap = &sim.snap;
         let state = snap.state;
         let code = loop {
-            let code = rr::TrackingCode::generate_with(&mut code_rng).digest();
+            let code = rr::TrackingCode::generate_with(&mut code_rng).digest(&input.tracking_key);
             if digests.insert(code.clone()) {
                 break code;
             }

@@ -96,7 +96,7 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
     // The default "6+" list: every required item and the first optional one.
     let list = crate::meetings::theme_day::Checklist::default();
     let theme_items = crate::meetings::theme_day::join(&[list.required.clone(), list.optional[..1].to_vec()].concat());
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_bulk().await?;
     let conn: &mut crate::db::Conn = &mut tx;
     let rebuild = crate::db::drop_secondary_indexes(conn, "meetings").await?;
     let base: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings").fetch_one(&mut *conn).await?;

@@ -98,7 +98,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
 
     let mut n_members = 0usize;
     // One transaction, not retried: the member stream cannot be replayed.
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_bulk().await?;
     let result: AppResult<()> = async {
         let conn: &mut crate::db::Conn = &mut tx;
         let now = crate::db::now_secs();

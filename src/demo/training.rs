@@ -25,7 +25,7 @@ const MAX_TRAINEES: i64 = 600;
 
 /// Returns the number of trainees enrolled.
 pub async fn load(db: &Db, year: i32) -> AppResult<usize> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_bulk().await?;
     let conn: &mut crate::db::Conn = &mut tx;
     let Some(root) = sqlx::query("SELECT id, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *conn).await? else {
         return Ok(0);

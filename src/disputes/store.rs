@@ -107,7 +107,7 @@ pub async fn get(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Dispute> 
     let sql = format!("SELECT {COLS} FROM disputes d JOIN orgs o ON o.id = d.org_id WHERE d.id = $1");
     let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let d = from_row(&r, crate::db::today())?;
-    if !actor.can(Perm::ReadOrgs, &d.org_path) {
+    if !actor.can(Perm::ReadDisputes, &d.org_path) {
         return Err(AppError::NotFound);
     }
     Ok(d)
@@ -208,8 +208,8 @@ pub struct DisputeInput {
 
 /// A grid worker screens a dispute; it starts at the level its risk calls for.
 pub async fn create(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, input: &DisputeInput) -> AppResult<Dispute> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, input.org_id).await?;
-    crate::grids::store::require(actor, &org.path)?;
+    let org = orgs::get_scoped(conn, actor, Perm::ReadDisputes, input.org_id).await?;
+    actor.require(Perm::WriteDisputes, &org.path)?;
     let category = Category::parse(&input.category).ok_or_else(|| AppError::invalid_field("category_invalid", "category", format!("纠纷类别应为：{}", Category::labels())))?;
     let risk = Risk::parse(&input.risk).ok_or_else(|| AppError::invalid_field("risk_invalid", "risk", format!("风险等级应为：{}", Risk::labels())))?;
     let summary = input.summary.trim();
@@ -342,7 +342,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, id: i64, 
     let d = get(conn, actor, id).await?;
     let level = Level::parse(&d.level).unwrap_or(Level::Village);
     let handler = level_org(conn, &d, level).await?;
-    if !actor.can(Perm::ManageGovernance, &handler.path) {
+    if !actor.can(Perm::WriteDisputes, &handler.path) {
         return Err(AppError::forbidden(format!("该纠纷现由{}（{}）办理，您的角色无权操作", handler.name, level.label())));
     }
     let action = match input.action.as_str() {
@@ -456,7 +456,7 @@ pub struct OpenDisputes {
 
 /// Open cases in the subtree, overdue first.
 pub async fn open_list(conn: &mut Conn, actor: &Actor, root: &Org, limit: i64) -> AppResult<OpenDisputes> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadDisputes), &root.path);
     let today = crate::db::today();
     let mut count = Sql::new("SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN d.deadline_on < ");
     count.bind(today.to_string()).push(" THEN 1 ELSE 0 END), 0) AS overdue FROM disputes d WHERE d.is_open = 1");
@@ -471,7 +471,7 @@ pub async fn open_list(conn: &mut Conn, actor: &Actor, root: &Org, limit: i64) -
 
 /// The rows the report engine takes: cases alive in [from, to] in the subtree, with their escalations.
 async fn case_rows(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<CaseRow>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadDisputes), &root.path);
     let mut sql = Sql::new("SELECT d.id, d.category, d.risk, d.level, d.state, d.opened_on, d.closed_on FROM disputes d WHERE d.opened_on <= ");
     sql.bind(to.to_string()).push(" AND (d.closed_on IS NULL OR d.closed_on >= ").bind(from.to_string()).push(")");
     push_subtrees(&mut sql, "d.org_path", &prefixes);
@@ -516,7 +516,7 @@ pub async fn report(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, root: 
 
 /// The dispute ledger (台账) of a subtree and period, parties masked as in lists.
 pub async fn ledger_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadDisputes), &root.path);
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM disputes d JOIN orgs o ON o.id = d.org_id WHERE d.opened_on >= "));
     sql.bind(from.to_string()).push(" AND d.opened_on <= ").bind(to.to_string());
     push_subtrees(&mut sql, "d.org_path", &prefixes);

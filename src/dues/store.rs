@@ -210,7 +210,7 @@ async fn last_attendance(conn: &mut Conn, member_ids: &[i64]) -> AppResult<HashM
 
 /// One member's dues for a month, with the bracket and the rule.
 pub async fn for_member(conn: &mut Conn, actor: &Actor, rules: &DuesRules, member_id: i64, month: YearMonth) -> AppResult<MemberDues> {
-    let m = members::get_scoped(conn, actor, Perm::ReadMembers, member_id).await?;
+    let m = members::get_scoped(conn, actor, Perm::ReadDues, member_id).await?;
     let (bases, adjs, pays) = history(conn, &[m.id]).await?;
     let last = last_attendance(conn, &[m.id]).await?;
     Ok(member_dues(
@@ -238,7 +238,7 @@ pub struct OrgDues {
 
 /// The dues sheet of an org's subtree for a month.
 pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Org, month: YearMonth) -> AppResult<OrgDues> {
-    let prefixes = members::intersect(&actor.subtrees(Perm::ReadMembers), &org.path);
+    let prefixes = members::intersect(&actor.subtrees(Perm::ReadDues), &org.path);
     let mut sql = Sql::new(&format!("SELECT {} FROM members WHERE 1=1", members::MEMBER_COLS));
     push_subtrees(&mut sql, "org_path", &prefixes);
     sql.push(" ORDER BY org_path, name, id LIMIT 5001");
@@ -276,8 +276,8 @@ pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Or
 }
 
 async fn writable_member(conn: &mut Conn, actor: &Actor, member_id: i64) -> AppResult<Member> {
-    let m = members::get_scoped(conn, actor, Perm::ReadMembers, member_id).await?;
-    if !actor.can(Perm::ManageOrgLife, &m.org_path) {
+    let m = members::get_scoped(conn, actor, Perm::ReadDues, member_id).await?;
+    if !actor.can(Perm::WriteDues, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理党费"));
     }
     Ok(m)
@@ -295,11 +295,28 @@ pub struct BasisInput {
     pub fixed_fen: Option<i64>,
 }
 
+/// Any one amount (a wage base, a payment, a reduction) lies in 0..=MAX_ENTRY_FEN, so the sums of
+/// an append-only ledger can never overflow, however many entries it holds.
+pub const MAX_ENTRY_FEN: i64 = 100_000_000;
+
+fn check_amount(fen: i64, field: &'static str) -> AppResult<()> {
+    if (0..=MAX_ENTRY_FEN).contains(&fen) {
+        Ok(())
+    } else {
+        Err(AppError::invalid_field("amount_out_of_range", field, format!("金额应在 0 至 {} 元之间（以分为单位填写整数）", MAX_ENTRY_FEN / 100)))
+    }
+}
+
 pub async fn set_basis(conn: &mut Conn, actor: &Actor, rules: &DuesRules, member_id: i64, b: &BasisInput) -> AppResult<DuesAssessment> {
     let m = writable_member(conn, actor, member_id).await?;
     let from = parse_month(&b.from_month, "from_month")?;
     let category = DuesCategory::parse(&b.category)
         .ok_or_else(|| AppError::invalid_field("category_invalid", "category", format!("请选择党费类别：{}", DuesCategory::labels())))?;
+    for (v, field) in [(b.base_fen, "base_fen"), (b.fixed_fen, "fixed_fen")] {
+        if let Some(v) = v {
+            check_amount(v, field)?;
+        }
+    }
     let basis = DuesBasis { category, base_fen: b.base_fen, fixed_fen: b.fixed_fen };
     // Refuse what cannot be assessed, before anything is written.
     let check = assess(rules, &basis, None).map_err(dues_err)?;
@@ -348,6 +365,7 @@ pub async fn add_adjustment(conn: &mut Conn, actor: &Actor, member_id: i64, a: &
             if amt < 0 {
                 return Err(AppError::invalid_field("amount_invalid", "amount_fen", "金额不能为负数"));
             }
+            check_amount(amt, "amount_fen")?;
             ("reduce", Some(amt))
         }
         _ => return Err(AppError::invalid_field("kind_invalid", "kind", "请选择减交或免交")),
@@ -394,6 +412,7 @@ pub async fn record_payment(conn: &mut Conn, actor: &Actor, member_id: i64, p: &
     if p.amount_fen == 0 {
         return Err(AppError::invalid_field("amount_invalid", "amount_fen", "金额不能为0"));
     }
+    check_amount(p.amount_fen.abs(), "amount_fen")?;
     let method = match p.method.as_str() {
         "cash" | "现金" => "cash",
         "transfer" | "转账" => "transfer",

@@ -523,7 +523,7 @@ async fn find_grids(conn: &mut Conn, actor: Option<&Actor>, root: &Org, rows: &[
         let mut found = Vec::new();
         for g in sql.query().fetch_all(&mut *conn).await? {
             let g = GridRef { id: g.try_get("id")?, org_id: g.try_get("org_id")?, org_path: g.try_get("org_path")?, org_name: g.try_get("org_name")? };
-            if actor.is_none_or(|a| a.can(Perm::ManageGovernance, &g.org_path)) {
+            if actor.is_none_or(|a| a.can(Perm::WriteResidents, &g.org_path)) {
                 found.push(g);
             }
         }
@@ -578,7 +578,7 @@ async fn find_existing(conn: &mut Conn, rows: &[HouseholdRow], known: &mut Known
 /// on `root`.
 pub async fn import_households(db: &Db, actor: Option<&Actor>, root: &Org, path: &Path, kind: FileKind) -> AppResult<HouseholdImportSummary> {
     if let Some(a) = actor {
-        super::store::require(a, &root.path)?;
+        a.require(crate::auth::roles::Perm::WriteResidents, &root.path)?;
     }
     let owned: PathBuf = path.to_path_buf();
     let (rows, read_errors) = tokio::task::spawn_blocking(move || read_rows(&owned, kind))

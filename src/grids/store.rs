@@ -15,13 +15,6 @@ use crate::members::id_card::{mask_id_number, mask_phone};
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 
-pub fn require(actor: &Actor, org_path: &str) -> AppResult<()> {
-    if actor.can(Perm::ManageGovernance, org_path) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("您的角色无权管理该组织的网格治理工作"))
-    }
-}
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Grid {
@@ -68,7 +61,7 @@ fn grid_sql() -> String {
 pub async fn get_grid(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Grid> {
     let sql = format!("{} WHERE g.id = $1", grid_sql());
     match sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| grid_from_row(&r)).transpose()? {
-        Some(g) if actor.can(Perm::ReadOrgs, &g.org_path) => Ok(g),
+        Some(g) if actor.can(Perm::ReadResidents, &g.org_path) => Ok(g),
         _ => Err(AppError::NotFound),
     }
 }
@@ -82,7 +75,7 @@ pub async fn grid_by_code(conn: &mut Conn, root: &Org, code: &str) -> AppResult<
 }
 
 pub async fn list_grids(conn: &mut Conn, actor: &Actor, root: &Org) -> AppResult<Vec<Grid>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadResidents), &root.path);
     let mut sql = Sql::new(&format!("{} WHERE 1=1", grid_sql()));
     push_subtrees(&mut sql, "g.org_path", &prefixes);
     sql.push(" ORDER BY g.org_path, g.code LIMIT 5000");
@@ -117,8 +110,8 @@ async fn check_worker(conn: &mut Conn, org: &Org, user_id: i64) -> AppResult<()>
 }
 
 pub async fn create_grid(conn: &mut Conn, actor: &Actor, input: &GridInput) -> AppResult<Grid> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, input.org_id).await?;
-    require(actor, &org.path)?;
+    let org = orgs::get_scoped(conn, actor, Perm::ReadResidents, input.org_id).await?;
+    actor.require(Perm::WriteResidents, &org.path)?;
     let kind = GridKind::parse(&input.kind).ok_or_else(|| AppError::invalid_field("grid_kind_invalid", "kind", "网格类型应为 全科网格 或 微网格"))?;
     let (code, name) = (input.code.trim(), input.name.trim());
     if code.is_empty() || code.chars().count() > 30 || name.is_empty() || name.chars().count() > 60 {
@@ -191,7 +184,7 @@ pub struct BuildingInput {
 
 pub async fn create_building(conn: &mut Conn, actor: &Actor, grid_id: i64, input: &BuildingInput) -> AppResult<Building> {
     let g = get_grid(conn, actor, grid_id).await?;
-    require(actor, &g.org_path)?;
+    actor.require(Perm::WriteResidents, &g.org_path)?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(AppError::invalid_field("building_name_required", "name", "请填写楼栋名称（不超过60字）"));
@@ -276,9 +269,9 @@ pub struct AssignInput {
 pub async fn assign(conn: &mut Conn, actor: &Actor, building_id: i64, input: &AssignInput) -> AppResult<Assignment> {
     let grid_id: Option<i64> = sqlx::query_scalar("SELECT grid_id FROM buildings WHERE id = $1").bind(building_id).fetch_optional(&mut *conn).await?;
     let g = get_grid(conn, actor, grid_id.ok_or(AppError::NotFound)?).await?;
-    require(actor, &g.org_path)?;
+    actor.require(Perm::WriteResidents, &g.org_path)?;
     let m = crate::members::store::get(conn, input.member_id).await?.ok_or_else(|| AppError::invalid_field("member_not_found", "member_id", "没有这个党员"))?;
-    if !actor.can(Perm::ReadOrgs, &m.org_path) && !m.org_path.starts_with(&g.org_path) {
+    if !actor.can(Perm::ReadMembers, &m.org_path) && !m.org_path.starts_with(&g.org_path) {
         // A member from outside both the caller's scope and the community: tell, without details.
         return Err(AppError::invalid_field("member_not_found", "member_id", "没有这个党员，或不在您的管理范围内"));
     }
@@ -324,7 +317,7 @@ pub async fn end_assignment(conn: &mut Conn, actor: &Actor, assignment_id: i64) 
         .await?
         .ok_or(AppError::NotFound)?;
     let g = get_grid(conn, actor, r.try_get("grid_id")?).await?;
-    require(actor, &g.org_path)?;
+    actor.require(Perm::WriteResidents, &g.org_path)?;
     sqlx::query("UPDATE building_assignments SET ended_on = $1 WHERE id = $2").bind(crate::db::today().to_string()).bind(assignment_id).execute(&mut *conn).await?;
     audit::record(conn, Some(actor), "building.unassign", "grid", Some(g.id), &(g.org_id, g.org_path.as_str()), None, Some(&serde_json::json!({"assignment_id": assignment_id}))).await?;
     Ok(())
@@ -393,7 +386,8 @@ async fn attach_special(conn: &mut Conn, list: &mut [Household]) -> AppResult<()
 /// Households of a grid (and its micro-grids), by address, a page at a time.
 pub async fn households(conn: &mut Conn, actor: &Actor, grid_id: i64, offset: i64, limit: i64) -> AppResult<Vec<Household>> {
     let g = get_grid(conn, actor, grid_id).await?;
-    let full = actor.can(Perm::ReadSensitive, &g.org_path);
+    // Lists are masked for everyone; the household's own page shows (and logs) full numbers.
+    let full = false;
     let mut sql = Sql::new(&format!("{} WHERE (h.grid_id = ", hh_sql()));
     sql.bind(g.id).push(" OR g.parent_grid_id = ").bind(g.id).push(") ORDER BY h.address, h.id LIMIT ").bind(limit.clamp(1, 500)).push(" OFFSET ").bind(offset.max(0));
     let mut list = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| household_from_row(r, full)).collect::<AppResult<Vec<_>>>()?;
@@ -446,7 +440,7 @@ pub async fn get_household(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult
     let sql = format!("{} WHERE h.id = $1", hh_sql());
     let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let path: String = r.try_get("org_path")?;
-    if !actor.can(Perm::ReadOrgs, &path) {
+    if !actor.can(Perm::ReadResidents, &path) {
         return Err(AppError::NotFound);
     }
     let full = actor.can(Perm::ReadSensitive, &path);
@@ -519,7 +513,7 @@ pub struct SpecialInput {
 
 pub async fn add_special(conn: &mut Conn, actor: &Actor, household_id: i64, input: &SpecialInput) -> AppResult<i64> {
     let (_, path) = get_household(conn, actor, household_id).await?;
-    require(actor, &path)?;
+    actor.require(Perm::WriteResidents, &path)?;
     let kind = SpecialKind::parse(&input.kind).ok_or_else(|| AppError::invalid_field("special_kind_invalid", "kind", format!("特殊群体类别应为：{}", SpecialKind::labels())))?;
     let since = match input.since.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => crate::members::validate::parse_day(Some(s))?,
@@ -559,7 +553,7 @@ pub struct SpecialRecordInput {
 pub async fn add_special_record(conn: &mut Conn, actor: &Actor, special_id: i64, input: &SpecialRecordInput) -> AppResult<i64> {
     let hid: Option<i64> = sqlx::query_scalar("SELECT household_id FROM special_groups WHERE id = $1").bind(special_id).fetch_optional(&mut *conn).await?;
     let (_, path) = get_household(conn, actor, hid.ok_or(AppError::NotFound)?).await?;
-    require(actor, &path)?;
+    actor.require(Perm::WriteResidents, &path)?;
     let kind = SpecialRecordKind::parse(&input.kind).ok_or_else(|| AppError::invalid_field("record_kind_invalid", "kind", format!("记录类别应为：{}", SpecialRecordKind::labels())))?;
     let on = match input.on.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => crate::members::validate::parse_day(Some(s))?,
@@ -599,7 +593,7 @@ pub struct GridSummary {
 
 /// Counts for a subtree: grids, households, residents, buildings, in-service members on buildings, special groups.
 pub async fn summary(conn: &mut Conn, actor: &Actor, root: &Org) -> AppResult<GridSummary> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadResidents), &root.path);
     let count = |table: &str, extra: &str| {
         let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {table} WHERE 1=1 {extra}"));
         push_subtrees(&mut sql, "org_path", &prefixes);
@@ -712,7 +706,7 @@ async fn insert_resident(conn: &mut Conn, household_id: i64, r: &CheckedResident
 /// A grid worker registers one household (the import takes many at once).
 pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdInput) -> AppResult<i64> {
     let g = get_grid(conn, actor, input.grid_id).await?;
-    require(actor, &g.org_path)?;
+    actor.require(Perm::WriteResidents, &g.org_path)?;
     let (address, head) = (input.address.trim(), input.head_name.trim());
     if address.is_empty() || address.chars().count() > 100 || head.is_empty() || head.chars().count() > 30 {
         return Err(AppError::invalid_field("household_required", "address", "请填写门牌地址（不超过100字）和户主姓名"));
@@ -774,7 +768,7 @@ pub struct HouseholdPatch {
 /// Changes a household's address, head, phone, grid, building or 党员中心户; the old values go to the audit log.
 pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &HouseholdPatch) -> AppResult<()> {
     let (before, path) = get_household(conn, actor, id).await?;
-    require(actor, &path)?;
+    actor.require(Perm::WriteResidents, &path)?;
     let h = &before.household;
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
     let address = p.address.as_deref().map(str::trim).unwrap_or(&h.address).to_string();
@@ -838,7 +832,7 @@ pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &House
 /// Adds a family member to a household.
 pub async fn add_resident(conn: &mut Conn, actor: &Actor, household_id: i64, r: &ResidentInput) -> AppResult<i64> {
     let (_, path) = get_household(conn, actor, household_id).await?;
-    require(actor, &path)?;
+    actor.require(Perm::WriteResidents, &path)?;
     let rid = insert_resident(conn, household_id, &checked_resident(r)?).await?;
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(household_id).fetch_one(&mut *conn).await?;
     audit::record(conn, Some(actor), "household.resident", "household", Some(household_id), &(org_id, path.as_str()), None, Some(&serde_json::json!({"resident_id": rid}))).await?;

@@ -63,7 +63,7 @@ pub async fn report(
     if (to - from).num_days() > MAX_RANGE_DAYS {
         return Err(AppError::invalid("range_too_long", "查询区间最长三年，请缩短"));
     }
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgLife), &root.path);
     let today = crate::db::today();
 
     let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");

@@ -14,7 +14,7 @@ use crate::orgs::model::Org;
 
 /// Meetings planned or held in [from, to], with attendance counts.
 pub async fn meetings_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgLife), &root.path);
     let start = crate::db::china::at(from, 0, 0, 0);
     let end = crate::db::china::at(to, 23, 59, 59);
     let mut sql = Sql::new(

@@ -97,17 +97,29 @@ async fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Meeting>> {
     sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| from_row(&r)).transpose()
 }
 
-/// A meeting the actor may read (its org in their subtrees); else NotFound.
+/// A meeting the actor may read (its org in their org-life subtrees, or, for a member, a
+/// meeting on whose attendance list they are); else NotFound.
 pub async fn get_scoped(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Meeting> {
-    match get(conn, id).await? {
-        Some(m) if actor.can(Perm::ReadOrgs, &m.org_path) => Ok(m),
-        _ => Err(AppError::NotFound),
+    let Some(m) = get(conn, id).await? else { return Err(AppError::NotFound) };
+    if actor.can(Perm::ReadOrgLife, &m.org_path) {
+        return Ok(m);
     }
+    if let Some(me) = actor.self_member() {
+        let listed: Option<i64> = sqlx::query_scalar("SELECT member_id FROM meeting_attendance WHERE meeting_id = $1 AND member_id = $2")
+            .bind(m.id)
+            .bind(me)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if listed.is_some() {
+            return Ok(m);
+        }
+    }
+    Err(AppError::NotFound)
 }
 
 async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Meeting> {
     let m = get_scoped(conn, actor, id).await?;
-    if !actor.can(Perm::ManageOrgLife, &m.org_path) {
+    if !actor.can(Perm::WriteOrgLife, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
     }
     Ok(m)
@@ -159,8 +171,8 @@ fn check_kind_for_org(kind: MeetingKind, org: &Org) -> AppResult<()> {
 }
 
 pub async fn create(conn: &mut Conn, actor: &Actor, input: &MeetingInput) -> AppResult<Meeting> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, input.org_id).await?;
-    if !actor.can(Perm::ManageOrgLife, &org.path) {
+    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgLife, input.org_id).await?;
+    if !actor.can(Perm::WriteOrgLife, &org.path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
     }
     if org.is_dissolved() {
@@ -217,7 +229,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MeetingInput) -> App
 /// Meetings of an org's subtree, newest first.
 pub async fn list(conn: &mut Conn, actor: &Actor, root: &Org, limit: i64) -> AppResult<Vec<Meeting>> {
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE 1=1"));
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgLife), &root.path);
     crate::db::push_subtrees(&mut sql, "o.path", &prefixes);
     sql.push(" ORDER BY m.planned_start DESC, m.id DESC LIMIT ").bind(limit);
     sql.query().fetch_all(&mut *conn).await?.iter().map(from_row).collect()

@@ -109,6 +109,52 @@ pub fn mask_phone(s: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// Masks every phone or ID number written inside free text before it is published: a run of 7
+/// or more digits (single spaces or dashes between groups allowed, an ID's final X included)
+/// keeps only what a masked list shows — an 11-digit mobile its first 3 and last 4 digits, an ID
+/// number its region and last 4, anything else its last 4.
+pub fn mask_numbers_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, with single separators between digits, and an X closing 17 digits.
+        let start = i;
+        let mut digits = String::new();
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_ascii_digit() {
+                digits.push(c);
+                i += 1;
+            } else if matches!(c, ' ' | '-') && i + 1 < chars.len() && chars[i + 1].is_ascii_digit() && !digits.is_empty() {
+                i += 1;
+            } else if matches!(c, 'X' | 'x') && digits.len() == 17 {
+                digits.push('X');
+                i += 1;
+                break;
+            } else {
+                break;
+            }
+        }
+        if digits.len() < 7 {
+            out.extend(&chars[start..i]);
+        } else if digits.len() == 11 && digits.starts_with('1') {
+            out.push_str(&mask_phone(&digits));
+        } else if digits.len() == 18 || digits.len() == 15 {
+            out.push_str(&mask_id_number(&digits));
+        } else {
+            out.push_str(&"*".repeat(digits.len() - 4));
+            out.push_str(&digits[digits.len() - 4..]);
+        }
+    }
+    out
+}
+
 impl fmt::Debug for IdCardNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "IdCardNumber({})", self.masked())
@@ -161,3 +207,19 @@ mod tests {
         assert_eq!(mask_phone("13812345678"), "138****5678");
     }
 }
+
+#[cfg(test)]
+mod mask_text_tests {
+    use super::mask_numbers_in_text as m;
+
+    #[test]
+    fn numbers_in_text_are_masked() {
+        assert_eq!(m("请联系13812345678王阿姨"), "请联系138****5678王阿姨");
+        assert_eq!(m("电话 138-1234-5678。"), "电话 138****5678。");
+        assert_eq!(m("身份证14078119850202003X号"), "身份证140781********003X号");
+        assert_eq!(m("座机0351-7654321"), "座机*******4321");
+        assert_eq!(m("3号楼101室，2026年11月"), "3号楼101室，2026年11月");
+        assert_eq!(m("共123456户"), "共123456户");
+    }
+}
+

@@ -190,7 +190,7 @@ pub async fn import_members_with(
     let rows = check_members(db, actor, file, kind, progress).await?;
     tracing::info!(rows, secs = t.elapsed().as_secs_f64(), "import: all rows checked");
     let sqlite = db.backend == crate::db::Backend::Sqlite;
-    let imported = write_tx!(db, |tx| {
+    let imported = write_tx!(db, crate::db::Lock::Tree, |tx| {
         let conn: &mut Conn = &mut tx;
         if sqlite && rows > 50_000 {
             // A large import touches most index pages: give it a page cache that holds them.
@@ -352,7 +352,7 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
     errors.into_result()?;
     drop(conn);
     let total = rows.len();
-    let imported = write_tx!(db, |tx| {
+    let imported = write_tx!(db, crate::db::Lock::Tree, |tx| {
         let conn: &mut Conn = &mut tx;
         let mut created: HashMap<String, Org> = existing_parents.clone();
         for &i in &order {

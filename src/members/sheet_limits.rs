@@ -449,24 +449,55 @@ impl XmlScan {
         self.bytes += chunk.len() as u64;
         let mut i = 0;
         while i < chunk.len() {
-            if self.st == St::Text {
-                // Fast path: a run of text up to the next `<`.
-                let run = chunk[i..].iter().position(|&b| b == b'<').unwrap_or(chunk.len() - i);
-                self.text(run as u64)?;
-                i += run;
-                if i == chunk.len() {
-                    break;
+            let rest = &chunk[i..];
+            match self.st {
+                // Fast paths (memchr) for the bulk of a part: text up to the next `<`, a quoted
+                // attribute value, the rest of a tag up to a quote or `>`.
+                St::Text => {
+                    let run = memchr::memchr(b'<', rest).unwrap_or(rest.len());
+                    self.text(run as u64)?;
+                    i += run;
+                    if i == chunk.len() {
+                        break;
+                    }
+                    self.token = 0;
+                    self.st = St::Lt;
+                    self.tick()?;
+                    i += 1;
                 }
-                self.token = 0;
-                self.st = St::Lt;
-                self.tick()?;
-                i += 1;
-                continue;
+                St::Attrs { quote, .. } if quote != 0 => {
+                    let (run, closed) = match memchr::memchr(quote, rest) {
+                        Some(p) => (p + 1, true),
+                        None => (rest.len(), false),
+                    };
+                    self.markup(run)?;
+                    i += run;
+                    if closed {
+                        self.st = St::Attrs { quote: 0, slash: false };
+                    }
+                }
+                St::Attrs { slash, .. } => {
+                    let run = memchr::memchr3(b'"', b'\'', b'>', rest).unwrap_or(rest.len());
+                    // `/` counts when it is the last byte before `>` but for spaces.
+                    let slash = match rest[..run].iter().rposition(|b| !b.is_ascii_whitespace()) {
+                        Some(j) => rest[j] == b'/',
+                        None => slash,
+                    };
+                    self.markup(run)?;
+                    self.st = St::Attrs { quote: 0, slash };
+                    i += run;
+                    if let Some(&b) = chunk.get(i) {
+                        i += 1;
+                        self.tick()?;
+                        self.step(b)?;
+                    }
+                }
+                _ => {
+                    i += 1;
+                    self.tick()?;
+                    self.step(rest[0])?;
+                }
             }
-            let b = chunk[i];
-            i += 1;
-            self.tick()?;
-            self.step(b)?;
         }
         if self.shared_strings {
             let estimate = self.strings.saturating_mul(SHARED_STRING_OVERHEAD).saturating_add(self.bytes);
@@ -486,7 +517,12 @@ impl XmlScan {
     }
 
     fn tick(&mut self) -> Result<(), XmlLimit> {
-        self.token += 1;
+        self.markup(1)
+    }
+
+    /// Bytes of markup (inside a tag) added to the current token.
+    fn markup(&mut self, n: usize) -> Result<(), XmlLimit> {
+        self.token += n as u64;
         if self.token > MAX_XML_TOKEN_BYTES {
             return Err(XmlLimit::Token(self.token));
         }

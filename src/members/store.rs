@@ -245,7 +245,7 @@ pub async fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Member>> {
 pub async fn get_scoped(conn: &mut Conn, actor: &Actor, perm: Perm, id: i64) -> AppResult<Member> {
     match get(conn, id).await? {
         Some(m) if actor.can(perm, &m.org_path) => Ok(m),
-        Some(m) if perm == Perm::ReadMembers && actor.self_member() == Some(m.id) => Ok(m),
+        Some(m) if perm.self_readable() && actor.self_member() == Some(m.id) => Ok(m),
         _ => Err(AppError::NotFound),
     }
 }

@@ -96,6 +96,11 @@ impl Org {
     pub fn is_dissolved(&self) -> bool {
         self.dissolved_on.is_some()
     }
+    /// Residents submit requests (the 微光心愿箱 page, Open311) only to a village's or a
+    /// community's Party org that is in service: not to a township, the county root or a group.
+    pub fn takes_public_requests(&self) -> bool {
+        !self.is_dissolved() && matches!(self.domain, OrgDomain::Rural | OrgDomain::Community) && self.kind != OrgKind::Group
+    }
     /// The display name with its variant, e.g. 临时党支部 for a temporary branch.
     pub fn kind_display(&self) -> String {
         match self.variant {

@@ -89,7 +89,9 @@ impl StatsDelta {
 
     pub async fn apply(mut self, conn: &mut Conn) -> AppResult<()> {
         self.spread();
-        let rows: Vec<_> = self.d.into_iter().filter(|(_, n)| *n != 0).collect();
+        let mut rows: Vec<_> = self.d.into_iter().filter(|(_, n)| *n != 0).collect();
+        // One order for every writer: concurrent upserts of overlapping counters cannot deadlock.
+        rows.sort();
         for chunk in rows.chunks(400) {
             let mut sql = Sql::bulk(conn, "INSERT INTO org_stats (org_id, dim, key, n) VALUES ");
             for (i, ((org, dim, key), n)) in chunk.iter().enumerate() {

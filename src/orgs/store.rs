@@ -313,6 +313,12 @@ pub async fn update(conn: &mut Conn, actor: &Actor, org: &Org, patch: &OrgPatch)
     Ok(after)
 }
 
+/// Every table whose rows carry their org's materialized path in `org_path` and are read by
+/// subtree through it: a move rewrites them all. (`audit_log.org_path` is the path at the time
+/// of the entry; audit reads join the org by id, so entries follow a moved org anyway.)
+/// A test checks that every `org_path` column of the schema is listed here.
+pub const PATH_TABLES: &[&str] = &["members", "grids", "buildings", "households", "requests", "disputes"];
+
 /// Moves `org` and its whole subtree under `new_parent`, keeping paths and counters right.
 pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent: &Org) -> AppResult<Org> {
     if org.parent_id.is_none() {
@@ -363,13 +369,10 @@ pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent:
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE orgs SET parent_id = $1 WHERE id = $2").bind(new_parent.id).bind(org.id).execute(&mut *conn).await?;
-    sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4")
-        .bind(&new_path)
-        .bind(old_len + 1)
-        .bind(&lo)
-        .bind(&hi)
-        .execute(&mut *conn)
-        .await?;
+    for table in PATH_TABLES {
+        let sql = format!("UPDATE {table} SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4");
+        sqlx::query(&sql).bind(&new_path).bind(old_len + 1).bind(&lo).bind(&hi).execute(&mut *conn).await?;
+    }
     let after = get(conn, org.id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "org.move", "org", Some(org.id), &after, Some(&org_json(org)), Some(&org_json(&after))).await?;
     Ok(after)

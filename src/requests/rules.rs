@@ -1048,14 +1048,20 @@ impl TrackingCode {
         &self.0
     }
 
-    /// Hex SHA-256 of the normalized code: the only form the database keeps. A lookup key,
-    /// not a password hash: it hides codes from casual reading of the database, but a stolen
-    /// table of many digests can be searched far faster than 2^60 guesses.
-    pub fn digest(&self) -> String {
-        Sha256::digest(self.0.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    /// Hex HMAC-SHA256 of the normalized code under the server's secret key: the only form the
+    /// database keeps. Without the key (kept apart, see `db::secrets`) a stolen table of digests
+    /// cannot be searched for codes at all.
+    pub fn digest(&self, key: &[u8]) -> String {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+        mac.update(self.0.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The unkeyed SHA-256 that codes issued before the keyed digest were stored as: looked up
+    /// too, so residents holding such codes can still follow their requests.
+    pub fn legacy_digest(&self) -> String {
+        Sha256::digest(self.0.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Whether a code of a request closed on `closed_on` no longer works on `today`: it works
@@ -2115,17 +2121,18 @@ mod tests {
     }
 
     #[test]
-    fn digest_is_stable() {
+    fn digest_is_keyed_and_stable() {
         let c = fixed();
+        // The unkeyed digest of codes issued before the key existed.
         assert_eq!(
-            c.digest(),
+            c.legacy_digest(),
             "931e6e1e784802b3c664ffeddcc0cd31e38527a112239d63e193f57cc6250c73"
         );
-        assert_eq!(
-            TrackingCode::parse("wg7k2m9qxh4tj").unwrap().digest(),
-            c.digest()
-        );
-        assert_eq!(c.digest().len(), 64);
+        let (k1, k2) = (b"key one".as_slice(), b"key two".as_slice());
+        assert_eq!(TrackingCode::parse("wg7k2m9qxh4tj").unwrap().digest(k1), c.digest(k1));
+        assert_ne!(c.digest(k1), c.digest(k2), "another key, another digest");
+        assert_ne!(c.digest(k1), c.legacy_digest());
+        assert_eq!(c.digest(k1).len(), 64);
     }
 
     #[test]

@@ -97,7 +97,11 @@ fn from_row(r: &Row, rules: &RequestRules, full: bool, today: NaiveDate) -> AppR
         source,
         category_label: rules.category(&category).map(|c| c.label.clone()).unwrap_or_else(|| category.clone()),
         category,
-        text: r.try_get("text")?,
+        // Numbers the resident typed into the text are personal data too.
+        text: {
+            let t: String = r.try_get("text")?;
+            if full { t } else { crate::members::id_card::mask_numbers_in_text(&t) }
+        },
         public_text: r.try_get("public_text")?,
         contact_name: r.try_get("contact_name")?,
         contact_phone: phone.map(|p| if full { p } else { mask_phone(&p) }),
@@ -155,7 +159,7 @@ async fn load(conn: &mut Conn, id: i64) -> AppResult<Option<Row>> {
 pub async fn get(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64) -> AppResult<Request> {
     let r = load(conn, id).await?.ok_or(AppError::NotFound)?;
     let path: String = r.try_get("org_path")?;
-    if !actor.can(Perm::ReadOrgs, &path) {
+    if !actor.can(Perm::ReadRequests, &path) {
         return Err(AppError::NotFound);
     }
     from_row(&r, rules, actor.can(Perm::ReadSensitive, &path), crate::db::today())
@@ -283,7 +287,7 @@ async fn insert(conn: &mut Conn, org: &Org, v: &Validated, grid_id: Option<i64>,
     .bind(&v.contact_name)
     .bind(v.contact_phone.as_deref())
     .bind(v.category.expected_days as i64)
-    .bind(code.digest())
+    .bind(code.digest(&crate::db::secrets::get(conn, crate::db::secrets::TRACKING_KEY).await?))
     .bind(v.nonce.as_deref())
     .bind(today.to_string())
     .bind(now)
@@ -310,8 +314,8 @@ pub struct Created {
 
 /// Staff (a grid worker after door-knocking, the hotline…) record a request.
 pub async fn create(conn: &mut Conn, actor: &Actor, rules: &RequestRules, input: &RequestInput) -> AppResult<Created> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, input.org_id).await?;
-    crate::grids::store::require(actor, &org.path)?;
+    let org = orgs::get_scoped(conn, actor, Perm::ReadRequests, input.org_id).await?;
+    actor.require(Perm::WriteRequests, &org.path)?;
     let v = validate(rules, input)?;
     if let Some(g) = input.grid_id {
         let grid = crate::grids::store::get_grid(conn, actor, g).await?;
@@ -411,7 +415,14 @@ async fn claimant(conn: &mut Conn, actor: &Actor, req: &Request, kind: Option<&s
         }
         ClaimantKind::Member => {
             let m = crate::members::store::get(conn, id).await?.ok_or_else(missing)?;
-            if !m.in_service && !m.org_path.starts_with(&req.org_path) {
+            let local = m.org_path.starts_with(&req.org_path);
+            // A member outside the caller's scope and the community claims only as an in-service
+            // member who reported (双报到) here; anyone else is "no such member", unnamed.
+            let outsider = !local && !actor.can(Perm::ReadMembers, &m.org_path);
+            if outsider && (!m.in_service || !reported_to(conn, m.id, &req.org_path).await?) {
+                return Err(missing());
+            }
+            if !m.in_service && !local {
                 return Err(AppError::invalid_field("not_in_service", "claimant_id", format!("{}不是在职党员，也不是本村（社区）党员", m.name)));
             }
             m.name
@@ -422,6 +433,15 @@ async fn claimant(conn: &mut Conn, actor: &Actor, req: &Request, kind: Option<&s
         }
     };
     Ok(Claimant { kind, id, name })
+}
+
+/// Has the member reported (双报到) to the org at `org_path` or one above it?
+async fn reported_to(conn: &mut Conn, member_id: i64, org_path: &str) -> AppResult<bool> {
+    let paths: Vec<String> = sqlx::query_scalar("SELECT o.path FROM building_assignments a JOIN orgs o ON o.id = a.report_org_id WHERE a.member_id = $1 AND a.ended_on IS NULL")
+        .bind(member_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(paths.iter().any(|p| org_path.starts_with(p.as_str())))
 }
 
 fn required(v: &Option<String>, field: &'static str, what: &str) -> AppResult<String> {
@@ -437,7 +457,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64, 
     let req = get(conn, actor, rules, id).await?;
     let owner = orgs::get(conn, req.owner_org_id).await?.ok_or(AppError::NotFound)?;
     // After arbitration the level above acts; otherwise anyone managing the request's org.
-    if !actor.can(Perm::ManageGovernance, &owner.path) {
+    if !actor.can(Perm::WriteRequests, &owner.path) {
         return Err(AppError::forbidden(if req.state() == State::Arbitration { format!("该诉求已提交{}协调，由其处理", owner.name) } else { "您的角色无权办理该诉求".into() }));
     }
     let kind = rules::ActionKind::parse(&input.action).ok_or_else(|| AppError::invalid_field("action_invalid", "action", format!("操作应为：{}", rules::ActionKind::labels())))?;
@@ -465,7 +485,9 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64, 
         rules::ActionKind::CloseNoFeedback => Action::CloseNoFeedback,
     };
     let public_text = match kind {
-        rules::ActionKind::Verify => Some(input.public_text.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&req.text).chars().take(MAX_TEXT_CHARS).collect::<String>()),
+        rules::ActionKind::Verify => Some(crate::members::id_card::mask_numbers_in_text(
+            &input.public_text.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&req.text).chars().take(MAX_TEXT_CHARS).collect::<String>(),
+        )),
         _ => None,
     };
     let by = by_label(actor, &req.org_path);
@@ -529,7 +551,8 @@ async fn apply(conn: &mut Conn, rules: &RequestRules, req: &Request, action: &Ac
         .bind(t.action.code())
         .bind(t.from.code())
         .bind(t.to.code())
-        .bind(&t.note)
+        // Trail notes are public (the tracker, Open311): numbers typed into them are masked.
+        .bind(crate::members::id_card::mask_numbers_in_text(&t.note))
         .bind(by_user)
         .bind(by)
         .bind(today.to_string())
@@ -573,8 +596,9 @@ pub struct PublicEvent {
 
 async fn by_code(conn: &mut Conn, rules: &RequestRules, code: &str) -> AppResult<Row> {
     let code = TrackingCode::parse(code).map_err(|e| AppError::invalid_field("tracking_code_invalid", "code", format!("查询码有误：{e}。查询码形如 WG7K-2M9Q-XH4T-J，请核对后重新输入")))?;
-    let sql = format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.tracking_digest = $1");
-    let r = sqlx::query(&sql).bind(code.digest()).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
+    let key = crate::db::secrets::get(conn, crate::db::secrets::TRACKING_KEY).await?;
+    let sql = format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.tracking_digest IN ($1, $2)");
+    let r = sqlx::query(&sql).bind(code.digest(&key)).bind(code.legacy_digest()).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let closed: Option<String> = r.try_get("closed_on")?;
     if TrackingCode::expired(closed.as_deref().and_then(|d| d.parse().ok()), crate::db::today(), rules) {
         return Err(AppError::Gone(format!("该诉求已于 {} 办结销号，查询码已过期（办结后 {} 天内可查）", closed.unwrap_or_default(), rules.tracking_expires_days_after_close)));
@@ -633,7 +657,7 @@ pub struct OpenList {
 
 /// Every open request in the subtree with its deadline; overdue ones first.
 pub async fn open_list(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: &Org, only_overdue: bool, limit: i64) -> AppResult<OpenList> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadRequests), &root.path);
     let today = crate::db::today().to_string();
     let mut count = Sql::new("SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN r.deadline_on < ");
     count.bind(today.clone()).push(" THEN 1 ELSE 0 END), 0) AS overdue FROM requests r WHERE r.is_open = 1");
@@ -645,7 +669,8 @@ pub async fn open_list(conn: &mut Conn, actor: &Actor, rules: &RequestRules, roo
         sql.push(" AND r.deadline_on < ").bind(today);
     }
     sql.push(" ORDER BY CASE WHEN r.deadline_on IS NULL THEN 1 ELSE 0 END, r.deadline_on, r.id LIMIT ").bind(limit.clamp(1, 2000));
-    let full = prefixes.iter().all(|p| actor.can(Perm::ReadSensitive, p));
+    // Lists are masked for everyone; a request's own page shows (and logs) the full contact.
+    let full = false;
     let now = crate::db::today();
     let items = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| from_row(r, rules, full, now)).collect::<AppResult<Vec<_>>>()?;
     Ok(OpenList { open: c.try_get("n")?, overdue: c.try_get("overdue")?, items })
@@ -696,7 +721,7 @@ pub fn pct(bp: Option<i64>) -> String {
 /// The weekly or monthly report for a subtree: received, finished, on time, satisfaction,
 /// by category, source and org, and what is open or overdue now. One query per block.
 pub async fn report(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: &Org, from: NaiveDate, to: NaiveDate, title: &str) -> AppResult<RequestReport> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadRequests), &root.path);
     let (f, t) = (from.to_string(), to.to_string());
     let today = crate::db::today().to_string();
     // Received in the period, grouped by category, source and org at once.
@@ -793,7 +818,7 @@ pub async fn report(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: 
 
 /// The request ledger (台账) of a subtree and period as a workbook, one row per request.
 pub async fn ledger_xlsx(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadRequests), &root.path);
     let full = prefixes.iter().all(|p| actor.can(Perm::ReadSensitive, p));
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.created_on >= "));
     sql.bind(from.to_string()).push(" AND r.created_on <= ").bind(to.to_string());
@@ -840,8 +865,8 @@ pub struct Team {
 }
 
 pub async fn create_team(conn: &mut Conn, actor: &Actor, org_id: i64, name: &str) -> AppResult<Team> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, org_id).await?;
-    crate::grids::store::require(actor, &org.path)?;
+    let org = orgs::get_scoped(conn, actor, Perm::ReadRequests, org_id).await?;
+    actor.require(Perm::WriteRequests, &org.path)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(AppError::invalid_field("name_required", "name", "请填写先锋队名称（不超过40字）"));

@@ -73,14 +73,14 @@ impl Class {
 pub async fn get_class(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Class> {
     let sql = format!("SELECT {CLASS_COLS} FROM training_classes c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1");
     match sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| class_from_row(&r)).transpose()? {
-        Some(c) if actor.can(Perm::ReadOrgs, &c.org_path) => Ok(c),
+        Some(c) if actor.can(Perm::ReadTraining, &c.org_path) => Ok(c),
         _ => Err(AppError::NotFound),
     }
 }
 
 async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Class> {
     let c = get_class(conn, actor, id).await?;
-    if !actor.can(Perm::ManageOrgLife, &c.org_path) {
+    if !actor.can(Perm::WriteTraining, &c.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该培训班"));
     }
     Ok(c)
@@ -104,8 +104,8 @@ fn day(field: &'static str, s: &str) -> AppResult<NaiveDate> {
 }
 
 pub async fn create_class(conn: &mut Conn, actor: &Actor, input: &ClassInput) -> AppResult<Class> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, input.org_id).await?;
-    if !actor.can(Perm::ManageOrgLife, &org.path) {
+    let org = orgs::get_scoped(conn, actor, Perm::ReadTraining, input.org_id).await?;
+    if !actor.can(Perm::WriteTraining, &org.path) {
         return Err(AppError::forbidden("您的角色无权为该组织举办培训班"));
     }
     if org.is_dissolved() {
@@ -144,7 +144,7 @@ pub async fn create_class(conn: &mut Conn, actor: &Actor, input: &ClassInput) ->
 
 /// Classes run in an org's subtree that overlap [from, to], newest first.
 pub async fn list_classes(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<Class>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgs), &root.path);
+    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadTraining), &root.path);
     let mut sql = Sql::new(&format!("SELECT {CLASS_COLS} FROM training_classes c JOIN orgs o ON o.id = c.org_id WHERE c.starts_on <= "));
     sql.bind(to.to_string()).push(" AND c.ends_on >= ").bind(from.to_string());
     push_subtrees(&mut sql, "o.path", &prefixes);
@@ -541,7 +541,7 @@ pub struct MemberClassHours {
 
 /// A member's credited training minutes in a year, against the yearly target (secretaries and committee members: the higher one).
 pub async fn member_year(conn: &mut Conn, actor: &Actor, rules: &TrainingRules, member_id: i64, year: i32) -> AppResult<MemberTraining> {
-    let m = crate::members::store::get_scoped(conn, actor, Perm::ReadMembers, member_id).await?;
+    let m = crate::members::store::get_scoped(conn, actor, Perm::ReadTraining, member_id).await?;
     let rows = sqlx::query(
         "SELECT c.id, c.title, o.name AS org_name, s.minutes, k.mark, k.missed_minutes FROM training_marks k \
          JOIN training_sessions s ON s.id = k.session_id JOIN training_classes c ON c.id = s.class_id JOIN orgs o ON o.id = c.org_id \

@@ -9,11 +9,12 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
+use super::limits::ClientIp;
 use super::session::ApiActor;
 use super::AppState;
 use crate::audit::{self, AuditEntry};
 use crate::auth::roles::{Grant, Perm};
-use crate::auth::store::{self as users, GrantInput, NewUser, SessionKind, UserView};
+use crate::auth::store::{self as users, GrantInput, NewUser, PasswordChange, SessionKind, UserView};
 use crate::error::{AppError, AppResult};
 use crate::members::import::{self, ImportSummary};
 use crate::members::model::MemberView;
@@ -24,6 +25,7 @@ use crate::orgs::detail::{self, OrgDetail, OrgSummary};
 use crate::orgs::model::Org;
 use crate::orgs::stats::{self, SubtreeStats};
 use crate::orgs::store::{self as orgs, OrgInput, OrgPatch};
+use crate::db::Lock;
 use crate::write_tx;
 
 pub fn routes() -> Router<AppState> {
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}/roles", post(grant_role))
         .route("/api/v1/users/{id}/roles/{role_id}", delete(revoke_role))
         .route("/api/v1/users/{id}/password", post(set_password))
+        .route("/api/v1/users/{id}/disabled", post(disable_user))
         .route("/api/v1/audit", get(list_audit))
         .fallback(api_not_found)
 }
@@ -69,20 +72,25 @@ async fn api_not_found(uri: axum::http::Uri) -> axum::response::Response {
     info(title = "萤火 Yinghuo API", version = "1", description = "Bearer token from POST /api/v1/auth/login. Errors: {\"error\":{\"code\",\"message\"}}."),
     paths(login, logout, me, list_orgs, create_org, get_org, patch_org, org_children, org_stats, move_org, dissolve_org,
           export_members, list_members, create_member, get_member, patch_member, reveal_member, transfer_member,
-          member_transfers, import_members, import_orgs, list_users, create_user, grant_role, revoke_role, set_password, list_audit),
+          member_transfers, import_members, import_orgs, list_users, create_user, grant_role, revoke_role, set_password, disable_user, list_audit),
     components(schemas(LoginInput, LoginResponse, MeResponse, GrantView, Org, OrgInput, OrgPatch, OrgDetail, OrgSummary,
           SubtreeStats, MoveInput, DissolveInput, MemberInput, MemberView, MemberPage, TransferInput, Transfer,
-          ImportSummary, NewUser, GrantInput, UserView, PasswordInput, AuditEntry, ErrorResponse))
+          ImportSummary, NewUser, GrantInput, UserView, PasswordChange, DisableInput, AuditEntry, ErrorResponse))
 )]
 pub struct ApiDoc;
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi_doc())
+}
+
+/// The whole API document: every feature's operations.
+pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::api_life::LifeApiDoc::openapi());
     doc.merge(super::api_training::TrainingApiDoc::openapi());
     doc.merge(super::api_governance::GovernanceApiDoc::openapi());
     doc.merge(super::api_grids_import::GridsImportApiDoc::openapi());
-    Json(doc)
+    doc
 }
 
 /// The shape of every error answer.
@@ -103,22 +111,17 @@ pub struct LoginResponse {
     pub token: String,
     /// Unix seconds.
     pub expires_at: i64,
+    /// The password was generated or reset by an administrator: change it (POST /api/v1/users/{id}/password
+    /// with current_password) before anything else is allowed.
+    pub must_change_password: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginInput,
     responses((status = 200, body = LoginResponse), (status = 422, body = ErrorResponse), (status = 429, body = ErrorResponse)))]
-async fn login(State(s): State<AppState>, Json(body): Json<LoginInput>) -> AppResult<Json<LoginResponse>> {
-    let rules = s.rules.auth.clone();
-    let session = write_tx!(&s.db, |tx| {
-        let user_id = users::login(&mut tx, &rules, &body.username, &body.password).await;
-        match user_id {
-            Ok(id) => Ok(Ok(users::create_session(&mut tx, &rules, id, SessionKind::Api).await?)),
-            // The failure is counted, so commit before answering.
-            Err(e @ AppError::Invalid { .. }) => Ok(Err(e)),
-            Err(e) => Err(e),
-        }
-    })??;
-    Ok(Json(LoginResponse { token: session.token, expires_at: session.expires_at }))
+async fn login(State(s): State<AppState>, ClientIp(ip): ClientIp, Json(body): Json<LoginInput>) -> AppResult<Json<LoginResponse>> {
+    let signed = users::sign_in(&s.db, &s.rules.auth, &body.username, &body.password, Some(ip), SessionKind::Api).await?;
+    let session = signed.session;
+    Ok(Json(LoginResponse { token: session.token, expires_at: session.expires_at, must_change_password: signed.must_change_password }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
@@ -195,7 +198,7 @@ async fn list_orgs(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Q
 async fn create_org(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body): Json<OrgInput>) -> AppResult<(StatusCode, Json<Org>)> {
     let n = orgs::validate_new(&body)?;
     let parent_id = body.parent_id.ok_or_else(|| AppError::invalid_field("parent_required", "parent_id", "请选择上级党组织"))?;
-    let org = write_tx!(&s.db, |tx| {
+    let org = write_tx!(&s.db, Lock::Tree, |tx| {
         let parent = orgs::get_scoped(&mut tx, &a, Perm::WriteOrgs, parent_id).await?;
         orgs::create(&mut tx, Some(&a), Some(&parent), &n).await
     })?;
@@ -210,7 +213,7 @@ async fn get_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pat
 
 #[utoipa::path(patch, path = "/api/v1/orgs/{id}", request_body = OrgPatch, responses((status = 200, body = Org)))]
 async fn patch_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<OrgPatch>) -> AppResult<Json<Org>> {
-    Ok(Json(write_tx!(&s.db, |tx| {
+    Ok(Json(write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, &a, id).await?;
         orgs::update(&mut tx, &a, &org, &body).await
     })?))
@@ -239,7 +242,7 @@ pub struct MoveInput {
 
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/move", request_body = MoveInput, responses((status = 200, body = Org)))]
 async fn move_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<MoveInput>) -> AppResult<Json<Org>> {
-    Ok(Json(write_tx!(&s.db, |tx| {
+    Ok(Json(write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, &a, id).await?;
         let parent = orgs::get_scoped(&mut tx, &a, Perm::WriteOrgs, body.parent_id).await?;
         orgs::move_subtree(&mut tx, &a, &org, &parent).await
@@ -256,7 +259,7 @@ pub struct DissolveInput {
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/dissolve", request_body = DissolveInput, responses((status = 200, body = Org)))]
 async fn dissolve_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<DissolveInput>) -> AppResult<Json<Org>> {
     let on = crate::members::validate::parse_day(body.date.as_deref())?;
-    Ok(Json(write_tx!(&s.db, |tx| {
+    Ok(Json(write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, &a, id).await?;
         orgs::dissolve(&mut tx, &a, &org, on, &body.reason).await
     })?))
@@ -290,7 +293,7 @@ async fn list_members(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q)
 
 #[utoipa::path(post, path = "/api/v1/members", request_body = MemberInput, responses((status = 201, body = MemberView), (status = 422, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
 async fn create_member(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body): Json<MemberInput>) -> AppResult<(StatusCode, Json<MemberView>)> {
-    let m = write_tx!(&s.db, |tx| members::create(&mut tx, &a, &body).await)?;
+    let m = write_tx!(&s.db, Lock::Tree, |tx| members::create(&mut tx, &a, &body).await)?;
     let mut conn = s.db.pool.acquire().await?;
     Ok((StatusCode::CREATED, Json(member_view(&mut conn, &m).await?)))
 }
@@ -309,7 +312,7 @@ async fn get_member(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): 
 
 #[utoipa::path(patch, path = "/api/v1/members/{id}", request_body = MemberInput, responses((status = 200, body = MemberView)))]
 async fn patch_member(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<MemberInput>) -> AppResult<Json<MemberView>> {
-    let m = write_tx!(&s.db, |tx| members::update(&mut tx, &a, id, &body).await)?;
+    let m = write_tx!(&s.db, Lock::Tree, |tx| members::update(&mut tx, &a, id, &body).await)?;
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(member_view(&mut conn, &m).await?))
 }
@@ -322,7 +325,7 @@ async fn reveal_member(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
 
 #[utoipa::path(post, path = "/api/v1/members/{id}/transfer", request_body = TransferInput, responses((status = 200, body = MemberView)))]
 async fn transfer_member(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<TransferInput>) -> AppResult<Json<MemberView>> {
-    let m = write_tx!(&s.db, |tx| members::transfer(&mut tx, &a, id, &body).await)?;
+    let m = write_tx!(&s.db, Lock::Tree, |tx| members::transfer(&mut tx, &a, id, &body).await)?;
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(member_view(&mut conn, &m).await?))
 }
@@ -402,7 +405,7 @@ pub struct Created {
 
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, responses((status = 201, body = Created), (status = 403, body = ErrorResponse)))]
 async fn create_user(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body): Json<NewUser>) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
-    let id = write_tx!(&s.db, |tx| users::create_user(&mut tx, Some(&a), &body).await)?;
+    let id = users::create_user(&s.db, Some(&a), &body).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
@@ -418,14 +421,23 @@ async fn revoke_role(State(s): State<AppState>, ApiActor(a): ApiActor, Path((id,
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct PasswordInput {
-    pub password: String,
+/// Sets a user's password: one's own with `current_password`; another user's (a reset by an
+/// administrator in scope) without it, and that user must change it at the next sign-in.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", request_body = PasswordChange, responses((status = 204), (status = 422, body = ErrorResponse)))]
+async fn set_password(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<PasswordChange>) -> AppResult<StatusCode> {
+    users::change_password(&s.db, &a, id, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", request_body = PasswordInput, responses((status = 204)))]
-async fn set_password(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<PasswordInput>) -> AppResult<StatusCode> {
-    write_tx!(&s.db, |tx| users::set_password(&mut tx, &a, id, &body.password).await)?;
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DisableInput {
+    pub disabled: bool,
+}
+
+/// Disables (or re-enables) a user in scope: sign-in refused, every session ended.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disabled", request_body = DisableInput, responses((status = 204), (status = 404, body = ErrorResponse)))]
+async fn disable_user(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<DisableInput>) -> AppResult<StatusCode> {
+    write_tx!(&s.db, |tx| users::set_disabled(&mut tx, &a, id, body.disabled).await)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -72,7 +72,7 @@ async fn create_grid(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/grids", responses((status = 200, body = Vec<Grid>)))]
 async fn list_grids(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Grid>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?;
     Ok(Json(grids::list_grids(&mut conn, &a, &org).await?))
 }
 
@@ -80,7 +80,7 @@ async fn list_grids(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/governance", responses((status = 200, body = GridSummary)))]
 async fn summary(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<GridSummary>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?;
     Ok(Json(grids::summary(&mut conn, &a, &org).await?))
 }
 
@@ -137,7 +137,9 @@ async fn create_household(State(s): State<AppState>, ApiActor(a): ApiActor, Json
 #[utoipa::path(get, path = "/api/v1/households/{id}", responses((status = 200, body = HouseholdDetail), (status = 404, body = ErrorResponse)))]
 async fn get_household(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<HouseholdDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(grids::get_household(&mut conn, &a, id).await?.0))
+    let (d, path) = grids::get_household(&mut conn, &a, id).await?;
+    crate::audit::full_read(&mut conn, &a, "household", id, &(crate::db::path::ids(&path).last().copied().unwrap_or(0), path.as_str())).await?;
+    Ok(Json(d))
 }
 
 #[utoipa::path(patch, path = "/api/v1/households/{id}", request_body = HouseholdPatch, responses((status = 200, body = HouseholdDetail), (status = 422, body = ErrorResponse)))]
@@ -173,7 +175,7 @@ async fn add_special_record(State(s): State<AppState>, ApiActor(a): ApiActor, Pa
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/teams", responses((status = 200, body = Vec<Team>)))]
 async fn list_teams(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Team>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
     Ok(Json(requests::teams(&mut conn, &org).await?))
 }
 
@@ -205,6 +207,7 @@ pub struct RequestDetail {
 async fn get_request(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<RequestDetail>> {
     let mut conn = s.db.pool.acquire().await?;
     let request = requests::get(&mut conn, &a, &s.rules.requests, id).await?;
+    crate::audit::full_read(&mut conn, &a, "request", id, &(request.org_id, request.org_path.as_str())).await?;
     let events = requests::events(&mut conn, id).await?;
     let allowed = crate::requests::rules::allowed_actions(request.state()).iter().map(|k| k.code().to_string()).collect();
     Ok(Json(RequestDetail { request, events, allowed }))
@@ -228,7 +231,7 @@ pub struct OpenQuery {
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/requests/open", params(OpenQuery), responses((status = 200, body = OpenList)))]
 async fn open_requests(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<OpenQuery>) -> AppResult<Json<OpenList>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
     Ok(Json(requests::open_list(&mut conn, &a, &s.rules.requests, &org, q.overdue.unwrap_or(false), q.limit.unwrap_or(200)).await?))
 }
 
@@ -269,9 +272,10 @@ impl ReportQuery {
 /// The weekly (周调度) or monthly (月研判) report of residents' requests for a subtree.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/requests/report", params(ReportQuery), responses((status = 200, body = RequestReport)))]
 async fn request_report(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> AppResult<Json<RequestReport>> {
-    let (from, to, label, _) = q.resolve()?;
+    // Scope first: an org out of reach is "not found", whatever the query says.
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
+    let (from, to, label, _) = q.resolve()?;
     Ok(Json(requests::report(&mut conn, &a, &s.rules.requests, &org, from, to, &format!("{}群众诉求{label}", org.name)).await?))
 }
 
@@ -279,7 +283,7 @@ async fn request_report(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
 async fn requests_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<impl IntoResponse> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
     let bytes = requests::ledger_xlsx(&mut conn, &a, &s.rules.requests, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}群众诉求台账{from}至{to}.xlsx", org.name), bytes))
 }
@@ -310,6 +314,7 @@ async fn get_dispute(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
 pub async fn dispute_detail(conn: &mut crate::db::Conn, s: &AppState, a: &crate::auth::roles::Actor, id: i64) -> AppResult<DisputeDetail> {
     let dispute = disputes::get(conn, a, id).await?;
     let parties = disputes::parties(conn, a, &dispute).await?;
+    crate::audit::full_read(conn, a, "dispute", id, &(dispute.org_id, dispute.org_path.as_str())).await?;
     let team = disputes::team(conn, id).await?;
     let events = disputes::events(conn, id).await?;
     let level = crate::disputes::rules::Level::parse(&dispute.level).unwrap_or(crate::disputes::rules::Level::Village);
@@ -327,16 +332,16 @@ async fn act_dispute(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/disputes/open", params(OpenQuery), responses((status = 200, body = OpenDisputes)))]
 async fn open_disputes(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<OpenQuery>) -> AppResult<Json<OpenDisputes>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDisputes, id).await?;
     Ok(Json(disputes::open_list(&mut conn, &a, &org, q.limit.unwrap_or(200)).await?))
 }
 
 /// 周调度 / 月研判: counts by category and level, resolution rate, overdue cases, escalations.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/disputes/report", params(ReportQuery), responses((status = 200, content_type = "application/json")))]
 async fn dispute_report(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> AppResult<Json<crate::disputes::rules::Report>> {
-    let (from, to, _, _) = q.resolve()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDisputes, id).await?;
+    let (from, to, _, _) = q.resolve()?;
     Ok(Json(disputes::report(&mut conn, &a, &s.rules.disputes, &org, from, to).await?))
 }
 
@@ -349,8 +354,8 @@ pub struct Escalated {
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/disputes/escalate-overdue", responses((status = 200, body = Escalated)))]
 async fn escalate_overdue(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Escalated>> {
     let escalated = write_tx!(&s.db, |tx| {
-        let org = orgs::get_scoped(&mut tx, &a, Perm::ReadOrgs, id).await?;
-        crate::grids::store::require(&a, &org.path)?;
+        let org = orgs::get_scoped(&mut tx, &a, Perm::ReadDisputes, id).await?;
+        a.require(Perm::WriteDisputes, &org.path)?;
         disputes::escalate_overdue(&mut tx, &s.rules.disputes, Some(&org.path)).await
     })?;
     Ok(Json(Escalated { escalated }))
@@ -360,7 +365,7 @@ async fn escalate_overdue(State(s): State<AppState>, ApiActor(a): ApiActor, Path
 async fn disputes_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<impl IntoResponse> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDisputes, id).await?;
     let bytes = disputes::ledger_xlsx(&mut conn, &a, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}矛盾纠纷台账{from}至{to}.xlsx", org.name), bytes))
 }

@@ -32,9 +32,9 @@ pub struct GridsImportApiDoc;
 async fn import_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: Bytes) -> AppResult<Json<HouseholdImportSummary>> {
     let root = {
         let mut conn = s.db.pool.acquire().await?;
-        orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?
+        orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?
     };
-    crate::grids::store::require(&a, &root.path)?;
+    a.require(Perm::WriteResidents, &root.path)?;
     let up = save_upload(&body, q.filename.as_deref())?;
     Ok(Json(households::import_households(&s.db, Some(&a), &root, &up.path, up.kind).await?))
 }

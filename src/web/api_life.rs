@@ -72,7 +72,7 @@ async fn create_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Json(b
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/meetings", responses((status = 200, body = Vec<Meeting>)))]
 async fn list_meetings(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Meeting>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     Ok(Json(meetings::list(&mut conn, &a, &org, 200).await?))
 }
 
@@ -109,7 +109,7 @@ async fn get_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
     let m = meetings::get_scoped(&mut conn, &a, id).await?;
     let attendees = meetings::expected(&mut conn, &m).await?;
     let amendments = meetings::amendments(&mut conn, m.id).await?;
-    let sign_in_url = if a.can(Perm::ManageOrgLife, &m.org_path) { format!("/sign-in/{}", m.signin_token) } else { String::new() };
+    let sign_in_url = if a.can(Perm::WriteOrgLife, &m.org_path) { format!("/sign-in/{}", m.signin_token) } else { String::new() };
     let files = meetings::files(&mut conn, m.id).await?;
     let theme_day = theme_day_status(&mut conn, &s.rules.theme_day, &m).await?;
     Ok(Json(MeetingDetail { meeting: m, attendees, amendments, sign_in_url, files, theme_day }))
@@ -220,7 +220,7 @@ async fn put_checklist(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
 async fn meeting_qr(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> AppResult<impl IntoResponse> {
     let mut conn = s.db.pool.acquire().await?;
     let m = meetings::get_scoped(&mut conn, &a, id).await?;
-    if !a.can(Perm::ManageOrgLife, &m.org_path) {
+    if !a.can(Perm::WriteOrgLife, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
     }
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], qr_svg(&sign_in_link(&headers, &m.signin_token))?))
@@ -262,7 +262,7 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     Ok(Json(compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
 }
 
@@ -270,7 +270,7 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/reminders", responses((status = 200, body = Reminders)))]
 async fn org_reminders(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Reminders>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     Ok(Json(compliance::reminders(&s.db, &mut conn, &a, &org, &s.rules.compliance).await?))
 }
 
@@ -318,7 +318,7 @@ async fn record_payment(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
 async fn org_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<Json<OrgDues>> {
     let month = month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
     Ok(Json(dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?))
 }
 
@@ -328,7 +328,7 @@ async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes))
 }
@@ -339,7 +339,7 @@ async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes))
@@ -350,7 +350,7 @@ async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
 async fn dues_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<impl IntoResponse> {
     let month = month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
     let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
     let bytes = dues::org_dues_xlsx(&org, &d)?;
     Ok(super::api::xlsx_response(&format!("{}党费台账{}.xlsx", org.name, d.month), bytes))

@@ -76,7 +76,7 @@ impl PeriodQuery {
 async fn list_classes(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<Json<Vec<Class>>> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
     Ok(Json(training::list_classes(&mut conn, &a, &org, from, to).await?))
 }
 
@@ -85,7 +85,7 @@ async fn list_classes(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id)
 async fn training_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<impl IntoResponse> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
     let bytes = training::subtree_xlsx(&mut conn, &a, &s.rules.training, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}培训情况{from}至{to}.xlsx", org.name), bytes))
 }

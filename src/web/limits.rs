@@ -6,7 +6,35 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+
 use crate::error::AppError;
+
+/// The caller's address for per-address limits: the peer, or, when `[public]
+/// trusted_proxy_header` is set, the last address in that header (the one the proxy added).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<super::AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &super::AppState) -> Result<Self, Self::Rejection> {
+        if let Some(h) = state.rules.public.trusted_proxy_header.as_deref() {
+            let from_header = parts
+                .headers
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = from_header {
+                return Ok(ClientIp(ip));
+            }
+        }
+        // Served without connection info (never by `web::serve`): one shared bucket.
+        let peer = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(ClientIp(peer))
+    }
+}
 
 /// (purpose, address) → (window start, uses in the window).
 type Windows = HashMap<(&'static str, IpAddr), (Instant, u32)>;

@@ -7,6 +7,7 @@ pub mod api_life;
 pub mod api_training;
 pub mod boundary;
 pub mod limits;
+pub mod matrix;
 pub mod public;
 pub mod session;
 pub mod ui;
@@ -72,7 +73,7 @@ pub fn spawn_jobs(state: &AppState) {
             match moved {
                 Ok(n) if n > 0 => tracing::info!(escalated = n, "disputes past their time limit escalated"),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = ?e, "dispute escalation failed"),
+                Err(e) => tracing::error!(error = %e.log_text(), "dispute escalation failed"),
             }
         }
     });

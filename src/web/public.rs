@@ -3,12 +3,11 @@
 //! Open311 GeoReport v2. Nothing here shows anyone's personal data; submissions and lookups
 //! are limited per address; every text is escaped by the templates or JSON encoding.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -36,7 +35,7 @@ pub fn routes() -> Router<AppState> {
 async fn org_by_code(s: &AppState, code: &str) -> AppResult<Org> {
     let mut conn = s.db.pool.acquire().await?;
     match crate::orgs::store::get_by_code(&mut conn, code).await? {
-        Some(o) if !o.is_dissolved() => Ok(o),
+        Some(o) if o.takes_public_requests() => Ok(o),
         _ => Err(AppError::NotFound),
     }
 }
@@ -140,7 +139,7 @@ async fn read_form(mut mp: Multipart) -> AppResult<(PublicInput, Option<(String,
     Ok((input, photo))
 }
 
-async fn submit(State(s): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Path(code): Path<String>, mp: Multipart) -> Response {
+async fn submit(State(s): State<AppState>, super::limits::ClientIp(ip): super::limits::ClientIp, Path(code): Path<String>, mp: Multipart) -> Response {
     let org = match org_by_code(&s, &code).await {
         Ok(o) => o,
         Err(e) => return public_error(e),
@@ -154,7 +153,7 @@ async fn submit(State(s): State<AppState>, ConnectInfo(addr): ConnectInfo<Socket
         if let Some((name, data)) = &photo {
             requests::check_photo(name, data)?;
         }
-        s.limiter.check("submit", addr.ip(), s.rules.public.submissions_per_hour, Duration::from_secs(3600))?;
+        s.limiter.check("submit", ip, s.rules.public.submissions_per_hour, Duration::from_secs(3600))?;
         write_tx!(&s.db, |tx| {
             let created = requests::submit_public(&mut tx, &s.rules.requests, &org, &input).await?;
             if let (Some((name, data)), Some(_)) = (&photo, &created.tracking_code) {
@@ -190,14 +189,14 @@ struct CodeQuery {
     code: Option<String>,
 }
 
-async fn track_page(State(s): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Query(q): Query<CodeQuery>) -> Response {
+async fn track_page(State(s): State<AppState>, super::limits::ClientIp(ip): super::limits::ClientIp, Query(q): Query<CodeQuery>) -> Response {
     let code = q.code.unwrap_or_default().trim().to_string();
     let ratings = Rating::ALL.iter().map(|r| (r.code(), r.label())).collect();
     if code.is_empty() {
         return page(&TrackPage { code, t: None, error: None, notice: None, ratings }, StatusCode::OK);
     }
     let result = async {
-        s.limiter.check("track", addr.ip(), s.rules.public.lookups_per_minute, Duration::from_secs(60))?;
+        s.limiter.check("track", ip, s.rules.public.lookups_per_minute, Duration::from_secs(60))?;
         let mut conn = s.db.pool.acquire().await?;
         requests::track(&mut conn, &s.rules.requests, &code).await
     }
@@ -221,10 +220,10 @@ struct RateForm {
     comment: Option<String>,
 }
 
-async fn rate(State(s): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, axum::Form(f): axum::Form<RateForm>) -> Response {
+async fn rate(State(s): State<AppState>, super::limits::ClientIp(ip): super::limits::ClientIp, axum::Form(f): axum::Form<RateForm>) -> Response {
     let ratings = Rating::ALL.iter().map(|r| (r.code(), r.label())).collect();
     let result = async {
-        s.limiter.check("track", addr.ip(), s.rules.public.lookups_per_minute, Duration::from_secs(60))?;
+        s.limiter.check("track", ip, s.rules.public.lookups_per_minute, Duration::from_secs(60))?;
         write_tx!(&s.db, |tx| requests::rate_public(&mut tx, &s.rules.requests, &f.code, &f.rating, f.comment.as_deref().unwrap_or("")).await)
     }
     .await;
@@ -398,7 +397,7 @@ struct PostRequest {
 
 /// GeoReport v2 POST: form-encoded (the standard) or JSON. The answer carries the public id
 /// and, as `token`, the private tracking code.
-async fn post_request(State(s): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post_request(State(s): State<AppState>, super::limits::ClientIp(ip): super::limits::ClientIp, headers: HeaderMap, body: Bytes) -> Response {
     let json_body = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     let parsed: Result<PostRequest, String> = if json_body {
         serde_json::from_slice(&body).map_err(|e| e.to_string())
@@ -417,7 +416,7 @@ async fn post_request(State(s): State<AppState>, ConnectInfo(addr): ConnectInfo<
     };
     let result = async {
         let org = org_by_code(&s, j).await?;
-        s.limiter.check("submit", addr.ip(), s.rules.public.submissions_per_hour, Duration::from_secs(3600))?;
+        s.limiter.check("submit", ip, s.rules.public.submissions_per_hour, Duration::from_secs(3600))?;
         let mut text = p.description.clone().unwrap_or_default();
         if let Some(a) = p.address_string.as_deref().filter(|a| !a.trim().is_empty()) {
             text = format!("{text}（地点：{}）", a.trim());

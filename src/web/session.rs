@@ -46,6 +46,16 @@ impl FromRequestParts<AppState> for ApiActor {
             .ok_or(AppError::Unauthenticated)?;
         let mut conn = state.db.pool.acquire().await?;
         let actor = actor_for_token(&mut conn, token, SessionKind::Api).await?.ok_or(AppError::Unauthenticated)?;
+        if actor.must_change_password {
+            let own = format!("/api/v1/users/{}/password", actor.user_id);
+            let path = parts.uri.path();
+            if path != own && path != "/api/v1/auth/logout" && path != "/api/v1/me" {
+                return Err(AppError::Forbidden {
+                    code: "password_change_required",
+                    message: format!("密码由管理员设置，请先修改密码（POST {own}，附 current_password）"),
+                });
+            }
+        }
         Ok(ApiActor(actor))
     }
 }
@@ -55,6 +65,7 @@ pub struct WebActor(pub Actor);
 
 pub enum WebRejection {
     Login(String),
+    Redirect(String),
     Error(AppError),
 }
 
@@ -62,6 +73,7 @@ impl IntoResponse for WebRejection {
     fn into_response(self) -> Response {
         match self {
             WebRejection::Login(next) => Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response(),
+            WebRejection::Redirect(to) => Redirect::to(&to).into_response(),
             WebRejection::Error(e) => super::ui::UiError(e).into_response(),
         }
     }
@@ -76,6 +88,10 @@ impl FromRequestParts<AppState> for WebActor {
         };
         let mut conn = state.db.pool.acquire().await.map_err(|e| WebRejection::Error(e.into()))?;
         match actor_for_token(&mut conn, &token, SessionKind::Web).await {
+            // A password set by an administrator is replaced before anything else (the form is on /users).
+            Ok(Some(a)) if a.must_change_password && !matches!(parts.uri.path(), "/users" | "/account/password" | "/logout") => {
+                Err(WebRejection::Redirect("/users?must_change=1".into()))
+            }
             Ok(Some(a)) => Ok(WebActor(a)),
             Ok(None) => Err(WebRejection::Login(next)),
             Err(e) => Err(WebRejection::Error(e)),

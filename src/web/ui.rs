@@ -25,6 +25,7 @@ use crate::members::validate::MemberInput;
 use crate::orgs::detail::{self, OrgDetail, OrgSummary};
 use crate::orgs::model::{Org, OrgDomain, OrgKind, OrgVariant};
 use crate::orgs::store::{self as orgs, OrgInput, OrgPatch};
+use crate::db::Lock;
 use crate::write_tx;
 
 pub fn routes() -> Router<AppState> {
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/import/template/orgs.xlsx", get(template_orgs))
         .route("/users", get(users_page).post(user_create))
         .route("/users/{id}/roles", post(user_grant))
+        .route("/users/{id}/disabled", post(user_disable))
         .route("/users/{id}/roles/{role_id}/delete", post(user_revoke))
         .route("/account/password", post(account_password))
         .route("/audit", get(audit_page))
@@ -108,6 +110,8 @@ pub struct Nav {
     /// The org of the first role that manages organizational life or governance, for the menu links.
     pub life_org: Option<i64>,
     pub governance_org: Option<i64>,
+    /// The password was set by an administrator and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 impl Nav {
@@ -120,8 +124,9 @@ impl Nav {
             can_import: a.can_anywhere(Perm::Import),
             can_users: a.can_anywhere(Perm::ManageUsers),
             can_audit: a.can_anywhere(Perm::ReadAudit),
-            life_org: a.grants.iter().find(|g| g.role.grants(Perm::ManageOrgLife)).map(|g| g.org_id),
-            governance_org: a.grants.iter().find(|g| g.role.grants(Perm::ManageGovernance)).map(|g| g.org_id),
+            must_change_password: a.must_change_password,
+            life_org: a.grants.iter().find(|g| g.role.grants(Perm::WriteOrgLife)).map(|g| g.org_id),
+            governance_org: a.grants.iter().find(|g| g.role.grants(Perm::ReadRequests)).map(|g| g.org_id),
         }
     }
     fn anonymous() -> Nav {
@@ -134,6 +139,7 @@ impl Nav {
             can_audit: false,
             life_org: None,
             governance_org: None,
+            must_change_password: false,
         }
     }
 }
@@ -211,29 +217,23 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> UiResult<Response> {
+async fn login_submit(State(s): State<AppState>, super::limits::ClientIp(ip): super::limits::ClientIp, headers: HeaderMap, Form(f): Form<LoginForm>) -> UiResult<Response> {
     let next = safe_next(f.next.as_deref());
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !super::session::constant_eq(expected.as_bytes(), f.csrf.as_bytes()) {
         return login_form(&s, Some("页面已过期，请重新登录".into()), next, f.username, StatusCode::FORBIDDEN);
     }
-    let rules = s.rules.auth.clone();
-    let result = write_tx!(&s.db, |tx| {
-        match users::login(&mut tx, &rules, &f.username, &f.password).await {
-            Ok(id) => Ok(Ok(users::create_session(&mut tx, &rules, id, SessionKind::Web).await?)),
-            Err(e @ (AppError::Invalid { .. } | AppError::TooManyRequests { .. })) => Ok(Err(e)),
-            Err(e) => Err(e),
-        }
-    })?;
-    match result {
-        Ok(session) => {
+    match users::sign_in(&s.db, &s.rules.auth, &f.username, &f.password, Some(ip), SessionKind::Web).await {
+        Ok(signed) => {
+            let session = signed.session;
             let mut resp = Redirect::to(&next).into_response();
             let max_age = session.expires_at - crate::db::now_secs();
             resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, max_age, s.secure_cookies).parse().unwrap());
             resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0, s.secure_cookies).parse().unwrap());
             Ok(resp)
         }
-        Err(e) => login_form(&s, Some(e.message()), next, f.username.clone(), e.status()),
+        Err(e @ (AppError::Invalid { .. } | AppError::TooManyRequests { .. })) => login_form(&s, Some(e.message()), next, f.username.clone(), e.status()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -422,7 +422,7 @@ async fn org_create_child(State(s): State<AppState>, wa: WebActor, Path(id): Pat
         founded_on: f.founded_on,
     };
     let n = orgs::validate_new(&input)?;
-    let org = write_tx!(&s.db, |tx| {
+    let org = write_tx!(&s.db, Lock::Tree, |tx| {
         let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, id).await?;
         orgs::create(&mut tx, Some(a), Some(&parent), &n).await
     })?;
@@ -442,7 +442,7 @@ async fn org_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, 
         term_start: f.term_start,
         founded_on: f.founded_on,
     };
-    write_tx!(&s.db, |tx| {
+    write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, a, id).await?;
         orgs::update(&mut tx, a, &org, &patch).await
     })?;
@@ -459,7 +459,7 @@ async fn org_move(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, 
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
     let parent_id = int_field(&Some(f.parent_id), "parent_id")?.ok_or(AppError::NotFound)?;
-    write_tx!(&s.db, |tx| {
+    write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, a, id).await?;
         let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, parent_id).await?;
         orgs::move_subtree(&mut tx, a, &org, &parent).await
@@ -478,7 +478,7 @@ async fn org_dissolve(State(s): State<AppState>, wa: WebActor, Path(id): Path<i6
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
     let on = crate::members::validate::parse_day(f.date.as_deref())?;
-    write_tx!(&s.db, |tx| {
+    write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, a, id).await?;
         orgs::dissolve(&mut tx, a, &org, on, &f.reason).await
     })?;
@@ -670,7 +670,7 @@ async fn member_create(State(s): State<AppState>, wa: WebActor, Form(f): Form<Me
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
     let input = f.input(false)?;
-    let result = write_tx!(&s.db, |tx| members::create(&mut tx, a, &input).await);
+    let result = write_tx!(&s.db, Lock::Tree, |tx| members::create(&mut tx, a, &input).await);
     match result {
         Ok(m) => Ok(notice_redirect(&format!("/members/{}", m.id), "已保存").into_response()),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
@@ -791,7 +791,7 @@ async fn member_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64
     if input.phone.as_deref() == Some("") {
         input.phone = None;
     }
-    let result = write_tx!(&s.db, |tx| members::update(&mut tx, a, id, &input).await);
+    let result = write_tx!(&s.db, Lock::Tree, |tx| members::update(&mut tx, a, id, &input).await);
     match result {
         Ok(_) => Ok(notice_redirect(&format!("/members/{id}"), "已保存").into_response()),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
@@ -816,7 +816,7 @@ async fn member_transfer(State(s): State<AppState>, wa: WebActor, Path(id): Path
     let a = &wa.0;
     let to = int_field(&Some(f.to_org_id.clone()), "to_org_id")?.ok_or(AppError::NotFound)?;
     let t = TransferInput { to_org_id: to, date: f.date, reason: f.reason };
-    write_tx!(&s.db, |tx| members::transfer(&mut tx, a, id, &t).await)?;
+    write_tx!(&s.db, Lock::Tree, |tx| members::transfer(&mut tx, a, id, &t).await)?;
     Ok(notice_redirect(&format!("/members/{id}"), "组织关系已转接"))
 }
 
@@ -939,8 +939,9 @@ async fn user_create(State(s): State<AppState>, wa: WebActor, Form(f): Form<User
         role: f.role,
         org_id: int_field(&Some(f.org_id), "org_id")?.ok_or(AppError::NotFound)?,
         member_id: int_field(&f.member_id, "member_id")?,
+        generated: false,
     };
-    write_tx!(&s.db, |tx| users::create_user(&mut tx, Some(a), &u).await)?;
+    users::create_user(&s.db, Some(a), &u).await?;
     Ok(notice_redirect("/users", &format!("已新建用户 {}", u.username)))
 }
 
@@ -959,6 +960,21 @@ async fn user_grant(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>
     Ok(notice_redirect("/users", "已授予角色"))
 }
 
+#[derive(Deserialize)]
+struct DisableForm {
+    csrf: String,
+    /// "1" disables, "0" enables again.
+    disabled: String,
+}
+
+async fn user_disable(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<DisableForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let disabled = f.disabled == "1";
+    write_tx!(&s.db, |tx| users::set_disabled(&mut tx, a, id, disabled).await)?;
+    Ok(notice_redirect("/users", if disabled { "已停用该账号，其登录已全部失效" } else { "已恢复该账号" }))
+}
+
 async fn user_revoke(State(s): State<AppState>, wa: WebActor, Path((id, rid)): Path<(i64, i64)>, Form(f): Form<CsrfForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
@@ -969,13 +985,15 @@ async fn user_revoke(State(s): State<AppState>, wa: WebActor, Path((id, rid)): P
 #[derive(Deserialize)]
 struct PasswordForm {
     csrf: String,
+    current_password: String,
     password: String,
 }
 
 async fn account_password(State(s): State<AppState>, wa: WebActor, Form(f): Form<PasswordForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    write_tx!(&s.db, |tx| users::set_password(&mut tx, a, a.user_id, &f.password).await)?;
+    let change = users::PasswordChange { password: f.password, current_password: Some(f.current_password) };
+    users::change_password(&s.db, a, a.user_id, &change).await?;
     Ok(Redirect::to("/login"))
 }
 

@@ -58,9 +58,9 @@ pub fn routes() -> Router<AppState> {
         .route("/disputes/{id}/act", post(dispute_act))
 }
 
-async fn scoped(s: &AppState, a: &crate::auth::roles::Actor, id: i64) -> UiResult<(sqlx::pool::PoolConnection<sqlx::Any>, Org)> {
+async fn scoped(s: &AppState, a: &crate::auth::roles::Actor, perm: Perm, id: i64) -> UiResult<(sqlx::pool::PoolConnection<sqlx::Any>, Org)> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, a, perm, id).await?;
     Ok((conn, org))
 }
 
@@ -93,14 +93,14 @@ struct OverviewPage {
 }
 
 async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap, q: Flash) -> UiResult<Response> {
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadResidents, id).await?;
     let sum = grids::summary(&mut conn, &a, &org).await?;
     let list = grids::list_grids(&mut conn, &a, &org).await?;
     let open = requests::open_list(&mut conn, &a, &s.rules.requests, &org, false, 1).await?;
     let od = disputes::open_list(&mut conn, &a, &org, 1).await?;
     render(&OverviewPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageGovernance, &org.path),
+        can_manage: a.can(Perm::WriteResidents, &org.path),
         public_url: format!("{}/p/{}", super::api_life::base_url(&headers), org.code),
         sum,
         grids: list,
@@ -116,7 +116,7 @@ async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Pa
 
 /// A printable QR code for the community's wish box: it opens the public submission page.
 async fn wishbox_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
-    let (_, org) = scoped(&s, &a, id).await?;
+    let (_, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
     let svg = super::api_life::qr_svg(&format!("{}/p/{}?source=wish_box", super::api_life::base_url(&headers), org.code))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -133,8 +133,8 @@ struct ImportResultPage {
 async fn households_import(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mp: axum::extract::Multipart) -> UiResult<Response> {
     let up = super::ui::read_upload(&wa, mp).await?;
     let a = &wa.0;
-    let (_, org) = scoped(&s, a, id).await?;
-    grids::require(a, &org.path)?;
+    let (_, org) = scoped(&s, a, Perm::WriteResidents, id).await?;
+    a.require(Perm::WriteResidents, &org.path)?;
     match crate::grids::import::import_households(&s.db, Some(a), &org, &up.path, up.kind).await {
         Ok(r) => Ok(notice_redirect(&format!("/orgs/{id}/governance"), &format!("导入完成：{} 行，{} 户，{} 位居民，{} 条特殊群体记录", r.rows, r.households, r.residents, r.special)).into_response()),
         Err(AppError::ImportRejected(errors)) => {
@@ -202,7 +202,7 @@ async fn grid_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): P
     let mut households = grids::households(&mut conn, &a, g.id, offset, PAGE + 1).await?;
     let more = households.len() as i64 > PAGE;
     households.truncate(PAGE as usize);
-    render(&GridPage { nav: Nav::of(&a), can_manage: a.can(Perm::ManageGovernance, &g.org_path), g, buildings, households, offset, more, notice: q.notice })
+    render(&GridPage { nav: Nav::of(&a), can_manage: a.can(Perm::WriteResidents, &g.org_path), g, buildings, households, offset, more, notice: q.notice })
 }
 
 #[derive(Deserialize)]
@@ -278,9 +278,10 @@ struct HouseholdPage {
 async fn household_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let (d, path) = grids::get_household(&mut conn, &a, id).await?;
+    crate::audit::full_read(&mut conn, &a, "household", id, &(crate::db::path::ids(&path).last().copied().unwrap_or(0), path.as_str())).await?;
     render(&HouseholdPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageGovernance, &path),
+        can_manage: a.can(Perm::WriteResidents, &path),
         d,
         notice: q.notice,
         special_kinds: options(SpecialKind::ALL, SpecialKind::code, SpecialKind::label),
@@ -386,13 +387,13 @@ struct RequestsQuery {
 
 async fn requests_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(mut q): Query<RequestsQuery>) -> UiResult<Response> {
     q.notice = flash.notice;
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
     let only_overdue = q.overdue.as_deref() == Some("1");
     let open = requests::open_list(&mut conn, &a, &s.rules.requests, &org, only_overdue, 500).await?;
     let teams = requests::teams(&mut conn, &org).await?;
     render(&RequestsPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageGovernance, &org.path),
+        can_manage: a.can(Perm::WriteRequests, &org.path),
         org,
         open,
         only_overdue,
@@ -459,6 +460,7 @@ impl RequestPage {
 async fn request_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let r = requests::get(&mut conn, &a, &s.rules.requests, id).await?;
+    crate::audit::full_read(&mut conn, &a, "request", id, &(r.org_id, r.org_path.as_str())).await?;
     let events = requests::events(&mut conn, id).await?;
     let owner = orgs::get(&mut conn, r.owner_org_id).await?.ok_or(AppError::NotFound)?;
     let org = orgs::get(&mut conn, r.org_id).await?.ok_or(AppError::NotFound)?;
@@ -467,7 +469,7 @@ async fn request_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
     let allowed = crate::requests::rules::allowed_actions(r.state()).into_iter().map(|k| (k.code(), k.label())).collect();
     render(&RequestPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageGovernance, &owner.path),
+        can_manage: a.can(Perm::WriteRequests, &owner.path),
         r,
         events,
         allowed,
@@ -535,14 +537,14 @@ impl RequestsReportPage {
 
 async fn requests_report_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> UiResult<Response> {
     let (from, to, label, _) = q.resolve()?;
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
     let r = requests::report(&mut conn, &a, &s.rules.requests, &org, from, to, &format!("{}群众诉求{label}", org.name)).await?;
     render(&RequestsReportPage { nav: Nav::of(&a), org, r, period: q.period.clone().unwrap_or_else(|| "month".into()), date: q.date.clone().unwrap_or_else(|| crate::db::today().to_string()) })
 }
 
 async fn requests_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<super::api_training::PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
     let bytes = requests::ledger_xlsx(&mut conn, &a, &s.rules.requests, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}群众诉求台账{from}至{to}.xlsx", org.name), bytes).into_response())
 }
@@ -564,11 +566,11 @@ struct DisputesPage {
 }
 
 async fn disputes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadDisputes, id).await?;
     let open = disputes::open_list(&mut conn, &a, &org, 500).await?;
     render(&DisputesPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageGovernance, &org.path),
+        can_manage: a.can(Perm::WriteDisputes, &org.path),
         org,
         open,
         notice: q.notice,
@@ -634,7 +636,7 @@ async fn dispute_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
     let handler = disputes::level_org(&mut conn, &d.dispute, level).await?;
     render(&DisputePage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageGovernance, &handler.path),
+        can_manage: a.can(Perm::WriteDisputes, &handler.path),
         d,
         notice: q.notice,
         referrals: options(Referral::ALL, Referral::code, Referral::label),
@@ -674,14 +676,14 @@ struct DisputesReportPage {
 
 async fn disputes_report_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> UiResult<Response> {
     let (from, to, _, _) = q.resolve()?;
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadDisputes, id).await?;
     let r = disputes::report(&mut conn, &a, &s.rules.disputes, &org, from, to).await?;
     render(&DisputesReportPage { nav: Nav::of(&a), org, r, period: q.period.clone().unwrap_or_else(|| "month".into()), date: q.date.clone().unwrap_or_else(|| crate::db::today().to_string()) })
 }
 
 async fn disputes_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<super::api_training::PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
-    let (mut conn, org) = scoped(&s, &a, id).await?;
+    let (mut conn, org) = scoped(&s, &a, Perm::ReadDisputes, id).await?;
     let bytes = disputes::ledger_xlsx(&mut conn, &a, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}矛盾纠纷台账{from}至{to}.xlsx", org.name), bytes).into_response())
 }

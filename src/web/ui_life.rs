@@ -71,13 +71,13 @@ struct MeetingsPage {
 
 async fn meetings_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     let list = meetings::list(&mut conn, &a, &org, 200).await?;
     let reminders = compliance::reminders(&s.db, &mut conn, &a, &org, &s.rules.compliance).await?;
     render(&MeetingsPage {
         nav: Nav::of(&a),
         reminders,
-        can_manage: a.can(Perm::ManageOrgLife, &org.path),
+        can_manage: a.can(Perm::WriteOrgLife, &org.path),
         meetings: list.into_iter().map(|m| { let w = when(&m); (m, w) }).collect(),
         org,
         kinds: options(MeetingKind::ALL, MeetingKind::code, MeetingKind::label),
@@ -145,7 +145,7 @@ async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
     let attendees = meetings::expected(&mut conn, &m).await?;
     let amendments = meetings::amendments(&mut conn, m.id).await?;
     let count = |st: &str| attendees.iter().filter(|x| x.status.as_deref() == Some(st)).count();
-    let can_manage = a.can(Perm::ManageOrgLife, &m.org_path);
+    let can_manage = a.can(Perm::WriteOrgLife, &m.org_path);
     let files = meetings::files(&mut conn, m.id).await?;
     let theme_day = super::api_life::theme_day_status(&mut conn, &s.rules.theme_day, &m).await?;
     render(&MeetingPage {
@@ -169,7 +169,7 @@ async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
 async fn meeting_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let m = meetings::get_scoped(&mut conn, &a, id).await?;
-    if !a.can(Perm::ManageOrgLife, &m.org_path) {
+    if !a.can(Perm::WriteOrgLife, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议").into());
     }
     let svg = super::api_life::qr_svg(&super::api_life::sign_in_link(&headers, &m.signin_token))?;
@@ -399,7 +399,7 @@ struct CompliancePage {
 async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     let r = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
     render(&CompliancePage { nav: Nav::of(&a), org, from: from.to_string(), to: to.to_string(), r })
 }
@@ -427,7 +427,7 @@ struct OrgDuesPage {
 async fn org_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
     let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
     let rows = d.members.iter().map(|m| (m.clone(), fmt_yuan(m.owed_fen), fmt_yuan(m.paid_fen), fmt_yuan(m.arrears_fen))).collect();
     render(&OrgDuesPage { nav: Nav::of(&a), owed: fmt_yuan(d.owed_fen), paid: fmt_yuan(d.paid_fen), arrears: fmt_yuan(d.arrears_fen), org, d, rows })
@@ -451,13 +451,13 @@ async fn member_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
     let d = dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?;
-    let m = crate::members::store::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let m = crate::members::store::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
     render(&MemberDuesPage {
         nav: Nav::of(&a),
         owed: fmt_yuan(d.owed_fen),
         paid: fmt_yuan(d.paid_fen),
         arrears: fmt_yuan(d.arrears_fen),
-        can_manage: a.can(Perm::ManageOrgLife, &m.org_path),
+        can_manage: a.can(Perm::WriteDues, &m.org_path),
         d,
         notice: q.notice,
         categories: options(DuesCategory::ALL, DuesCategory::code, DuesCategory::label),
@@ -563,7 +563,7 @@ fn range_or_year(q: &RangeForm) -> Result<(chrono::NaiveDate, chrono::NaiveDate)
 async fn meetings_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes).into_response())
 }
@@ -571,7 +571,7 @@ async fn meetings_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id
 async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
     let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes).into_response())
@@ -580,7 +580,7 @@ async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(
 async fn dues_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
     let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
     let bytes = dues::org_dues_xlsx(&org, &d)?;
     Ok(super::api::xlsx_response(&format!("{}党费台账{}.xlsx", org.name, d.month), bytes).into_response())

@@ -51,11 +51,11 @@ struct ClassesPage {
 async fn classes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
     let classes = training::list_classes(&mut conn, &a, &org, from, to).await?;
     render(&ClassesPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageOrgLife, &org.path),
+        can_manage: a.can(Perm::WriteTraining, &org.path),
         org,
         from: from.to_string(),
         to: to.to_string(),
@@ -67,7 +67,7 @@ async fn classes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
 async fn training_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
     let bytes = training::subtree_xlsx(&mut conn, &a, &s.rules.training, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}培训情况{from}至{to}.xlsx", org.name), bytes).into_response())
 }
@@ -113,7 +113,7 @@ async fn class_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): 
     let today = crate::db::today().clamp(c.starts(), c.ends()).to_string();
     render(&ClassPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageOrgLife, &c.org_path),
+        can_manage: a.can(Perm::WriteTraining, &c.org_path),
         c,
         sessions,
         trainees,
@@ -236,7 +236,7 @@ async fn session_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
         .collect();
     render(&SessionPage {
         nav: Nav::of(&a),
-        can_manage: a.can(Perm::ManageOrgLife, &c.org_path),
+        can_manage: a.can(Perm::WriteTraining, &c.org_path),
         c,
         s: sess,
         rows,

@@ -36,6 +36,9 @@ pub struct Tree {
     pub organ: Org,
 }
 
+/// The password of every test user.
+pub const PASSWORD: &str = "Yinghuo-test-7";
+
 pub fn pg_base() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -89,19 +92,20 @@ async fn mk(db: &Db, parent: Option<&Org>, code: &str, name: &str, kind: &str, d
         ..Default::default()
     })
     .unwrap();
-    write_tx!(db, |tx| orgs::create(&mut tx, None, parent, &n).await).unwrap()
+    write_tx!(db, yinghuo::db::Lock::Tree, |tx| orgs::create(&mut tx, None, parent, &n).await).unwrap()
 }
 
 pub async fn add_user(db: &Db, username: &str, role: &str, org: &Org, member_id: Option<i64>) {
     let u = NewUser {
         username: username.into(),
         display_name: None,
-        password: "pass1234".into(),
+        password: PASSWORD.into(),
         role: role.into(),
         org_id: org.id,
         member_id,
+        generated: false,
     };
-    write_tx!(db, |tx| create_user(&mut tx, None, &u).await).unwrap();
+    create_user(db, None, &u).await.unwrap();
 }
 
 impl TestApp {
@@ -134,7 +138,7 @@ impl TestApp {
         let r = self
             .client
             .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&json!({"username": username, "password": "pass1234"}))
+            .json(&json!({"username": username, "password": PASSWORD}))
             .send()
             .await
             .unwrap();
@@ -190,7 +194,7 @@ pub async fn ui_login(app: &TestApp, username: &str) -> reqwest::Client {
     let csrf = hidden(&page, "csrf");
     let r = c
         .post(format!("{}/login", app.url))
-        .form(&[("username", username), ("password", "pass1234"), ("csrf", &csrf), ("next", "/")])
+        .form(&[("username", username), ("password", PASSWORD), ("csrf", &csrf), ("next", "/")])
         .send()
         .await
         .unwrap();
