@@ -92,11 +92,17 @@ impl IdCardNumber {
 
 use chrono::Datelike;
 
+/// `110101********1234`: the region and the last 4 kept. Counted in characters, so text that
+/// is not a valid number (full-width digits typed with a Chinese input method) masks instead of
+/// panicking on a byte index inside a character (found by `fuzz/run.sh`, target id_card).
 pub fn mask_id_number(s: &str) -> String {
-    if s.len() < 10 {
-        return "*".repeat(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
     }
-    format!("{}********{}", &s[..6], &s[s.len() - 4..])
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}********{tail}")
 }
 
 pub fn mask_phone(s: &str) -> String {
@@ -205,6 +211,14 @@ mod tests {
     fn masks() {
         assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
         assert_eq!(mask_phone("13812345678"), "138****5678");
+    }
+
+    /// Regression (fuzz target id_card): full-width digits used to panic the mask.
+    #[test]
+    fn masks_text_that_is_not_ascii() {
+        assert_eq!(mask_id_number("1407811975060100１６"), "140781********00１６");
+        assert_eq!(mask_id_number("１４０７８１"), "******");
+        assert!(IdCardNumber::parse("1407811975060100１６").is_err());
     }
 }
 
