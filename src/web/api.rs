@@ -1,6 +1,5 @@
 //! The JSON API under `/api/v1`. Handlers are thin: parse, call the feature module, render.
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -18,7 +17,6 @@ use crate::auth::store::{self as users, GrantInput, NewUser, PasswordChange, Ses
 use crate::error::{AppError, AppResult};
 use crate::members::import::{self, ImportSummary};
 use crate::members::model::MemberView;
-use crate::members::sheets::FileKind;
 use crate::members::store::{self as members, MemberPage, MemberQuery, Transfer, TransferInput};
 use crate::members::validate::MemberInput;
 use crate::orgs::detail::{self, OrgDetail, OrgSummary};
@@ -337,31 +335,6 @@ async fn member_transfers(State(s): State<AppState>, ApiActor(a): ApiActor, Path
     Ok(Json(members::transfers(&mut conn, m.id).await?))
 }
 
-/// Writes an uploaded body to a temporary file, deleted when dropped.
-pub struct Upload {
-    pub path: std::path::PathBuf,
-    pub kind: FileKind,
-}
-
-impl Drop for Upload {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-pub fn save_upload(bytes: &[u8], name_hint: Option<&str>) -> AppResult<Upload> {
-    if bytes.is_empty() {
-        return Err(AppError::invalid("empty_file", "上传的文件是空的，请选择填好的 .xlsx 或 .csv 文件"));
-    }
-    let kind = name_hint
-        .and_then(FileKind::from_name)
-        .or_else(|| FileKind::sniff(&bytes[..bytes.len().min(4096)]))
-        .ok_or_else(|| AppError::invalid("unsupported_file", "无法识别的文件格式，请上传 .xlsx 或 UTF-8 编码的 .csv 文件"))?;
-    let path = std::env::temp_dir().join(format!("yinghuo-upload-{}", crate::auth::store::random_token()));
-    std::fs::write(&path, bytes).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Upload { path, kind })
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ImportQuery {
     /// File name, used for its extension (.csv or .xlsx); otherwise the content is sniffed.
@@ -371,21 +344,21 @@ pub struct ImportQuery {
 /// Body: the raw .xlsx or .csv file. All rows are checked first; any bad row imports nothing.
 #[utoipa::path(post, path = "/api/v1/import/members", params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = ImportSummary), (status = 422, body = ErrorResponse)))]
-async fn import_members(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Query<ImportQuery>, body: Bytes) -> AppResult<Json<ImportSummary>> {
+async fn import_members(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Query<ImportQuery>, body: axum::body::Body) -> AppResult<Json<ImportSummary>> {
     if !a.can_anywhere(Perm::Import) {
         return Err(AppError::forbidden("您的角色无权导入数据"));
     }
-    let up = save_upload(&body, q.filename.as_deref())?;
+    let up = super::upload::from_body(body, q.filename.as_deref()).await?;
     Ok(Json(import::import_members(&s.db, Some(&a), &up.path, up.kind, &|_| {}).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/import/orgs", params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = ImportSummary), (status = 422, body = ErrorResponse)))]
-async fn import_orgs(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Query<ImportQuery>, body: Bytes) -> AppResult<Json<ImportSummary>> {
+async fn import_orgs(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Query<ImportQuery>, body: axum::body::Body) -> AppResult<Json<ImportSummary>> {
     if !a.can_anywhere(Perm::WriteOrgs) {
         return Err(AppError::forbidden("您的角色无权导入党组织"));
     }
-    let up = save_upload(&body, q.filename.as_deref())?;
+    let up = super::upload::from_body(body, q.filename.as_deref()).await?;
     Ok(Json(import::import_orgs(&s.db, Some(&a), &up.path, up.kind).await?))
 }
 

@@ -1,13 +1,12 @@
 //! JSON API for importing households and residents (DOMAIN.md §8) and their template.
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
-use super::api::{save_upload, ErrorResponse, ImportQuery};
+use super::api::{ErrorResponse, ImportQuery};
 use super::session::ApiActor;
 use super::AppState;
 use crate::auth::roles::Perm;
@@ -29,13 +28,13 @@ pub struct GridsImportApiDoc;
 /// org's subtree. All rows are checked first; any bad row imports nothing.
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/households/import", params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = HouseholdImportSummary), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
-async fn import_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: Bytes) -> AppResult<Json<HouseholdImportSummary>> {
+async fn import_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: axum::body::Body) -> AppResult<Json<HouseholdImportSummary>> {
     let root = {
         let mut conn = s.db.pool.acquire().await?;
         orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?
     };
     a.require(Perm::WriteResidents, &root.path)?;
-    let up = save_upload(&body, q.filename.as_deref())?;
+    let up = super::upload::from_body(body, q.filename.as_deref()).await?;
     Ok(Json(households::import_households(&s.db, Some(&a), &root, &up.path, up.kind).await?))
 }
 

@@ -14,6 +14,7 @@ pub mod ui;
 pub mod ui_governance;
 pub mod ui_life;
 pub mod ui_training;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

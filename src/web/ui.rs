@@ -834,24 +834,26 @@ async fn import_page(WebActor(a): WebActor) -> UiResult<Response> {
     render(&ImportPage { nav: Nav::of(&a), notice: None, errors: vec![] })
 }
 
-pub async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::api::Upload, AppError> {
-    let mut csrf = String::new();
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+/// The file of an upload form, after its CSRF token: the form puts `csrf` first, so a forged or
+/// expired form is refused before a byte of the file is read; callers check the role before.
+pub async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::upload::Upload, AppError> {
+    let mut csrf_checked = false;
     while let Some(field) = mp.next_field().await.map_err(super::boundary::multipart_error)? {
         match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().map(str::to_string);
-                super::boundary::check_text(name.as_deref().unwrap_or(""))?;
-                let bytes = field.bytes().await.map_err(super::boundary::multipart_error)?;
-                file = Some((name, bytes.to_vec()));
+            Some("csrf") => {
+                wa.check_csrf(&field.text().await.unwrap_or_default())?;
+                csrf_checked = true;
             }
+            Some("file") if csrf_checked => return super::upload::from_field(field).await,
+            // A file before its token: refused as an expired form, unread.
+            Some("file") => break,
             _ => {}
         }
     }
-    wa.check_csrf(&csrf)?;
-    let (name, bytes) = file.ok_or_else(|| AppError::invalid("no_file", "请选择要上传的文件"))?;
-    super::api::save_upload(&bytes, name.as_deref())
+    if !csrf_checked {
+        wa.check_csrf("")?;
+    }
+    Err(AppError::invalid("no_file", "请选择要上传的文件"))
 }
 
 async fn import_result(a: &Actor, r: Result<import::ImportSummary, AppError>) -> UiResult<Response> {
@@ -867,19 +869,19 @@ async fn import_result(a: &Actor, r: Result<import::ImportSummary, AppError>) ->
 }
 
 async fn import_members(State(s): State<AppState>, wa: WebActor, mp: Multipart) -> UiResult<Response> {
-    let up = read_upload(&wa, mp).await?;
     if !wa.0.can_anywhere(Perm::Import) {
         return Err(AppError::forbidden("您的角色无权导入数据").into());
     }
+    let up = read_upload(&wa, mp).await?;
     let r = import::import_members(&s.db, Some(&wa.0), &up.path, up.kind, &|_| {}).await;
     import_result(&wa.0, r).await
 }
 
 async fn import_orgs(State(s): State<AppState>, wa: WebActor, mp: Multipart) -> UiResult<Response> {
-    let up = read_upload(&wa, mp).await?;
     if !wa.0.can_anywhere(Perm::WriteOrgs) {
         return Err(AppError::forbidden("您的角色无权导入党组织").into());
     }
+    let up = read_upload(&wa, mp).await?;
     let r = import::import_orgs(&s.db, Some(&wa.0), &up.path, up.kind).await;
     import_result(&wa.0, r).await
 }

@@ -131,10 +131,10 @@ struct ImportResultPage {
 
 /// Households from a sheet: all rows checked first; any error imports nothing and every error is listed.
 async fn households_import(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mp: axum::extract::Multipart) -> UiResult<Response> {
-    let up = super::ui::read_upload(&wa, mp).await?;
     let a = &wa.0;
     let (_, org) = scoped(&s, a, Perm::WriteResidents, id).await?;
     a.require(Perm::WriteResidents, &org.path)?;
+    let up = super::ui::read_upload(&wa, mp).await?;
     match crate::grids::import::import_households(&s.db, Some(a), &org, &up.path, up.kind).await {
         Ok(r) => Ok(notice_redirect(&format!("/orgs/{id}/governance"), &format!("导入完成：{} 行，{} 户，{} 位居民，{} 条特殊群体记录", r.rows, r.households, r.residents, r.special)).into_response()),
         Err(AppError::ImportRejected(errors)) => {
