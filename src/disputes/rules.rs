@@ -928,9 +928,12 @@ fn last_of_month(year: i32, month: u32) -> NaiveDate {
 
 impl ReportPeriod {
     /// 日期所在的 ISO 周（周一至周日），如“2026年第47周（11月16日—11月22日）”；年份为 ISO 周年。
+    /// At the ends of the calendar (a query can ask for year 262143) the week is cut at
+    /// `NaiveDate::MIN` / `MAX` instead of overflowing (found by the dispute_rules fuzz target).
     pub fn week_of(date: NaiveDate) -> ReportPeriod {
-        let from = date - Days::new(u64::from(date.weekday().num_days_from_monday()));
-        let to = from + Days::new(6);
+        let back = Days::new(u64::from(date.weekday().num_days_from_monday()));
+        let from = date.checked_sub_days(back).unwrap_or(NaiveDate::MIN);
+        let to = from.checked_add_days(Days::new(6)).unwrap_or(NaiveDate::MAX);
         let w = date.iso_week();
         ReportPeriod {
             kind: PeriodKind::Week,
@@ -954,7 +957,7 @@ impl ReportPeriod {
 
     /// 任意起止日期；恰为一个 ISO 周或自然月时按周、月处理。
     pub fn custom(from: NaiveDate, to: NaiveDate) -> ReportPeriod {
-        if from.weekday() == Weekday::Mon && to == from + Days::new(6) {
+        if from.weekday() == Weekday::Mon && from.checked_add_days(Days::new(6)) == Some(to) {
             return Self::week_of(from);
         }
         if from.day() == 1 && to == last_of_month(from.year(), from.month()) {
@@ -2228,6 +2231,22 @@ mod tests {
             "2026年第47周（11月16日—11月22日）"
         );
         assert!(a.contains(d(2027, 1, 3)) && !a.contains(d(2027, 1, 4)));
+    }
+
+    /// Regression (fuzz target dispute_rules): the last and first days chrono knows overflowed
+    /// `date ± Days`; a report query can name them.
+    #[test]
+    fn periods_at_the_ends_of_the_calendar() {
+        let end = ReportPeriod::week_of(NaiveDate::MAX);
+        assert!(end.contains(NaiveDate::MAX) && end.to == NaiveDate::MAX);
+        let start = ReportPeriod::week_of(NaiveDate::MIN);
+        assert!(start.contains(NaiveDate::MIN) && start.from == NaiveDate::MIN);
+        assert_eq!(ReportPeriod::month_of(NaiveDate::MAX).to, NaiveDate::MAX);
+        let p = ReportPeriod::custom(NaiveDate::MAX - Days::new(2), NaiveDate::MAX);
+        assert_eq!((p.kind, p.to), (PeriodKind::Custom, NaiveDate::MAX));
+        // What `?period=week&date=-262143-01-01` on a report reaches.
+        let typed = crate::members::validate::parse_date("-262143-01-01").unwrap();
+        assert!(ReportPeriod::week_of(typed).contains(typed));
     }
 
     #[test]
