@@ -280,10 +280,25 @@ pub fn rss_mib() -> f64 {
 pub async fn logins_and_pages(db: &Db, logins: usize, concurrency: usize, views: usize) -> anyhow::Result<()> {
     use crate::auth::store::{create_user, NewUser};
     let root: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&db.pool).await?;
+    // One account per client, as when that many people sign in at once (one account's parallel
+    // attempts are charged to its throttle before they are checked, and would slow each other).
     let password = crate::auth::password::random_password();
-    let username = format!("bench{}", &crate::auth::store::random_token()[..8].to_lowercase().replace(['-', '_'], "x"));
-    let u = NewUser { username: username.clone(), display_name: Some("基准测试".into()), password: password.clone(), role: "county_admin".into(), org_id: root, member_id: None, generated: false };
-    create_user(db, None, &u).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let tag = crate::auth::store::random_token()[..8].to_lowercase().replace(['-', '_'], "x");
+    let mut usernames = Vec::new();
+    for i in 0..concurrency {
+        let username = format!("bench{tag}{i}");
+        let u = NewUser { username: username.clone(), display_name: Some("基准测试".into()), password: password.clone(), role: "county_admin".into(), org_id: root, member_id: None, generated: false };
+        create_user(db, None, &u).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+        usernames.push(username);
+    }
+    let username = usernames[0].clone();
+    // The floor: one argon2id check on one core, as configured (auth::password).
+    let hash = crate::auth::password::hash(&password)?;
+    let t = std::time::Instant::now();
+    for _ in 0..20 {
+        crate::auth::password::verify(&password, &hash);
+    }
+    println!("一次 argon2id 校验（单核）：{:.1} ms", t.elapsed().as_secs_f64() * 1000.0 / 20.0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(crate::web::serve(crate::web::AppState::new(db.clone(), crate::config::Rules::default()), listener));
@@ -292,7 +307,7 @@ pub async fn logins_and_pages(db: &Db, logins: usize, concurrency: usize, views:
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let t = std::time::Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
+    for username in &usernames {
         let (client, url, next, username, password) = (client.clone(), url.clone(), next.clone(), username.clone(), password.clone());
         tasks.push(tokio::spawn(async move {
             let mut ms = Vec::new();
