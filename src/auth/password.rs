@@ -18,6 +18,26 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// At most this many argon2 computations run at once, each on a blocking thread: they are
+/// CPU-bound (more than the cores only queue) and each takes 19 MiB, which the allocator keeps
+/// per thread, so unbounded bursts grew the server by hundreds of MiB.
+fn permits() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
+/// [`verify`] off the async runtime, within the permits.
+pub async fn verify_off_runtime(password: String, stored: String) -> anyhow::Result<bool> {
+    let _permit = permits().acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || verify(&password, &stored)).await?)
+}
+
+/// [`hash`] off the async runtime, within the permits.
+pub async fn hash_off_runtime(password: String) -> anyhow::Result<String> {
+    let _permit = permits().acquire().await?;
+    tokio::task::spawn_blocking(move || hash(&password)).await?
+}
+
 /// A hash to verify against when the user does not exist, so timing does not reveal it.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -153,7 +153,7 @@ pub async fn sign_in(db: &Db, rules: &AuthRules, username: &str, pw: &str, addr:
         None => (0, password::dummy_hash().to_string(), false, false),
     };
     let pw = pw.to_string();
-    let verified = tokio::task::spawn_blocking(move || password::verify(&pw, &hash)).await.map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+    let verified = password::verify_off_runtime(pw, hash).await?;
     if !(verified && usable) {
         return Err(AppError::invalid("bad_credentials", "用户名或密码错误"));
     }
@@ -260,7 +260,7 @@ pub async fn create_user(db: &Db, actor: Option<&Actor>, u: &NewUser) -> AppResu
     check_username(&u.username)?;
     password::check_strength(&u.password, &u.username).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
     let pw = u.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| anyhow::anyhow!("password hash: {e}"))??;
+    let hash = password::hash_off_runtime(pw).await?;
     crate::write_tx!(db, |tx| insert_user(&mut tx, actor, u, &hash).await)
 }
 
@@ -383,13 +383,13 @@ pub async fn change_password(db: &Db, actor: &Actor, user_id: i64, input: &Passw
     password::check_strength(&input.password, &username).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
     if own {
         let current = input.current_password.clone().unwrap_or_default();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+        let ok = password::verify_off_runtime(current, stored).await?;
         if !ok {
             return Err(AppError::invalid_field("current_password_wrong", "current_password", "当前密码不正确"));
         }
     }
     let new = input.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(|e| anyhow::anyhow!("password hash: {e}"))??;
+    let hash = password::hash_off_runtime(new).await?;
     crate::write_tx!(db, |tx| {
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(&hash)
