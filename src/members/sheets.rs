@@ -1189,20 +1189,36 @@ enum Msg {
 
 struct XlsxSource {
     rx: Receiver<Msg>,
+    /// The reader thread, joined when the source is dropped.
+    thread: Option<std::thread::JoinHandle<()>>,
     row: usize,
     cells: Vec<Val>,
     done: bool,
 }
 
+/// The reader thread ends with its source: once the receiver is gone its next send fails and
+/// it returns (at most one row's work later, each row being bounded), so no thread outlives
+/// the import that started it.
+impl Drop for XlsxSource {
+    fn drop(&mut self) {
+        let (_, closed) = sync_channel(0);
+        drop(std::mem::replace(&mut self.rx, closed));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join(); // Err: calamine panicked, already reported as a row error
+        }
+    }
+}
+
 impl XlsxSource {
     fn spawn(file: Box<dyn Input>) -> Result<XlsxSource, RowError> {
         let (tx, rx) = sync_channel(XLSX_CHANNEL_ROWS);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("xlsx-rows".into())
             .spawn(move || xlsx_reader_thread(file, tx))
             .map_err(|e| unreadable(format!("无法读取文件：{e}。请稍后重试")))?;
         Ok(XlsxSource {
             rx,
+            thread: Some(thread),
             row: 0,
             cells: Vec::new(),
             done: false,
