@@ -1036,8 +1036,11 @@ impl Source {
     }
 }
 
+/// The sniffed prefix, then the rest of the file, through the per-record byte budget.
+type CsvInput = BudgetReader<Chain<Cursor<Vec<u8>>, Box<dyn Input>>>;
+
 struct CsvSource {
-    rdr: csv::Reader<BudgetReader<Chain<Cursor<Vec<u8>>, Box<dyn Input>>>>,
+    rdr: csv::Reader<CsvInput>,
     rec: csv::ByteRecord,
     gbk: bool,
     line: usize,
