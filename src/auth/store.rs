@@ -398,11 +398,16 @@ pub async fn change_password(db: &Db, actor: &Actor, user_id: i64, input: &Passw
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        let root = actor.grants.first().map(|g| (g.org_id, g.org_path.clone())).unwrap_or((0, "/".into()));
+        let root = audit_org(actor);
         let action = if own { "user.password" } else { "user.password_reset" };
         audit::record(&mut tx, Some(actor), action, "user", Some(user_id), &(root.0, root.1.as_str()), None, None).await?;
         Ok::<_, AppError>(())
     })
+}
+
+/// Where an account action by `actor` is filed in the audit log: the org of their first role.
+fn audit_org(actor: &Actor) -> (i64, String) {
+    actor.grants.first().map(|g| (g.org_id, g.org_path.clone())).unwrap_or((0, "/".into()))
 }
 
 /// Disables or re-enables a user in the actor's scope: a disabled user cannot sign in and every
@@ -416,7 +421,7 @@ pub async fn set_disabled(conn: &mut Conn, actor: &Actor, user_id: i64, disabled
     if disabled {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
     }
-    let root = actor.grants.first().map(|g| (g.org_id, g.org_path.clone())).unwrap_or((0, "/".into()));
+    let root = audit_org(actor);
     let after = serde_json::json!({ "disabled": disabled });
     audit::record(conn, Some(actor), if disabled { "user.disable" } else { "user.enable" }, "user", Some(user_id), &(root.0, root.1.as_str()), None, Some(&after)).await?;
     Ok(())
