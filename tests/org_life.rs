@@ -103,7 +103,7 @@ both_backends!(sign_in_by_qr_window_and_attendees, |app: common::TestApp| async 
     let (_, other) = branch(&app, &t, "Q2", 3, 0).await;
     common::add_user(&app.db, "member0", "member", &yinghuo_org(&app, org).await, Some(ids[0])).await;
     common::add_user(&app.db, "stranger", "member", &yinghuo_org(&app, org).await, Some(other[0])).await;
-    let (_, now_token) = meeting(&app, &t, org, "theme_day", china(-600)).await;
+    let (mid, now_token) = meeting(&app, &t, org, "theme_day", china(-600)).await;
     let (_, later_token) = meeting(&app, &t, org, "theme_day", china(7 * 86400)).await;
     let m0 = app.token("member0").await;
     let (s, v) = app.post(&m0, &format!("/api/v1/sign-in/{now_token}"), json!({})).await;
@@ -117,6 +117,13 @@ both_backends!(sign_in_by_qr_window_and_attendees, |app: common::TestApp| async 
     assert_eq!((s, e["error"]["code"].as_str().unwrap()), (422, "not_an_attendee"));
     let (s, _) = app.post(&m0, "/api/v1/sign-in/not-a-real-token", json!({})).await;
     assert_eq!(s, 404);
+    // The secretary then saves the whole sheet: the QR sign-in stays 扫码, the others become 登记.
+    let att: Vec<Value> = ids.iter().map(|i| json!({"member_id": i, "status": "present"})).collect();
+    let (s, a) = app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), json!(att)).await;
+    assert_eq!(s, 200, "{a}");
+    let means: Vec<(i64, String)> = a.as_array().unwrap().iter().map(|x| (x["member_id"].as_i64().unwrap(), x["means"].as_str().unwrap().to_string())).collect();
+    assert!(means.contains(&(ids[0], "qr".to_string())), "{means:?}");
+    assert!(means.contains(&(ids[1], "manual".to_string())), "{means:?}");
 });
 
 async fn yinghuo_org(app: &common::TestApp, id: i64) -> yinghuo::orgs::model::Org {

@@ -336,7 +336,13 @@ pub async fn record_attendance(conn: &mut Conn, actor: &Actor, id: i64, items: &
         if status == AttendanceStatus::Excused && reason.is_empty() {
             return Err(AppError::invalid_field("reason_required", "reason", "请假须注明原因"));
         }
-        upsert_attendance(conn, m.id, a.member_id, status, reason, "manual", Some(actor.user_id)).await?;
+        // A row that says the same stays as it is: a QR sign-in remains 扫码.
+        let unchanged = attendees.iter().any(|e| {
+            e.member_id == a.member_id && e.status.as_deref() == Some(status.code()) && e.reason == reason
+        });
+        if !unchanged {
+            upsert_attendance(conn, m.id, a.member_id, status, reason, "manual", Some(actor.user_id)).await?;
+        }
     }
     let after = serde_json::json!({"attendance": items.iter().map(|a| (a.member_id, a.status.clone())).collect::<Vec<_>>()});
     audit::record(conn, Some(actor), "meeting.attendance", "meeting", Some(m.id), &(m.org_id, m.org_path.as_str()), None, Some(&after)).await?;
