@@ -1119,8 +1119,13 @@ pub struct Report {
     pub withdrawn_in_period: u32,
     /// 截止日在办。
     pub open_at_end: u32,
-    /// 期内在办或办结的案件，按类别 × 截止日所在层级（已办结的为办结层级）计数。
+    /// 期内在办或办结的案件，按类别 × 截止日所在层级（已办结的为办结层级）计数：
+    /// 本期新受理的加上期结转的，合计 = `new_in_period + carried_over`。
     pub matrix: Vec<MatrixRow>,
+    /// 期初以前受理、期内仍在办或期内办结的案件（上期结转）。
+    pub carried_over: u32,
+    /// 表中合计：期内在办或办结的案件数。
+    pub active_in_period: u32,
     pub level_totals: Vec<LevelCount>,
     /// 化解率：期内新受理的案件中截至统计截止日调解成功的件数 ÷ 期内新受理件数。
     pub resolution_rate: Rate,
@@ -1178,6 +1183,8 @@ pub fn report(
         .iter()
         .map(|&level| LevelCount { level, count: 0 })
         .collect();
+    let active_in_period = count(&|c| active(c));
+    let carried_over = count(&|c| active(c) && !is_new(c));
     for c in cases.iter().filter(|c| active(c)) {
         let level = c.level_on(as_of);
         let li = Level::ALL.iter().position(|l| *l == level).unwrap_or(0);
@@ -1275,10 +1282,12 @@ pub fn report(
             None => "本期无新受理案件，不计算化解率".to_string(),
         };
         format!(
-            "{}{}：新排查受理{}件；办结{}件（调解成功{}件、调解不成{}件、撤回{}件）；截至{}在办{}件，其中超期{}件；期内提级{}次；{}。",
+            "{}{}：新排查受理{}件，上期结转{}件，共{}件；办结{}件（调解成功{}件、调解不成{}件、撤回{}件）；截至{}在办{}件，其中超期{}件；期内提级{}次；{}。",
             period.label,
             title,
             new_in_period,
+            carried_over,
+            active_in_period,
             closed_in_period,
             resolved_in_period,
             failed_in_period,
@@ -1296,6 +1305,8 @@ pub fn report(
         title,
         as_of,
         new_in_period,
+        carried_over,
+        active_in_period,
         closed_in_period,
         resolved_in_period,
         failed_in_period,
@@ -2184,6 +2195,27 @@ mod tests {
         assert_eq!(rep.resolution_rate.percent().as_deref(), Some("93.33%"));
         assert_eq!(rep.overdue.len(), 1);
         assert_eq!(rep.overdue[0].case_id, 14);
+    }
+
+    #[test]
+    fn table_total_is_new_plus_carried_over() {
+        // Three cases opened in October, one still open in November and one closed there;
+        // two new in November.
+        let oct = d(2026, 10, 10);
+        let rows = vec![
+            row(1, Category::Neighbour, Risk::General, oct),
+            closed(row(2, Category::Neighbour, Risk::General, oct), State::Resolved, d(2026, 11, 3)),
+            closed(row(3, Category::Neighbour, Risk::General, oct), State::Resolved, d(2026, 10, 20)),
+            row(4, Category::Neighbour, Risk::General, d(2026, 11, 2)),
+            row(5, Category::Property, Risk::General, d(2026, 11, 4)),
+        ];
+        let m = ReportPeriod::month_of(d(2026, 11, 1));
+        let rep = report(&rules(), &rows, m.from, m.to, d(2026, 12, 10));
+        let table: u32 = rep.matrix.iter().map(|r| r.total).sum();
+        assert_eq!((rep.new_in_period, rep.carried_over, rep.active_in_period), (2, 2, 4));
+        assert_eq!(table, rep.active_in_period);
+        assert_eq!(rep.level_totals.iter().map(|l| l.count).sum::<u32>(), table);
+        assert!(rep.summary.contains("新排查受理2件，上期结转2件，共4件"), "{}", rep.summary);
     }
 
     #[test]
