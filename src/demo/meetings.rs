@@ -1,7 +1,9 @@
-//! A year of generated meetings for the demo tree, so compliance has something to judge:
-//! every required meeting, with about 3% left out at random (deterministic from the seed).
+//! Generated meetings for the demo tree, from January of last year up to the day it runs, so
+//! compliance has something to judge: most orgs hold every required meeting, a few (about 6%)
+//! leave out about a third of them; meetings of the next three weeks stand as plans.
+//! Deterministic for a seed and a date.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
 use sqlx::Row as _;
 
@@ -9,8 +11,13 @@ use crate::db::{Db, Sql};
 use crate::error::AppResult;
 use crate::members::model::Post;
 
-/// Share of required meetings the demo leaves out, so some branches show misses.
-const SKIP_PER_MILLE: u32 = 30;
+/// Orgs that neglect their meetings, per mille, and the share of meetings they leave out.
+const WEAK_PER_MILLE: u32 = 60;
+const WEAK_SKIP_PER_MILLE: u32 = 350;
+/// What a diligent org still leaves out now and then.
+const SKIP_PER_MILLE: u32 = 4;
+/// Meetings up to this many days ahead are planned; later ones are not generated yet.
+const PLAN_AHEAD_DAYS: i64 = 21;
 
 struct Plan {
     kind: &'static str,
@@ -44,8 +51,9 @@ fn topic(kind: &str) -> &'static str {
     }
 }
 
-/// Inserts the meetings of calendar year `year` for every branch, group and committee.
-pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
+/// Inserts the meetings of every branch, group and committee from 1 January of `first_year`
+/// to `today`: held and closed up to today, planned for the next three weeks.
+pub async fn load(db: &Db, first_year: i32, today: NaiveDate, seed: u64) -> AppResult<usize> {
     let mut conn = db.pool.acquire().await?;
     let orgs = sqlx::query("SELECT id, path, kind, founded_on FROM orgs WHERE dissolved_on IS NULL AND kind IN ('branch', 'group', 'committee', 'working_committee')")
         .fetch_all(&mut *conn)
@@ -59,7 +67,7 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
     }
     drop(conn);
     let now = crate::db::now_secs();
-    let mut rows: Vec<(i64, &'static str, i64, String)> = Vec::new();
+    let mut rows: Vec<(i64, &'static str, i64, Option<String>)> = Vec::new();
     for r in &orgs {
         let id: i64 = r.try_get("id")?;
         let kind: String = r.try_get("kind")?;
@@ -77,19 +85,23 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
             _ => plans.push(&LEADERSHIP),
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        for p in plans {
-            let mut month = 1;
-            while month <= 12 {
-                let span = p.every.min(12);
-                let m = month + rng.gen_range(0..span);
-                let day = rng.gen_range(1..=25);
-                month += span;
-                let Some(date) = NaiveDate::from_ymd_opt(year, m, day) else { continue };
-                if founded.is_some_and(|f| f > date) || rng.gen_range(0..1000) < SKIP_PER_MILLE {
-                    continue;
+        let skip = if rng.gen_range(0..1000) < WEAK_PER_MILLE { WEAK_SKIP_PER_MILLE } else { SKIP_PER_MILLE };
+        for year in first_year..=today.year() {
+            for p in &plans {
+                let mut month = 1;
+                while month <= 12 {
+                    let span = p.every.min(12);
+                    let m = month + rng.gen_range(0..span);
+                    let day = rng.gen_range(1..=25);
+                    month += span;
+                    let Some(date) = NaiveDate::from_ymd_opt(year, m, day) else { continue };
+                    let skipped = rng.gen_range(0..1000) < skip;
+                    if founded.is_some_and(|f| f > date) || skipped || (date - today).num_days() > PLAN_AHEAD_DAYS {
+                        continue;
+                    }
+                    let start = crate::db::china::at(date, 9, 0, 0);
+                    rows.push((id, p.kind, start, (date <= today).then(|| date.to_string())));
                 }
-                let start = crate::db::china::at(date, 9, 0, 0);
-                rows.push((id, p.kind, start, date.to_string()));
             }
         }
     }
@@ -109,10 +121,14 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
             if i > 0 {
                 sql.push(", ");
             }
-            let token = format!("demo-{year}-{}", base as usize + ci * 500 + i);
+            let token = format!("demo-{}", base as usize + ci * 500 + i);
+            let (minutes, state, closed_at) = match day {
+                Some(_) => ("（演示数据）", "closed", Some(now)),
+                None => ("", "planned", None),
+            };
             sql.push("(").bind(*org).push(", ").bind(*kind).push(", ").bind(topic(kind)).push(", ").bind("党员活动室");
-            sql.push(", ").bind(*start).push(", ").bind(*start + 7200).push(", ").bind(day.clone()).push(", ").bind("（演示数据）");
-            sql.push(", ").bind("closed").push(", ").bind(token).push(", ").bind(now).push(", ").bind(now).push(", ").bind(now);
+            sql.push(", ").bind(*start).push(", ").bind(*start + 7200).push(", ").bind(day.clone()).push(", ").bind(minutes);
+            sql.push(", ").bind(state).push(", ").bind(token).push(", ").bind(now).push(", ").bind(now).push(", ").bind(closed_at);
             sql.push(", ").bind(if *kind == "theme_day" { theme_items.as_str() } else { "" }).push(")");
         }
         sql.query().execute(&mut *conn).await?;
@@ -121,7 +137,11 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
         sqlx::query(s).execute(&mut *conn).await?;
     }
     if rows.len() <= ATTENDANCE_UP_TO_MEETINGS {
+        let rebuild = crate::db::drop_secondary_indexes(conn, "meeting_attendance").await?;
         attendance(conn).await?;
+        for s in &rebuild {
+            sqlx::query(s).execute(&mut *conn).await?;
+        }
     }
     tx.commit().await?;
     Ok(rows.len())
@@ -131,8 +151,10 @@ pub async fn load_year(db: &Db, year: i32, seed: u64) -> AppResult<usize> {
 /// need about 60 M rows, so there the meetings stand without them.
 pub const ATTENDANCE_UP_TO_MEETINGS: usize = 200_000;
 
-/// Who came to each demo meeting: about 88% present, 8% excused with a reason, 4% absent,
-/// deterministic from the ids. Committees count their seat holders only.
+/// Who came to each held demo meeting: about 88% present (three in five by QR at the door),
+/// 8% excused with a reason, 4% absent,
+/// deterministic from the ids. Committees count their seat holders only. CROSS JOIN keeps
+/// SQLite's planner walking meetings first (it otherwise scans members with an automatic index).
 async fn attendance(conn: &mut crate::db::Conn) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO meeting_attendance (meeting_id, member_id, status, reason, means, at) \
@@ -140,10 +162,10 @@ async fn attendance(conn: &mut crate::db::Conn) -> AppResult<()> {
            CASE WHEN (m.id * 7 + mb.id * 13) % 100 < 88 THEN 'present' WHEN (m.id * 7 + mb.id * 13) % 100 < 96 THEN 'excused' ELSE 'absent' END, \
            CASE WHEN (m.id * 7 + mb.id * 13) % 100 >= 88 AND (m.id * 7 + mb.id * 13) % 100 < 96 THEN \
              CASE (m.id + mb.id) % 3 WHEN 0 THEN '外出务工' WHEN 1 THEN '生病住院' ELSE '照顾家人' END ELSE '' END, \
-           'manual', m.planned_start \
-         FROM meetings m JOIN orgs o ON o.id = m.org_id \
-         JOIN members mb ON mb.org_path >= o.path AND mb.org_path < substr(o.path, 1, length(o.path) - 1) || '0' \
-         WHERE m.signin_token LIKE 'demo-%' \
+           CASE WHEN (m.id * 7 + mb.id * 13) % 100 < 88 AND (m.id + mb.id) % 5 < 3 THEN 'qr' ELSE 'manual' END, m.planned_start \
+         FROM meetings m CROSS JOIN orgs o CROSS JOIN members mb \
+         WHERE o.id = m.org_id AND mb.org_path >= o.path AND mb.org_path < substr(o.path, 1, length(o.path) - 1) || '0' \
+           AND m.signin_token LIKE 'demo-%' AND m.state = 'closed' \
            AND (m.kind NOT IN ('committee', 'democratic_life_meeting') \
                 OR (mb.org_path = o.path AND (mb.posts LIKE '%secretary%' OR mb.posts LIKE '%commi%')))",
     )

@@ -1,5 +1,6 @@
 //! Loading a generated demo county, city or province into an empty database.
 
+pub mod dues;
 pub mod gen;
 pub mod governance;
 pub mod meetings;
@@ -49,7 +50,6 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     if existing > 0 {
         return Err(AppError::invalid("database_not_empty", "数据库中已有党组织，演示数据只能载入空数据库"));
     }
-    let today = crate::db::today();
     let mut org_list: Vec<DemoOrg> = Vec::new();
     let (tx_m, mut rx_m) = tokio::sync::mpsc::channel::<Vec<DemoMember>>(8);
     // Generation runs on a blocking thread and streams members in batches.
@@ -59,7 +59,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let mut batch = Vec::with_capacity(1000);
         let mut tx_o = Some(tx_o);
         let mut orgs_sent = false;
-        generate(scale, seed, today, &mut |o| orgs.borrow_mut().push(o), &mut |m| {
+        generate(scale, seed, crate::db::today(), &mut |o| orgs.borrow_mut().push(o), &mut |m| {
             if !orgs_sent {
                 if let Some(t) = tx_o.take() {
                     let _ = t.send(orgs.take());
@@ -218,10 +218,14 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     tx.commit().await?;
     gen_task.await.map_err(|e| anyhow::anyhow!("demo generator failed: {e}"))?;
     db.sync_sequence("orgs").await?;
-    // Last year's meetings, so the compliance table has a full year to judge.
-    let n_meetings = meetings::load_year(db, crate::db::today().year() - 1, seed).await?;
+    // Meetings, dues and training from January of last year up to today: a county at work.
+    let today = crate::db::today();
+    let n_meetings = meetings::load(db, today.year() - 1, today, seed).await?;
     progress("meetings", n_meetings as u64);
-    let n_trainees = training::load(db, crate::db::today().year() - 1).await?;
+    let n_payments = dues::load(db, today.year() - 1, today, seed).await?;
+    progress("payments", n_payments as u64);
+    let mut n_trainees = training::load(db, today.year() - 1).await?;
+    n_trainees += training::load(db, today.year()).await?;
     progress("trainees", n_trainees as u64);
     // This year's grid governance for the first township: grids, households, requests, disputes.
     let town: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee' AND domain = 'township' AND dissolved_on IS NULL ORDER BY id LIMIT 1")

@@ -1,4 +1,4 @@
-//! A demo training class: last March's five-day rotation of branch secretaries run by the
+//! A demo training class: each March's five-day rotation of branch secretaries run by the
 //! root org, with sessions in the three 课堂 colors and a checked attendance for each.
 
 use chrono::NaiveDate;
@@ -33,6 +33,10 @@ pub async fn load(db: &Db, year: i32) -> AppResult<usize> {
     let (root_id, root_path): (i64, String) = (root.try_get("id")?, root.try_get("path")?);
     let Some(first) = NaiveDate::from_ymd_opt(year, 3, 9) else { return Ok(0) };
     let last = first + chrono::Duration::days(4);
+    if last > crate::db::today() {
+        // Not held yet this year: no marks for sessions to come.
+        return Ok(0);
+    }
     let class_id: i64 = sqlx::query_scalar(
         "INSERT INTO training_classes (org_id, kind, title, starts_on, ends_on, place, created_at) VALUES ($1, 'rotation', $2, $3, $4, '县委党校', $5) RETURNING id",
     )

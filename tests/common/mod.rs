@@ -95,6 +95,12 @@ async fn mk(db: &Db, parent: Option<&Org>, code: &str, name: &str, kind: &str, d
     write_tx!(db, yinghuo::db::Lock::Tree, |tx| orgs::create(&mut tx, None, parent, &n).await).unwrap()
 }
 
+async fn org_by(db: &Db, sql: &'static str) -> Org {
+    let id: i64 = sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    orgs::get(&mut conn, id).await.unwrap().unwrap()
+}
+
 pub async fn add_user(db: &Db, username: &str, role: &str, org: &Org, member_id: Option<i64>) {
     let u = NewUser {
         username: username.into(),
@@ -117,16 +123,34 @@ impl TestApp {
         let village_b = mk(&db, Some(&town), "V002", "西关村党支部", "branch", "rural").await;
         let group_a = mk(&db, Some(&village_a), "G001", "东关村第一党小组", "group", "rural").await;
         let organ = mk(&db, Some(&county), "O001", "县教育局机关党支部", "branch", "organ").await;
-        add_user(&db, "admin", "county_admin", &county, None).await;
-        add_user(&db, "town", "org_admin", &town, None).await;
-        add_user(&db, "sec_a", "branch_secretary", &village_a, None).await;
-        add_user(&db, "sec_b", "branch_secretary", &village_b, None).await;
+        Self::start(db, dir, Tree { county, town, village_a, village_b, group_a, organ }).await
+    }
+
+    /// The demo county (seed 2026, alive up to today) instead of the small tree: `tree` names its
+    /// root, first township, that township's first two village branches, a group and an organ branch.
+    pub async fn spawn_demo(backend: Backend) -> TestApp {
+        let (db, dir) = fresh_db(&backend).await;
+        yinghuo::demo::load(&db, yinghuo::demo::gen::Scale::County, 2026, &|_, _| {}).await.unwrap();
+        let county = org_by(&db, "SELECT id FROM orgs WHERE parent_id IS NULL").await;
+        let town = org_by(&db, "SELECT id FROM orgs WHERE domain = 'township' AND kind = 'committee' ORDER BY id LIMIT 1").await;
+        let village_a = org_by(&db, "SELECT MIN(o.id) FROM orgs o JOIN orgs t ON t.id = o.parent_id WHERE o.kind = 'branch' AND o.domain = 'rural' AND t.domain = 'township' AND t.kind = 'committee' AND t.id = (SELECT MIN(id) FROM orgs WHERE domain = 'township' AND kind = 'committee') AND EXISTS (SELECT 1 FROM orgs g WHERE g.parent_id = o.id)").await;
+        let village_b = org_by(&db, "SELECT MAX(o.id) FROM orgs o WHERE o.kind = 'branch' AND o.domain = 'rural' AND o.parent_id = (SELECT MIN(id) FROM orgs WHERE domain = 'township' AND kind = 'committee')").await;
+        let group_a = org_by(&db, "SELECT MIN(g.id) FROM orgs g JOIN orgs o ON o.id = g.parent_id WHERE g.kind = 'group' AND o.id = (SELECT MIN(o.id) FROM orgs o JOIN orgs t ON t.id = o.parent_id WHERE o.kind = 'branch' AND o.domain = 'rural' AND t.id = (SELECT MIN(id) FROM orgs WHERE domain = 'township' AND kind = 'committee') AND EXISTS (SELECT 1 FROM orgs g WHERE g.parent_id = o.id))").await;
+        let organ = org_by(&db, "SELECT MIN(id) FROM orgs WHERE kind = 'branch' AND domain = 'organ'").await;
+        Self::start(db, dir, Tree { county, town, village_a, village_b, group_a, organ }).await
+    }
+
+    async fn start(db: Db, dir: Option<tempfile::TempDir>, tree: Tree) -> TestApp {
+        add_user(&db, "admin", "county_admin", &tree.county, None).await;
+        add_user(&db, "town", "org_admin", &tree.town, None).await;
+        add_user(&db, "sec_a", "branch_secretary", &tree.village_a, None).await;
+        add_user(&db, "sec_b", "branch_secretary", &tree.village_b, None).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(db.clone(), Rules::default());
         tokio::spawn(serve(state, listener));
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { url, db, client, _dir: dir, tree: Tree { county, town, village_a, village_b, group_a, organ } }
+        TestApp { url, db, client, _dir: dir, tree }
     }
 
     /// The SQLite file's folder, if any (for diagnosing lost files).
@@ -206,6 +230,29 @@ pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect("hidden field") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// Runs one scenario on the demo county, on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! both_backends_demo {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = common::TestApp::spawn_demo(common::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !common::pg_available().await {
+                    return;
+                }
+                let app = common::TestApp::spawn_demo(common::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
 }
 
 /// Runs one scenario on SQLite and on PostgreSQL, as two tests.

@@ -1,0 +1,51 @@
+//! The demo county is alive on the day it runs, on SQLite and PostgreSQL: this year's meetings,
+//! attendance, dues and training are there, and the figures look like a working county.
+
+mod common;
+
+use chrono::Datelike;
+
+async fn count(app: &common::TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.unwrap()
+}
+
+both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let today = yinghuo::db::today();
+    let jan = format!("{}-01-01", today.year());
+
+    // Compliance this year: most orgs met every due requirement, a few did not.
+    let (s, r) = app.get(&t, &format!("/api/v1/orgs/{}/compliance?from={jan}&to={today}", app.tree.county.id)).await;
+    assert_eq!(s, 200, "{r}");
+    let (checked, missing) = (r["orgs_checked"].as_i64().unwrap(), r["orgs_with_misses"].as_i64().unwrap());
+    assert!(checked > 900, "{checked} orgs judged");
+    let share = missing as f64 / checked as f64;
+    assert!((0.03..=0.25).contains(&share), "{missing} of {checked} orgs missed a meeting this year");
+
+    // Meetings held this year with attendance (some by QR), and plans for the weeks ahead.
+    let this_year = count(&app, &format!("SELECT COUNT(*) FROM meetings WHERE held_on >= '{jan}'")).await;
+    assert!(this_year > 10_000, "{this_year} meetings held this year");
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM meetings WHERE held_on > '{today}'")).await, 0, "nothing held in the future");
+    assert!(count(&app, "SELECT COUNT(*) FROM meetings WHERE state = 'planned'").await > 100);
+    assert!(count(&app, "SELECT COUNT(*) FROM meeting_attendance WHERE means = 'qr'").await > 1000);
+
+    // Dues: a township's sheet for last month is mostly paid, with a few arrears and no member
+    // without a basis; hardly anyone is flagged for six months without organizational life.
+    let last_month = (today.with_day(1).unwrap() - chrono::Duration::days(1)).format("%Y-%m").to_string();
+    let (s, d) = app.get(&t, &format!("/api/v1/orgs/{}/dues?month={last_month}", app.tree.town.id)).await;
+    assert_eq!(s, 200, "{d}");
+    let (owed, paid) = (d["owed_fen"].as_i64().unwrap(), d["paid_fen"].as_i64().unwrap());
+    assert!(owed > 0 && paid as f64 >= 0.85 * owed as f64 && paid <= owed, "owed {owed}, paid {paid}");
+    let members = d["members"].as_array().unwrap();
+    let arrears = members.iter().filter(|m| m["arrears_fen"].as_i64().unwrap() > 0).count();
+    assert!(arrears > 0 && arrears * 10 < members.len(), "{arrears} of {} in arrears", members.len());
+    let no_life = members.iter().filter(|m| m["no_life_six_months"].as_bool().unwrap()).count();
+    assert!(no_life * 50 < members.len(), "{no_life} of {} without organizational life", members.len());
+
+    // Training: this year's class has its trainees, once March is over.
+    if today.month() > 3 {
+        assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM training_classes WHERE starts_on >= '{jan}'")).await, 1);
+    }
+    // Grid governance up to today.
+    assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
+});
