@@ -113,9 +113,13 @@ enum UserCommand {
         /// county_admin, org_admin, branch_secretary, member, grid_worker
         #[arg(long)]
         role: String,
-        /// The org the role is held at (default: the root of the tree).
+        /// Code of the org the role is held at (default: the member's org with --member, else
+        /// the root of the tree).
         #[arg(long)]
-        org: Option<i64>,
+        org: Option<String>,
+        /// ID number of the member this account belongs to (for QR sign-in and own records).
+        #[arg(long)]
+        member: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
     },
@@ -270,16 +274,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::User { action: UserCommand::Add { name, role, org, display_name } } => {
+        Command::User { action: UserCommand::Add { name, role, org, member, display_name } } => {
             let db = open(&cli.database_url).await?;
-            let org_id = match org {
-                Some(o) => o,
-                None => root_org(&db).await?,
+            let mut conn = db.pool.acquire().await?;
+            let member = match member {
+                None => None,
+                Some(raw) => {
+                    let number = yinghuo::members::id_card::IdCardNumber::parse(&raw).map_err(|e| anyhow::anyhow!("身份证号 {raw} 无效：{e}"))?;
+                    let found: Option<(i64, i64)> = sqlx::query_as("SELECT id, org_id FROM members WHERE id_number = $1")
+                        .bind(number.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    Some(found.ok_or_else(|| anyhow::anyhow!("没有身份证号为 {raw} 的党员：请先录入党员档案"))?)
+                }
             };
+            let org_id = match (org, member) {
+                (Some(code), _) => {
+                    yinghuo::orgs::store::get_by_code(&mut conn, code.trim()).await?.ok_or_else(|| anyhow::anyhow!("没有编码为 {code} 的党组织"))?.id
+                }
+                (None, Some((_, member_org))) => member_org,
+                (None, None) => root_org(&db).await?,
+            };
+            drop(conn);
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let u = NewUser { username: name.clone(), display_name, password, role, org_id, member_id: None, generated: false };
+            let u = NewUser { username: name.clone(), display_name, password, role, org_id, member_id: member.map(|m| m.0), generated: false };
             let id = create_user(&db, None, &u).await.map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("已添加用户 {name}（编号 {id}）");
             Ok(())

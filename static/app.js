@@ -7,3 +7,99 @@ document.addEventListener('click', function (e) {
     window.history.back();
   }
 });
+
+// Pickers: <input type="hidden" name="org_id" data-pick="orgs" data-label="…" [data-required]>
+// gets a search box; typing asks /pick/<kind>?q= and a choice fills the hidden id.
+(function () {
+  function setup(hidden) {
+    var kind = hidden.getAttribute('data-pick');
+    var box = document.createElement('input');
+    box.type = 'search';
+    box.autocomplete = 'off';
+    box.className = 'pick-box';
+    // Sent along (and ignored by the server) so a form shown again with an error keeps the text.
+    if (hidden.name) box.name = hidden.name + '_label';
+    box.value = hidden.getAttribute('data-label') || '';
+    box.placeholder = hidden.getAttribute('data-placeholder') || '输入名称、拼音首字母或编码搜索';
+    box.setAttribute('aria-label', box.placeholder);
+    var list = document.createElement('ul');
+    list.className = 'pick-list';
+    list.hidden = true;
+    var wrap = document.createElement('span');
+    wrap.className = 'pick';
+    hidden.parentNode.insertBefore(wrap, hidden);
+    wrap.appendChild(hidden);
+    wrap.appendChild(box);
+    wrap.appendChild(list);
+    var timer = null, seq = 0, active = -1, items = [];
+    function choose(c) {
+      hidden.value = c.id;
+      box.value = c.label;
+      box.setCustomValidity('');
+      list.hidden = true;
+      hidden.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    function mark(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (li, j) { li.className = j === i ? 'on' : ''; });
+    }
+    function show(choices) {
+      items = choices;
+      list.innerHTML = '';
+      choices.forEach(function (c, i) {
+        var li = document.createElement('li');
+        var b = document.createElement('b');
+        b.textContent = c.label;
+        var s = document.createElement('small');
+        s.textContent = c.detail;
+        li.appendChild(b);
+        li.appendChild(s);
+        li.addEventListener('mousedown', function (e) { e.preventDefault(); choose(c); });
+        list.appendChild(li);
+      });
+      if (!choices.length) {
+        var none = document.createElement('li');
+        none.className = 'none';
+        none.textContent = '没有找到，请换个写法（姓名、拼音首字母、编码）';
+        list.appendChild(none);
+      }
+      list.hidden = false;
+      mark(-1);
+    }
+    box.addEventListener('input', function () {
+      hidden.value = '';
+      clearTimeout(timer);
+      var q = box.value.trim();
+      if (!q) { list.hidden = true; return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        fetch('/pick/' + kind + '?q=' + encodeURIComponent(q), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (c) { if (mine === seq) show(c); })
+          .catch(function () {});
+      }, 200);
+    });
+    box.addEventListener('keydown', function (e) {
+      if (list.hidden) return;
+      if (e.key === 'ArrowDown') { e.preventDefault(); mark(Math.min(active + 1, items.length - 1)); }
+      else if (e.key === 'ArrowUp') { e.preventDefault(); mark(Math.max(active - 1, 0)); }
+      else if (e.key === 'Enter' && active >= 0) { e.preventDefault(); choose(items[active]); }
+      else if (e.key === 'Escape') { list.hidden = true; }
+    });
+    box.addEventListener('blur', function () { setTimeout(function () { list.hidden = true; }, 150); });
+    var form = hidden.form || box.form;
+    if (form) {
+      form.addEventListener('submit', function (e) {
+        if (hidden.hasAttribute('data-required') && !hidden.value) {
+          e.preventDefault();
+          box.setCustomValidity('请从搜索结果中选择一项');
+          box.reportValidity();
+        }
+      });
+    }
+  }
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll('input[data-pick]'), setup);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
+})();

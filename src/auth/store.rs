@@ -511,3 +511,48 @@ pub async fn list_users(conn: &mut Conn, actor: &Actor) -> AppResult<Vec<UserVie
 pub async fn user_count(conn: &mut Conn) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *conn).await?)
 }
+
+/// A user offered by the picker (e.g. a grid worker to put on a grid).
+#[derive(Clone, Debug, Serialize)]
+pub struct UserChoice {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role_label: String,
+    pub org_name: String,
+}
+
+/// Up to `limit` enabled users holding a role inside the actor's subtrees for grids and
+/// residents, whose username or name starts with `q`.
+pub async fn pick_users(conn: &mut Conn, actor: &Actor, q: &str, limit: i64) -> AppResult<Vec<UserChoice>> {
+    let mut sql = Sql::new(
+        "SELECT u.id, u.username, u.display_name, r.role, o.name AS org_name FROM user_roles r \
+         JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id WHERE u.disabled = 0",
+    );
+    let q = q.trim();
+    if !q.is_empty() {
+        sql.push(" AND (u.username >= ").bind(q.to_string()).push(" AND u.username < ").bind(format!("{q}\u{10FFFF}"));
+        sql.push(" OR u.display_name >= ").bind(q.to_string()).push(" AND u.display_name < ").bind(format!("{q}\u{10FFFF}")).push(")");
+    }
+    crate::db::push_subtrees(&mut sql, "o.path", &actor.subtrees(Perm::ReadResidents));
+    sql.push(" ORDER BY u.username, o.path LIMIT ").bind(limit * 3);
+    let mut out: Vec<UserChoice> = Vec::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let id: i64 = r.try_get("id")?;
+        if out.iter().any(|u| u.id == id) {
+            continue;
+        }
+        let role: String = r.try_get("role")?;
+        out.push(UserChoice {
+            id,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            role_label: Role::parse(&role).map(|x| x.label()).unwrap_or("").to_string(),
+            org_name: r.try_get("org_name")?,
+        });
+        if out.len() as i64 >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -8,6 +8,7 @@ pub mod api_training;
 pub mod boundary;
 pub mod limits;
 pub mod matrix;
+pub mod pick;
 pub mod public;
 pub mod session;
 pub mod ui;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_grids_import::routes())
         .merge(api::routes())
         .merge(ui::routes())
+        .merge(pick::routes())
         .merge(ui_life::routes())
         .merge(ui_training::routes())
         .merge(ui_governance::routes())

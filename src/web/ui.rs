@@ -560,6 +560,8 @@ pub struct MemberFormValues {
     pub work_unit: String,
     pub in_service: bool,
     pub report_org_id: String,
+    /// The picked org's name, shown in the picker.
+    pub report_org_label: String,
     /// Editing an existing record: ID number and phone are never sent to the page
     /// in full; left blank they stay as they are.
     pub editing: bool,
@@ -585,6 +587,8 @@ struct MemberForm {
     work_unit: Option<String>,
     in_service: Option<String>,
     report_org_id: Option<String>,
+    /// The picker's visible text, kept when the form comes back with an error.
+    report_org_id_label: Option<String>,
 }
 
 impl MemberForm {
@@ -605,6 +609,7 @@ impl MemberForm {
             work_unit: v(&self.work_unit),
             in_service: self.in_service.as_deref() == Some("1"),
             report_org_id: v(&self.report_org_id),
+            report_org_label: v(&self.report_org_id_label),
             ..Default::default()
         }
     }
@@ -722,6 +727,10 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
     let transfers = members::transfers(&mut conn, id).await?;
     use chrono::Datelike;
     let training = crate::training::store::member_year(&mut conn, a, &s.rules.training, id, crate::db::today().year()).await?;
+    let report_org_name = match raw.report_org_id {
+        Some(r) => orgs::get(&mut conn, r).await?.map(|o| o.name).unwrap_or_default(),
+        None => String::new(),
+    };
     let (error, f) = match error {
         Some((e, mut f)) => {
             // Never echo a typed ID number or phone back into the edit form.
@@ -752,6 +761,7 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
                 work_unit: raw.work_unit.clone().unwrap_or_default(),
                 in_service: raw.in_service,
                 report_org_id: raw.report_org_id.map(|i| i.to_string()).unwrap_or_default(),
+                report_org_label: report_org_name,
             },
         ),
     };
@@ -904,7 +914,8 @@ struct UsersPage {
     nav: Nav,
     users: Vec<UserView>,
     roles: Vec<(&'static str, &'static str)>,
-    default_org: i64,
+    /// The org a new user's role is held at unless another is picked: (id, name).
+    default_org: (i64, String),
     notice: Option<String>,
 }
 
@@ -915,7 +926,7 @@ async fn users_page(State(s): State<AppState>, WebActor(a): WebActor, q: Flash) 
         nav: Nav::of(&a),
         users: list,
         roles: options(Role::ALL, Role::code, Role::label),
-        default_org: a.grants.first().map(|g| g.org_id).unwrap_or(0),
+        default_org: a.grants.first().map(|g| (g.org_id, g.org_name.clone())).unwrap_or_default(),
         notice: q.notice,
     })
 }

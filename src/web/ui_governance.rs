@@ -485,6 +485,8 @@ struct ActForm {
     csrf: String,
     action: String,
     claimant: Option<String>,
+    /// A member chosen in the picker claims instead of the selected team or org.
+    claim_member_id: Option<String>,
     reason: Option<String>,
     note: Option<String>,
     rating: Option<String>,
@@ -495,8 +497,9 @@ struct ActForm {
 async fn request_act(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<ActForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    // The claimant select sends "kind:id".
-    let (claimant_kind, claimant_id) = match f.claimant.as_deref().and_then(|c| c.split_once(':')) {
+    // The claimant select sends "kind:id"; a member picked below it wins.
+    let picked = f.claim_member_id.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("member:{v}"));
+    let (claimant_kind, claimant_id) = match picked.as_deref().or(f.claimant.as_deref()).and_then(|c| c.split_once(':')) {
         Some((k, i)) => (Some(k.to_string()), i.trim().parse().ok()),
         None => (None, None),
     };
