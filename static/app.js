@@ -103,3 +103,24 @@ document.addEventListener('click', function (e) {
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
 })();
+
+// Phones: a table whose first row is headers becomes one card per row below 600 px
+// (CSS in app.css); each cell gets its column's name to show beside it.
+(function () {
+  function cardify() {
+    Array.prototype.forEach.call(document.querySelectorAll('main table'), function (t) {
+      var head = t.rows[0];
+      if (!head || t.rows.length < 2) return;
+      var names = Array.prototype.map.call(head.cells, function (c) { return c.tagName === 'TH' ? c.textContent.trim() : null; });
+      if (names.some(function (n) { return n === null; })) return;
+      t.classList.add('cardable');
+      Array.prototype.forEach.call(t.rows, function (r, i) {
+        if (i === 0) return;
+        Array.prototype.forEach.call(r.cells, function (c, j) {
+          if (!c.hasAttribute('data-l') && names[j]) c.setAttribute('data-l', names[j]);
+        });
+      });
+    });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', cardify); else cardify();
+})();

@@ -233,18 +233,61 @@ pub struct OrgDues {
     pub arrears_fen: i64,
     pub members_without_basis: usize,
     pub flagged: usize,
+    /// One line per direct child org (and one for the org's own members), for drill-down.
+    pub children: Vec<DuesTally>,
+    /// False above SHEET_LIMIT members: `members` is then empty and `children` tells the story.
+    pub members_listed: bool,
     pub members: Vec<MemberDues>,
 }
+
+/// An org's dues for the month, summed over its subtree.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct DuesTally {
+    pub org_id: i64,
+    pub org_name: String,
+    pub members: usize,
+    pub owed_fen: i64,
+    pub paid_fen: i64,
+    pub arrears_fen: i64,
+    /// Members with any arrears in the last twelve months.
+    pub in_arrears: usize,
+    pub members_without_basis: usize,
+    pub flagged: usize,
+    /// Paid ÷ owed this month in basis points (10000 = 100%); None when nothing is owed.
+    pub paid_bp: Option<i64>,
+}
+
+impl DuesTally {
+    fn add(&mut self, d: &MemberDues) {
+        self.members += 1;
+        self.owed_fen += d.owed_fen;
+        self.paid_fen += d.paid_fen;
+        self.arrears_fen += d.arrears_fen;
+        self.in_arrears += (d.arrears_fen > 0) as usize;
+        self.members_without_basis += d.assessment.is_none() as usize;
+        self.flagged += (d.six_month_flag || d.no_life_six_months) as usize;
+        self.paid_bp = (self.owed_fen > 0).then(|| (self.paid_fen.min(self.owed_fen) * 10_000) / self.owed_fen);
+    }
+    /// "96.5%", or "—" when nothing is owed.
+    pub fn paid_percent(&self) -> String {
+        self.paid_bp.map_or("—".into(), |bp| format!("{}.{}%", bp / 100, (bp % 100) / 10))
+    }
+}
+
+/// Up to this many members the sheet lists each of them; above it, only the children's lines.
+pub const SHEET_LIMIT: usize = 5_000;
+/// Above this many members (a city or more) the sheet is refused: open a county or township.
+pub const TALLY_LIMIT: usize = 100_000;
 
 /// The dues sheet of an org's subtree for a month.
 pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Org, month: YearMonth) -> AppResult<OrgDues> {
     let prefixes = members::intersect(&actor.subtrees(Perm::ReadDues), &org.path);
     let mut sql = Sql::new(&format!("SELECT {} FROM members WHERE 1=1", members::MEMBER_COLS));
     push_subtrees(&mut sql, "org_path", &prefixes);
-    sql.push(" ORDER BY org_path, name, id LIMIT 5001");
+    sql.push(" ORDER BY org_path, name, id LIMIT ").bind(TALLY_LIMIT as i64 + 1);
     let list: Vec<Member> = sql.query().fetch_all(&mut *conn).await?.iter().map(members::from_row).collect::<AppResult<_>>()?;
-    if list.len() > 5000 {
-        return Err(AppError::invalid("too_many_members", "该组织党员超过5000人，请按下级组织查看党费"));
+    if list.len() > TALLY_LIMIT {
+        return Err(AppError::invalid("too_many_members", format!("该组织党员超过{TALLY_LIMIT}人，请按下级组织查看党费")));
     }
     let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
     let (bases, adjs, pays) = history(conn, &ids).await?;
@@ -263,14 +306,36 @@ pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Or
             last.get(&m.id),
         ));
     }
+    // Children in the tree's order; the org's own members get their own line.
+    let kids = crate::orgs::store::children(conn, org.id, false).await?;
+    let mut children: Vec<DuesTally> = kids.iter().map(|k| DuesTally { org_id: k.id, org_name: k.name.clone(), ..Default::default() }).collect();
+    let mut own = DuesTally { org_id: org.id, org_name: format!("{}（本级）", org.name), ..Default::default() };
+    let mut total = DuesTally::default();
+    for (m, d) in list.iter().zip(&out) {
+        total.add(d);
+        match kids.iter().position(|k| m.org_path.starts_with(&k.path)) {
+            Some(i) => children[i].add(d),
+            None => own.add(d),
+        }
+    }
+    children.retain(|c| c.members > 0);
+    if own.members > 0 {
+        children.insert(0, own);
+    }
+    let members_listed = out.len() <= SHEET_LIMIT;
+    if !members_listed {
+        out.clear();
+    }
     Ok(OrgDues {
         org_id: org.id,
         month: month.to_string(),
-        owed_fen: out.iter().map(|d| d.owed_fen).sum(),
-        paid_fen: out.iter().map(|d| d.paid_fen).sum(),
-        arrears_fen: out.iter().map(|d| d.arrears_fen).sum(),
-        members_without_basis: out.iter().filter(|d| d.assessment.is_none()).count(),
-        flagged: out.iter().filter(|d| d.six_month_flag || d.no_life_six_months).count(),
+        owed_fen: total.owed_fen,
+        paid_fen: total.paid_fen,
+        arrears_fen: total.arrears_fen,
+        members_without_basis: total.members_without_basis,
+        flagged: total.flagged,
+        children,
+        members_listed,
         members: out,
     })
 }
@@ -445,6 +510,26 @@ pub async fn record_payment(conn: &mut Conn, actor: &Actor, member_id: i64, p: &
 
 /// The dues sheet as a spreadsheet (党费收缴台账).
 pub fn org_dues_xlsx(org: &Org, d: &OrgDues) -> AppResult<Vec<u8>> {
+    if !d.members_listed {
+        // Too many members for one sheet: one line per child org.
+        let rows = d.children.iter().map(|c| {
+            vec![
+                c.org_name.clone(),
+                c.members.to_string(),
+                fmt_yuan(c.owed_fen),
+                fmt_yuan(c.paid_fen),
+                c.paid_percent(),
+                fmt_yuan(c.arrears_fen),
+                c.in_arrears.to_string(),
+                c.members_without_basis.to_string(),
+                c.flagged.to_string(),
+            ]
+        });
+        let headers = ["党组织", "党员", "应交（元）", "已交（元）", "交纳率", "近12个月欠交（元）", "欠交人数", "未核定基数", "需关注"];
+        let widths = [30.0, 8.0, 12.0, 12.0, 9.0, 16.0, 9.0, 11.0, 9.0];
+        return crate::members::sheets::write_table_xlsx(&format!("{}党费{}", org.name, d.month), &headers, &widths, rows)
+            .map_err(|e| AppError::invalid("export_failed", e));
+    }
     let rows = d.members.iter().map(|m| {
         vec![
             m.name.clone(),
