@@ -42,6 +42,16 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     let no_life = members.iter().filter(|m| m["no_life_six_months"].as_bool().unwrap()).count();
     assert!(no_life * 50 < members.len(), "{no_life} of {} without organizational life", members.len());
 
+    // The county sees its dues too: one line per township, adding up to the county's figures.
+    let (s, c) = app.get(&t, &format!("/api/v1/orgs/{}/dues?month={last_month}", app.tree.county.id)).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["members_listed"], false, "12,000 members are not listed one by one");
+    let lines = c["children"].as_array().unwrap();
+    assert!(lines.len() > 10, "{} lines", lines.len());
+    let sum = |k: &str| lines.iter().map(|l| l[k].as_i64().unwrap()).sum::<i64>();
+    assert_eq!((sum("owed_fen"), sum("paid_fen")), (c["owed_fen"].as_i64().unwrap(), c["paid_fen"].as_i64().unwrap()));
+    assert_eq!(sum("members"), count(&app, "SELECT COUNT(*) FROM members").await);
+
     // Training: this year's class has its trainees, once March is over.
     if today.month() > 3 {
         assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM training_classes WHERE starts_on >= '{jan}'")).await, 1);

@@ -15,6 +15,8 @@ use crate::orgs::model::{Org, OrgKind};
 pub struct ComplianceRow {
     pub org_id: i64,
     pub org_name: String,
+    /// The parent's name: many orgs are called 第一党小组.
+    pub parent_name: String,
     pub met: usize,
     pub missed: usize,
     pub not_due: usize,
@@ -36,6 +38,27 @@ pub struct ComplianceReport {
     /// Rows before truncation to MAX_ROWS (most misses first).
     pub rows_total: usize,
     pub rows: Vec<ComplianceRow>,
+    /// One line per direct child of the root (and one for the root itself when it is judged):
+    /// township against township, with drill-down.
+    pub children: Vec<ComplianceTally>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct ComplianceTally {
+    pub org_id: i64,
+    pub org_name: String,
+    pub orgs_checked: usize,
+    pub orgs_with_misses: usize,
+    pub missed: usize,
+    /// Orgs with no miss ÷ orgs judged, in basis points; None when none was judged.
+    pub compliant_bp: Option<i64>,
+}
+
+impl ComplianceTally {
+    /// "92.5%", or "—".
+    pub fn compliant_percent(&self) -> String {
+        self.compliant_bp.map_or("—".into(), |bp| format!("{}.{}%", bp / 100, (bp % 100) / 10))
+    }
 }
 
 /// Subtrees up to this many orgs get every finding with its explanation.
@@ -69,6 +92,7 @@ pub async fn report(
     let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
     push_subtrees(&mut sql, "path", &prefixes);
     let mut orgs = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
     let mut branch_paths = std::collections::HashMap::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
         let id: i64 = r.try_get("id")?;
@@ -79,9 +103,11 @@ pub async fn report(
             .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
             .unwrap_or_else(|| crate::db::china::date_of(created));
         let dissolved_on = r.try_get::<Option<String>, _>("dissolved_on")?.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let path: String = r.try_get("path")?;
         if kind == OrgKind::Branch {
-            branch_paths.insert(r.try_get::<String, _>("path")?, orgs.len());
+            branch_paths.insert(path.clone(), orgs.len());
         }
+        paths.push(path);
         orgs.push(OrgLife {
             org_id: id,
             kind: match kind {
@@ -149,6 +175,36 @@ pub async fn report(
             }
         }
     }
+    // Tallies per direct child of the root.
+    let kids = crate::orgs::store::children(conn, root.id, false).await?;
+    let mut children: Vec<ComplianceTally> = kids.iter().map(|k| ComplianceTally { org_id: k.id, org_name: k.name.clone(), ..Default::default() }).collect();
+    let mut own = ComplianceTally { org_id: root.id, org_name: format!("{}（本级）", root.name), ..Default::default() };
+    let index: std::collections::HashMap<i64, usize> = orgs.iter().enumerate().map(|(i, o)| (o.org_id, i)).collect();
+    for sm in &summaries {
+        let Some(&i) = index.get(&sm.org_id) else { continue };
+        let t = match kids.iter().position(|k| paths[i].starts_with(&k.path)) {
+            Some(k) => &mut children[k],
+            None => &mut own,
+        };
+        t.orgs_checked += 1;
+        t.orgs_with_misses += (sm.missed > 0) as usize;
+        t.missed += sm.missed as usize;
+    }
+    children.retain(|c| c.orgs_checked > 0);
+    if own.orgs_checked > 0 {
+        children.insert(0, own);
+    }
+    for c in &mut children {
+        c.compliant_bp = Some(((c.orgs_checked - c.orgs_with_misses) * 10_000 / c.orgs_checked) as i64);
+    }
+    let parent_of: std::collections::HashMap<i64, i64> = orgs
+        .iter()
+        .zip(&paths)
+        .filter_map(|(o, p)| {
+            let ids = crate::db::path::ids(p);
+            (ids.len() >= 2).then(|| (o.org_id, ids[ids.len() - 2]))
+        })
+        .collect();
     let mut rows = Vec::new();
     let (mut with_misses, mut missed_total) = (0, 0);
     for sm in &summaries {
@@ -162,6 +218,7 @@ pub async fn report(
         rows.push(ComplianceRow {
             org_id: sm.org_id,
             org_name: String::new(),
+            parent_name: String::new(),
             met: sm.met as usize,
             missed: sm.missed as usize,
             not_due: sm.not_due as usize,
@@ -172,9 +229,11 @@ pub async fn report(
     let rows_total = rows.len();
     rows.truncate(MAX_ROWS);
     // Names only for the rows returned, not for every org judged.
-    let names = crate::members::store::org_names(conn, rows.iter().map(|r| r.org_id)).await?;
+    let wanted: Vec<i64> = rows.iter().map(|r| r.org_id).chain(rows.iter().filter_map(|r| parent_of.get(&r.org_id).copied())).collect();
+    let names = crate::members::store::org_names(conn, wanted.into_iter()).await?;
     for r in &mut rows {
         r.org_name = names.get(&r.org_id).cloned().unwrap_or_default();
+        r.parent_name = parent_of.get(&r.org_id).and_then(|p| names.get(p)).cloned().unwrap_or_default();
     }
     Ok(ComplianceReport {
         org_id: root.id,
@@ -186,6 +245,7 @@ pub async fn report(
         detailed: detail,
         rows_total,
         rows,
+        children,
     })
 }
 
