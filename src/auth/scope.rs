@@ -1,6 +1,6 @@
 //! Read scopes as types. A [`Scope<C>`] holds the subtrees where the caller has
 //! capability `C`'s permission; the only way to get one is [`Actor::scope`], which reads
-//! [`MATRIX`](super::roles::MATRIX) through [`Actor::subtrees`]. Store reads take a scope
+//! [`MATRIX`](super::roles::MATRIX) through `Actor::subtrees`. Store reads take a scope
 //! instead of the actor, so a read that skips its check does not compile.
 
 use std::fmt;
