@@ -70,7 +70,7 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
             for _ in 0..runs {
                 let t = Instant::now();
                 let query = MemberQuery { org: Some(org.id), q: q.map(str::to_string), per_page: Some(50), ..Default::default() };
-                let page = search(&mut conn, &actor, &org, &query).await?;
+                let page = search(&mut conn, &actor.scope(), &org, &query).await?;
                 total = page.total;
                 t_page.push(t.elapsed().as_secs_f64() * 1000.0);
             }
@@ -89,7 +89,7 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
         let mut summary_line = String::new();
         for _ in 0..n {
             let t = Instant::now();
-            let r = crate::meetings::compliance::report(db, &mut conn, &actor, &org, &rules.compliance, from, to, true).await?;
+            let r = crate::meetings::compliance::report(db, &mut conn, &actor.scope(), &org, &rules.compliance, from, to, true).await?;
             t_c.push(t.elapsed().as_secs_f64() * 1000.0);
             summary_line = format!("{} orgs checked, {} with misses, {} misses", r.orgs_checked, r.orgs_with_misses, r.missed);
         }
@@ -108,7 +108,7 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
     let mut n_members = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let d = crate::dues::store::for_org(&mut conn, &actor, &rules.dues, &org, month).await?;
+        let d = crate::dues::store::for_org(&mut conn, &actor.scope(), &rules.dues, &org, month).await?;
         n_members = d.members.len();
         t_d.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -170,7 +170,7 @@ pub async fn governance(db: &Db, town_code: Option<&str>, runs: usize, submissio
         }
     };
     let actor = admin_at(&town);
-    let sum = crate::grids::store::summary(&mut conn, &actor, &town).await?;
+    let sum = crate::grids::store::summary(&mut conn, &actor.scope(), &town).await?;
     let n_requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(&mut *conn).await?;
     let n_disputes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM disputes").fetch_one(&mut *conn).await?;
     println!(
@@ -185,15 +185,15 @@ pub async fn governance(db: &Db, town_code: Option<&str>, runs: usize, submissio
     let (mut open, mut overdue) = (0, 0);
     for _ in 0..runs {
         let t = Instant::now();
-        let l = requests::open_list(&mut conn, &actor, &rules.requests, &town, false, 200).await?;
-        let d = crate::disputes::store::open_list(&mut conn, &actor, &town, 200).await?;
+        let l = requests::open_list(&mut conn, &actor.scope(), &rules.requests, &town, false, 200).await?;
+        let d = crate::disputes::store::open_list(&mut conn, &actor.scope(), &town, 200).await?;
         t_open.push(t.elapsed().as_secs_f64() * 1000.0);
         (open, overdue) = (l.open + d.open, l.overdue + d.overdue);
         let t = Instant::now();
-        requests::report(&mut conn, &actor, &rules.requests, &town, month.from, month.to, "月报").await?;
+        requests::report(&mut conn, &actor.scope(), &rules.requests, &town, month.from, month.to, "月报").await?;
         t_report.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
-        crate::disputes::store::report(&mut conn, &actor, &rules.disputes, &town, month.from, month.to).await?;
+        crate::disputes::store::report(&mut conn, &actor.scope(), &rules.disputes, &town, month.from, month.to).await?;
         t_disputes.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     println!("open-and-overdue list (requests + disputes, first 200 each; {open} open, {overdue} overdue): {}", summary(t_open));

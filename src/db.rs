@@ -373,21 +373,11 @@ pub mod path {
     }
 }
 
-/// Appends `AND (col in any of the subtrees)` to a query; no subtree means nothing matches.
-pub fn push_subtrees(sql: &mut Sql, col: &str, prefixes: &[String]) {
-    if prefixes.is_empty() {
-        sql.push(" AND 1=0");
-        return;
-    }
-    sql.push(" AND (");
-    for (i, p) in prefixes.iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
-        sql.push("(").push(col).push(" >= ").bind(p.clone());
-        sql.push(" AND ").push(col).push(" < ").bind(path::upper(p)).push(")");
-    }
-    sql.push(")");
+/// Appends `AND (col in the subtree at root)`. Narrowing only, never a grant: what a
+/// caller may read is filtered by [`Scope::push_filter`](crate::auth::Scope::push_filter).
+pub fn push_under(sql: &mut Sql, col: &str, root: &str) {
+    sql.push(" AND ((").push(col).push(" >= ").bind(root.to_string());
+    sql.push(" AND ").push(col).push(" < ").bind(path::upper(root)).push("))");
 }
 
 pub fn now_secs() -> i64 {

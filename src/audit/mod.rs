@@ -4,7 +4,8 @@
 use serde::Serialize;
 use sqlx::Row as _;
 
-use crate::auth::roles::{Actor, Perm};
+use crate::auth::roles::Actor;
+use crate::auth::{cap, Scope};
 use crate::db::{Conn, Sql};
 use crate::error::AppResult;
 
@@ -67,7 +68,7 @@ pub async fn record(
 /// reads those in full there (PIPL: every full read of personal data is recorded). Lists are
 /// always masked; detail views and exports call this.
 pub async fn full_read(conn: &mut Conn, actor: &Actor, entity: &str, entity_id: i64, at: &(dyn InOrg + Sync)) -> AppResult<()> {
-    if actor.can(Perm::ReadSensitive, at.org_ref().1) {
+    if actor.scope::<cap::ReadSensitive>().covers(at.org_ref().1) {
         record(conn, Some(actor), &format!("{entity}.view_sensitive"), entity, Some(entity_id), at, None, None).await?;
     }
     Ok(())
@@ -88,22 +89,22 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
-/// Entries about orgs in the actor's audit scope under `root_path`, newest first.
+/// Entries about orgs in `scope` under `root_path`, newest first.
 /// Scope follows the org's current place in the tree.
 pub async fn list(
     conn: &mut Conn,
-    actor: &Actor,
+    scope: &Scope<cap::ReadAudit>,
     root_path: &str,
     entity: Option<(&str, i64)>,
     before_id: Option<i64>,
     limit: i64,
 ) -> AppResult<Vec<AuditEntry>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadAudit), root_path);
+    let scope = scope.within(root_path);
     let mut sql = Sql::new(
         "SELECT a.id, a.at, a.username, a.action, a.entity, a.entity_id, a.org_id, o.name AS org_name, a.before_json, a.after_json \
          FROM audit_log a JOIN orgs o ON o.id = a.org_id WHERE 1=1",
     );
-    crate::db::push_subtrees(&mut sql, "o.path", &prefixes);
+    scope.push_filter(&mut sql, "o.path");
     if let Some((e, id)) = entity {
         sql.push(" AND a.entity = ").bind(e).push(" AND a.entity_id = ").bind(id);
     }

@@ -3,4 +3,7 @@
 
 pub mod password;
 pub mod roles;
+pub mod scope;
 pub mod store;
+
+pub use scope::{cap, Capability, Scope};

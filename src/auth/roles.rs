@@ -194,7 +194,8 @@ pub struct Actor {
 
 impl Actor {
     /// Path prefixes of the subtrees where `perm` is granted, with nested ones removed.
-    pub fn subtrees(&self, perm: Perm) -> Vec<String> {
+    /// Outside `auth`, reads go through [`Actor::scope`].
+    pub(super) fn subtrees(&self, perm: Perm) -> Vec<String> {
         let mut paths: Vec<String> = self
             .grants
             .iter()

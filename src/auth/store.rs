@@ -5,7 +5,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row as _;
 
 use super::password;
-use super::roles::{Actor, Grant, Perm, Role};
+use super::roles::{Actor, Grant, Role};
+use super::scope::{cap, Scope};
 use crate::audit;
 use crate::config::AuthRules;
 use crate::db::{now_secs, Conn, Db, Sql};
@@ -268,7 +269,7 @@ async fn insert_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser, hash: 
     let role = Role::parse(&u.role)
         .ok_or_else(|| AppError::invalid_field("role_invalid", "role", format!("无效的角色，可选：{}", Role::labels())))?;
     let org = match actor {
-        Some(a) => orgs::get_scoped(conn, a, Perm::ReadOrgs, u.org_id).await?,
+        Some(a) => orgs::get_scoped(conn, &a.scope::<cap::ReadOrgs>(), u.org_id).await?,
         None => orgs::get(conn, u.org_id).await?.ok_or(AppError::NotFound)?,
     };
     if let Some(a) = actor {
@@ -278,7 +279,7 @@ async fn insert_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser, hash: 
     }
     if let Some(mid) = u.member_id {
         let m = crate::members::store::get(conn, mid).await?.ok_or(AppError::NotFound)?;
-        if actor.is_some_and(|a| !a.can(Perm::ReadMembers, &m.org_path)) {
+        if actor.is_some_and(|a| !a.scope::<cap::ReadMembers>().covers(&m.org_path)) {
             return Err(AppError::NotFound);
         }
     }
@@ -320,7 +321,7 @@ pub async fn grant(conn: &mut Conn, actor: &Actor, user_id: i64, g: &GrantInput)
     user_in_scope(conn, actor, user_id).await?;
     let role = Role::parse(&g.role)
         .ok_or_else(|| AppError::invalid_field("role_invalid", "role", format!("无效的角色，可选：{}", Role::labels())))?;
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgs, g.org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), g.org_id).await?;
     if !actor.may_grant(role, &org.path) {
         return Err(AppError::forbidden(format!("您无权在“{}”授予“{}”角色", org.name, role.label())));
     }
@@ -346,7 +347,7 @@ pub async fn revoke(conn: &mut Conn, actor: &Actor, user_id: i64, role_id: i64) 
         .ok_or(AppError::NotFound)?;
     let role: String = row.try_get("role")?;
     let org_id: i64 = row.try_get("org_id")?;
-    let org = orgs::get_scoped(conn, actor, Perm::ManageUsers, org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ManageUsers>(), org_id).await?;
     let role = Role::parse(&role).unwrap_or(Role::Member);
     if !actor.may_grant(role, &org.path) {
         return Err(AppError::forbidden("您无权收回该角色"));
@@ -438,15 +439,14 @@ async fn user_in_scope(conn: &mut Conn, actor: &Actor, user_id: i64) -> AppResul
             .fetch_optional(&mut *conn)
             .await?;
     let Some(member_path) = member_path else { return Err(AppError::NotFound) };
-    let scope = actor.subtrees(Perm::ManageUsers);
-    let inside = |p: &str| scope.iter().any(|s| p.starts_with(s.as_str()));
+    let scope = actor.scope::<cap::ManageUsers>();
     let ok = if gs.is_empty() {
         match member_path {
-            Some(p) => inside(&p),
-            None => scope.iter().any(|s| crate::db::path::ids(s).len() == 1),
+            Some(p) => scope.covers(&p),
+            None => scope.prefixes().iter().any(|s| crate::db::path::ids(s).len() == 1),
         }
     } else {
-        gs.iter().all(|g| inside(&g.org_path))
+        gs.iter().all(|g| scope.covers(&g.org_path))
     };
     if scope.is_empty() || !ok {
         return Err(AppError::NotFound);
@@ -473,13 +473,13 @@ pub struct UserView {
     pub roles: Vec<UserRoleView>,
 }
 
-/// Users holding a role inside the actor's user-management subtrees.
-pub async fn list_users(conn: &mut Conn, actor: &Actor) -> AppResult<Vec<UserView>> {
+/// Users holding a role inside `scope`.
+pub async fn list_users(conn: &mut Conn, scope: &Scope<cap::ManageUsers>) -> AppResult<Vec<UserView>> {
     let mut sql = Sql::new(
         "SELECT r.id AS role_id, r.role, r.org_id, o.name AS org_name, u.id, u.username, u.display_name, u.member_id, u.disabled \
          FROM user_roles r JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id WHERE 1=1",
     );
-    crate::db::push_subtrees(&mut sql, "o.path", &actor.subtrees(Perm::ManageUsers));
+    scope.push_filter(&mut sql, "o.path");
     sql.push(" ORDER BY u.username, o.path LIMIT 2000");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut out: Vec<UserView> = Vec::new();
@@ -524,7 +524,7 @@ pub struct UserChoice {
 
 /// Up to `limit` enabled users holding a role inside the actor's subtrees for grids and
 /// residents, whose username or name starts with `q`.
-pub async fn pick_users(conn: &mut Conn, actor: &Actor, q: &str, limit: i64) -> AppResult<Vec<UserChoice>> {
+pub async fn pick_users(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, q: &str, limit: i64) -> AppResult<Vec<UserChoice>> {
     let mut sql = Sql::new(
         "SELECT u.id, u.username, u.display_name, r.role, o.name AS org_name FROM user_roles r \
          JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id WHERE u.disabled = 0",
@@ -534,7 +534,7 @@ pub async fn pick_users(conn: &mut Conn, actor: &Actor, q: &str, limit: i64) -> 
         sql.push(" AND (u.username >= ").bind(q.to_string()).push(" AND u.username < ").bind(format!("{q}\u{10FFFF}"));
         sql.push(" OR u.display_name >= ").bind(q.to_string()).push(" AND u.display_name < ").bind(format!("{q}\u{10FFFF}")).push(")");
     }
-    crate::db::push_subtrees(&mut sql, "o.path", &actor.subtrees(Perm::ReadResidents));
+    scope.push_filter(&mut sql, "o.path");
     sql.push(" ORDER BY u.username, o.path LIMIT ").bind(limit * 3);
     let mut out: Vec<UserChoice> = Vec::new();
     for r in sql.query().fetch_all(&mut *conn).await? {

@@ -10,7 +10,8 @@ use sqlx::Row as _;
 use super::rules::{self, Action, CaseRow, CaseSnapshot, Category, DisputeRules, EscalationReason, Level, LevelChange, Referral, Risk, State, TeamMember};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
-use crate::db::{now_secs, push_subtrees, Conn, Row, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::id_card::mask_phone;
 use crate::orgs::model::{Org, OrgKind};
@@ -103,13 +104,12 @@ impl Dispute {
     }
 }
 
-pub async fn get(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Dispute> {
+/// A dispute inside `scope`; else NotFound.
+pub async fn get(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, id: i64) -> AppResult<Dispute> {
     let sql = format!("SELECT {COLS} FROM disputes d JOIN orgs o ON o.id = d.org_id WHERE d.id = $1");
     let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let d = from_row(&r, crate::db::today())?;
-    if !actor.can(Perm::ReadDisputes, &d.org_path) {
-        return Err(AppError::NotFound);
-    }
+    scope.require_at(&d.org_path)?;
     Ok(d)
 }
 
@@ -129,8 +129,9 @@ fn mask_name(name: &str) -> String {
     }
 }
 
-pub async fn parties(conn: &mut Conn, actor: &Actor, d: &Dispute) -> AppResult<Vec<Party>> {
-    let full = actor.can(Perm::ReadSensitive, &d.org_path);
+/// The parties, named in full where `sensitive` covers the case.
+pub async fn parties(conn: &mut Conn, sensitive: &Scope<cap::ReadSensitive>, d: &Dispute) -> AppResult<Vec<Party>> {
+    let full = sensitive.covers(&d.org_path);
     let rows = sqlx::query("SELECT name, phone, role FROM dispute_parties WHERE dispute_id = $1 ORDER BY id").bind(d.id).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
@@ -208,7 +209,7 @@ pub struct DisputeInput {
 
 /// A grid worker screens a dispute; it starts at the level its risk calls for.
 pub async fn create(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, input: &DisputeInput) -> AppResult<Dispute> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadDisputes, input.org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadDisputes>(), input.org_id).await?;
     actor.require(Perm::WriteDisputes, &org.path)?;
     let category = Category::parse(&input.category).ok_or_else(|| AppError::invalid_field("category_invalid", "category", format!("纠纷类别应为：{}", Category::labels())))?;
     let risk = Risk::parse(&input.risk).ok_or_else(|| AppError::invalid_field("risk_invalid", "risk", format!("风险等级应为：{}", Risk::labels())))?;
@@ -230,7 +231,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, input:
         }
     }
     if let Some(g) = input.grid_id {
-        let grid = crate::grids::store::get_grid(conn, actor, g).await?;
+        let grid = crate::grids::store::get_grid(conn, &actor.scope(), g).await?;
         if !grid.org_path.starts_with(&org.path) {
             return Err(AppError::invalid_field("grid_outside", "grid_id", "网格不属于该村（社区）"));
         }
@@ -275,7 +276,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, input:
     let note = format!("排查登记：{}，风险{}，由{}办理，时限至 {}", category.label(), risk.label(), snap.level.label(), deadline);
     insert_event(conn, id, "screen", None, State::Screened, None, None, None, &note, Some(actor.user_id), opened).await?;
     audit::record(conn, Some(actor), "dispute.create", "dispute", Some(id), &org, None, Some(&serde_json::json!({"category": category.code(), "risk": risk.code()}))).await?;
-    get(conn, actor, id).await
+    get(conn, &actor.scope(), id).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -339,7 +340,7 @@ fn text(v: &Option<String>) -> String {
 }
 
 pub async fn act(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, id: i64, input: &DisputeActInput) -> AppResult<Dispute> {
-    let d = get(conn, actor, id).await?;
+    let d = get(conn, &actor.scope(), id).await?;
     let level = Level::parse(&d.level).unwrap_or(Level::Village);
     let handler = level_org(conn, &d, level).await?;
     if !actor.can(Perm::WriteDisputes, &handler.path) {
@@ -364,7 +365,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, id: i64, 
     };
     let t = transition(conn, rules, &d, &action, Some(actor.user_id)).await?;
     audit::record(conn, Some(actor), "dispute.act", "dispute", Some(id), &(d.org_id, d.org_path.as_str()), Some(&serde_json::json!({"state": d.state, "level": d.level})), Some(&serde_json::json!({"action": input.action, "state": t.case.state.code(), "level": t.case.level.code()}))).await?;
-    get(conn, actor, id).await
+    get(conn, &actor.scope(), id).await
 }
 
 async fn transition(conn: &mut Conn, rules: &DisputeRules, d: &Dispute, action: &Action, by: Option<i64>) -> AppResult<rules::Transition> {
@@ -455,30 +456,30 @@ pub struct OpenDisputes {
 }
 
 /// Open cases in the subtree, overdue first.
-pub async fn open_list(conn: &mut Conn, actor: &Actor, root: &Org, limit: i64) -> AppResult<OpenDisputes> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadDisputes), &root.path);
+pub async fn open_list(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, root: &Org, limit: i64) -> AppResult<OpenDisputes> {
+    let scope = scope.within(&root.path);
     let today = crate::db::today();
     let mut count = Sql::new("SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN d.deadline_on < ");
     count.bind(today.to_string()).push(" THEN 1 ELSE 0 END), 0) AS overdue FROM disputes d WHERE d.is_open = 1");
-    push_subtrees(&mut count, "d.org_path", &prefixes);
+    scope.push_filter(&mut count, "d.org_path");
     let c = count.query().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM disputes d JOIN orgs o ON o.id = d.org_id WHERE d.is_open = 1"));
-    push_subtrees(&mut sql, "d.org_path", &prefixes);
+    scope.push_filter(&mut sql, "d.org_path");
     sql.push(" ORDER BY d.deadline_on, d.id LIMIT ").bind(limit.clamp(1, 2000));
     let items = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| from_row(r, today)).collect::<AppResult<Vec<_>>>()?;
     Ok(OpenDisputes { open: c.try_get("n")?, overdue: c.try_get("overdue")?, items })
 }
 
 /// The rows the report engine takes: cases alive in [from, to] in the subtree, with their escalations.
-async fn case_rows(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<CaseRow>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadDisputes), &root.path);
+async fn case_rows(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<CaseRow>> {
+    let scope = scope.within(&root.path);
     let mut sql = Sql::new("SELECT d.id, d.category, d.risk, d.level, d.state, d.opened_on, d.closed_on FROM disputes d WHERE d.opened_on <= ");
     sql.bind(to.to_string()).push(" AND (d.closed_on IS NULL OR d.closed_on >= ").bind(from.to_string()).push(")");
-    push_subtrees(&mut sql, "d.org_path", &prefixes);
+    scope.push_filter(&mut sql, "d.org_path");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut esc = Sql::new("SELECT e.dispute_id, e.on_day, e.from_level, e.to_level, e.reason FROM dispute_events e JOIN disputes d ON d.id = e.dispute_id WHERE e.from_level IS NOT NULL AND e.to_level IS NOT NULL AND d.opened_on <= ");
     esc.bind(to.to_string()).push(" AND (d.closed_on IS NULL OR d.closed_on >= ").bind(from.to_string()).push(")");
-    push_subtrees(&mut esc, "d.org_path", &prefixes);
+    scope.push_filter(&mut esc, "d.org_path");
     esc.push(" ORDER BY e.id");
     let mut by_case: std::collections::HashMap<i64, Vec<LevelChange>> = std::collections::HashMap::new();
     for e in esc.query().fetch_all(&mut *conn).await? {
@@ -509,23 +510,30 @@ async fn case_rows(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, 
 }
 
 /// 周调度 / 月研判 for any subtree and period.
-pub async fn report(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<rules::Report> {
-    let rows = case_rows(conn, actor, root, from, to).await?;
+pub async fn report(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, rules: &DisputeRules, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<rules::Report> {
+    let rows = case_rows(conn, scope, root, from, to).await?;
     Ok(rules::report(rules, &rows, from, to, crate::db::today()))
 }
 
-/// The dispute ledger (台账) of a subtree and period, parties masked as in lists.
-pub async fn ledger_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadDisputes), &root.path);
+/// The dispute ledger (台账) of a subtree and period; parties in full where `sensitive` covers the case.
+pub async fn ledger_xlsx(
+    conn: &mut Conn,
+    scope: &Scope<cap::ReadDisputes>,
+    sensitive: &Scope<cap::ReadSensitive>,
+    root: &Org,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<u8>> {
+    let scope = scope.within(&root.path);
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM disputes d JOIN orgs o ON o.id = d.org_id WHERE d.opened_on >= "));
     sql.bind(from.to_string()).push(" AND d.opened_on <= ").bind(to.to_string());
-    push_subtrees(&mut sql, "d.org_path", &prefixes);
+    scope.push_filter(&mut sql, "d.org_path");
     sql.push(" ORDER BY d.opened_on, d.id LIMIT 1000001");
     let today = crate::db::today();
     let list = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| from_row(r, today)).collect::<AppResult<Vec<_>>>()?;
     let mut rows = Vec::with_capacity(list.len());
     for d in list {
-        let ps = parties(conn, actor, &d).await?;
+        let ps = parties(conn, sensitive, &d).await?;
         rows.push(vec![
             d.id.to_string(),
             d.opened_on.clone(),

@@ -12,7 +12,8 @@ use super::rules::{
 };
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
-use crate::db::{now_secs, push_subtrees, Conn, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{now_secs, Conn, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
 use crate::members::store as members;
@@ -209,8 +210,8 @@ async fn last_attendance(conn: &mut Conn, member_ids: &[i64]) -> AppResult<HashM
 }
 
 /// One member's dues for a month, with the bracket and the rule.
-pub async fn for_member(conn: &mut Conn, actor: &Actor, rules: &DuesRules, member_id: i64, month: YearMonth) -> AppResult<MemberDues> {
-    let m = members::get_scoped(conn, actor, Perm::ReadDues, member_id).await?;
+pub async fn for_member(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, member_id: i64, month: YearMonth) -> AppResult<MemberDues> {
+    let m = members::get_scoped(conn, scope, member_id).await?;
     let (bases, adjs, pays) = history(conn, &[m.id]).await?;
     let last = last_attendance(conn, &[m.id]).await?;
     Ok(member_dues(
@@ -280,10 +281,10 @@ pub const SHEET_LIMIT: usize = 5_000;
 pub const TALLY_LIMIT: usize = 100_000;
 
 /// The dues sheet of an org's subtree for a month.
-pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Org, month: YearMonth) -> AppResult<OrgDues> {
-    let prefixes = members::intersect(&actor.subtrees(Perm::ReadDues), &org.path);
+pub async fn for_org(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, org: &Org, month: YearMonth) -> AppResult<OrgDues> {
+    let scope = scope.within(&org.path);
     let mut sql = Sql::new(&format!("SELECT {} FROM members WHERE 1=1", members::MEMBER_COLS));
-    push_subtrees(&mut sql, "org_path", &prefixes);
+    scope.push_filter(&mut sql, "org_path");
     sql.push(" ORDER BY org_path, name, id LIMIT ").bind(TALLY_LIMIT as i64 + 1);
     let list: Vec<Member> = sql.query().fetch_all(&mut *conn).await?.iter().map(members::from_row).collect::<AppResult<_>>()?;
     if list.len() > TALLY_LIMIT {
@@ -341,7 +342,7 @@ pub async fn for_org(conn: &mut Conn, actor: &Actor, rules: &DuesRules, org: &Or
 }
 
 async fn writable_member(conn: &mut Conn, actor: &Actor, member_id: i64) -> AppResult<Member> {
-    let m = members::get_scoped(conn, actor, Perm::ReadDues, member_id).await?;
+    let m = members::get_scoped(conn, &actor.scope::<cap::ReadDues>(), member_id).await?;
     if !actor.can(Perm::WriteDues, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理党费"));
     }

@@ -9,7 +9,8 @@ use sqlx::Row as _;
 use super::model::{GridKind, SpecialKind, SpecialRecordKind};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm, Role};
-use crate::db::{now_secs, push_subtrees, Conn, Row, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::id_card::{mask_id_number, mask_phone};
 use crate::orgs::model::Org;
@@ -58,10 +59,10 @@ fn grid_sql() -> String {
     format!("SELECT {GRID_COLS} FROM grids g JOIN orgs o ON o.id = g.org_id LEFT JOIN users u ON u.id = g.worker_user_id")
 }
 
-pub async fn get_grid(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Grid> {
+pub async fn get_grid(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, id: i64) -> AppResult<Grid> {
     let sql = format!("{} WHERE g.id = $1", grid_sql());
     match sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| grid_from_row(&r)).transpose()? {
-        Some(g) if actor.can(Perm::ReadResidents, &g.org_path) => Ok(g),
+        Some(g) if scope.covers(&g.org_path) => Ok(g),
         _ => Err(AppError::NotFound),
     }
 }
@@ -74,10 +75,10 @@ pub async fn grid_by_code(conn: &mut Conn, root: &Org, code: &str) -> AppResult<
     sql.query().fetch_optional(&mut *conn).await?.map(|r| grid_from_row(&r)).transpose()
 }
 
-pub async fn list_grids(conn: &mut Conn, actor: &Actor, root: &Org) -> AppResult<Vec<Grid>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadResidents), &root.path);
+pub async fn list_grids(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, root: &Org) -> AppResult<Vec<Grid>> {
+    let scope = scope.within(&root.path);
     let mut sql = Sql::new(&format!("{} WHERE 1=1", grid_sql()));
-    push_subtrees(&mut sql, "g.org_path", &prefixes);
+    scope.push_filter(&mut sql, "g.org_path");
     sql.push(" ORDER BY g.org_path, g.code LIMIT 5000");
     sql.query().fetch_all(&mut *conn).await?.iter().map(grid_from_row).collect()
 }
@@ -110,7 +111,7 @@ async fn check_worker(conn: &mut Conn, org: &Org, user_id: i64) -> AppResult<()>
 }
 
 pub async fn create_grid(conn: &mut Conn, actor: &Actor, input: &GridInput) -> AppResult<Grid> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadResidents, input.org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadResidents>(), input.org_id).await?;
     actor.require(Perm::WriteResidents, &org.path)?;
     let kind = GridKind::parse(&input.kind).ok_or_else(|| AppError::invalid_field("grid_kind_invalid", "kind", "网格类型应为 全科网格 或 微网格"))?;
     let (code, name) = (input.code.trim(), input.name.trim());
@@ -121,7 +122,7 @@ pub async fn create_grid(conn: &mut Conn, actor: &Actor, input: &GridInput) -> A
         (GridKind::Full, Some(_)) => return Err(AppError::invalid_field("grid_parent", "parent_grid_id", "全科网格不隶属于其他网格")),
         (GridKind::Micro, None) => return Err(AppError::invalid_field("grid_parent", "parent_grid_id", "微网格须指定所属的全科网格")),
         (GridKind::Micro, Some(p)) => {
-            let parent = get_grid(conn, actor, p).await?;
+            let parent = get_grid(conn, &actor.scope(), p).await?;
             if parent.org_id != org.id || parent.kind != GridKind::Full.code() {
                 return Err(AppError::invalid_field("grid_parent", "parent_grid_id", "微网格须隶属于本村（社区）的一个全科网格"));
             }
@@ -148,7 +149,7 @@ pub async fn create_grid(conn: &mut Conn, actor: &Actor, input: &GridInput) -> A
     .bind(now_secs())
     .fetch_one(&mut *conn)
     .await?;
-    let g = get_grid(conn, actor, id).await?;
+    let g = get_grid(conn, &actor.scope(), id).await?;
     audit::record(conn, Some(actor), "grid.create", "grid", Some(id), &org, None, Some(&serde_json::to_value(&g).unwrap_or_default())).await?;
     Ok(g)
 }
@@ -183,7 +184,7 @@ pub struct BuildingInput {
 }
 
 pub async fn create_building(conn: &mut Conn, actor: &Actor, grid_id: i64, input: &BuildingInput) -> AppResult<Building> {
-    let g = get_grid(conn, actor, grid_id).await?;
+    let g = get_grid(conn, &actor.scope(), grid_id).await?;
     actor.require(Perm::WriteResidents, &g.org_path)?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
@@ -268,10 +269,10 @@ pub struct AssignInput {
 /// caller can read (in-service members come from units elsewhere in the county).
 pub async fn assign(conn: &mut Conn, actor: &Actor, building_id: i64, input: &AssignInput) -> AppResult<Assignment> {
     let grid_id: Option<i64> = sqlx::query_scalar("SELECT grid_id FROM buildings WHERE id = $1").bind(building_id).fetch_optional(&mut *conn).await?;
-    let g = get_grid(conn, actor, grid_id.ok_or(AppError::NotFound)?).await?;
+    let g = get_grid(conn, &actor.scope(), grid_id.ok_or(AppError::NotFound)?).await?;
     actor.require(Perm::WriteResidents, &g.org_path)?;
     let m = crate::members::store::get(conn, input.member_id).await?.ok_or_else(|| AppError::invalid_field("member_not_found", "member_id", "没有这个党员"))?;
-    if !actor.can(Perm::ReadMembers, &m.org_path) && !m.org_path.starts_with(&g.org_path) {
+    if !actor.scope::<cap::ReadMembers>().covers(&m.org_path) && !m.org_path.starts_with(&g.org_path) {
         // A member from outside both the caller's scope and the community: tell, without details.
         return Err(AppError::invalid_field("member_not_found", "member_id", "没有这个党员，或不在您的管理范围内"));
     }
@@ -279,7 +280,7 @@ pub async fn assign(conn: &mut Conn, actor: &Actor, building_id: i64, input: &As
         return Err(AppError::invalid_field("not_in_service", "member_id", format!("{}不是在职党员，包楼联户由在职党员承担（可在党员信息中标注“在职党员”）", m.name)));
     }
     let report_org = match input.report_org_id {
-        Some(o) => orgs::get_scoped(conn, actor, Perm::ReadOrgs, o).await?,
+        Some(o) => orgs::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), o).await?,
         None => orgs::get(conn, g.org_id).await?.ok_or(AppError::NotFound)?,
     };
     let on = match input.reported_on.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -316,7 +317,7 @@ pub async fn end_assignment(conn: &mut Conn, actor: &Actor, assignment_id: i64) 
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let g = get_grid(conn, actor, r.try_get("grid_id")?).await?;
+    let g = get_grid(conn, &actor.scope(), r.try_get("grid_id")?).await?;
     actor.require(Perm::WriteResidents, &g.org_path)?;
     sqlx::query("UPDATE building_assignments SET ended_on = $1 WHERE id = $2").bind(crate::db::today().to_string()).bind(assignment_id).execute(&mut *conn).await?;
     audit::record(conn, Some(actor), "building.unassign", "grid", Some(g.id), &(g.org_id, g.org_path.as_str()), None, Some(&serde_json::json!({"assignment_id": assignment_id}))).await?;
@@ -384,8 +385,8 @@ async fn attach_special(conn: &mut Conn, list: &mut [Household]) -> AppResult<()
 }
 
 /// Households of a grid (and its micro-grids), by address, a page at a time.
-pub async fn households(conn: &mut Conn, actor: &Actor, grid_id: i64, offset: i64, limit: i64) -> AppResult<Vec<Household>> {
-    let g = get_grid(conn, actor, grid_id).await?;
+pub async fn households(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, grid_id: i64, offset: i64, limit: i64) -> AppResult<Vec<Household>> {
+    let g = get_grid(conn, scope, grid_id).await?;
     // Lists are masked for everyone; the household's own page shows (and logs) full numbers.
     let full = false;
     let mut sql = Sql::new(&format!("{} WHERE (h.grid_id = ", hh_sql()));
@@ -436,14 +437,18 @@ pub struct HouseholdDetail {
     pub special: Vec<SpecialGroup>,
 }
 
-pub async fn get_household(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<(HouseholdDetail, String)> {
+/// A household inside `scope`, with ID numbers and phones in full where `sensitive` covers it.
+pub async fn get_household(
+    conn: &mut Conn,
+    scope: &Scope<cap::ReadResidents>,
+    sensitive: &Scope<cap::ReadSensitive>,
+    id: i64,
+) -> AppResult<(HouseholdDetail, String)> {
     let sql = format!("{} WHERE h.id = $1", hh_sql());
     let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let path: String = r.try_get("org_path")?;
-    if !actor.can(Perm::ReadResidents, &path) {
-        return Err(AppError::NotFound);
-    }
-    let full = actor.can(Perm::ReadSensitive, &path);
+    scope.require_at(&path)?;
+    let full = sensitive.covers(&path);
     let mut household = household_from_row(&r, full)?;
     attach_special(conn, std::slice::from_mut(&mut household)).await?;
     let residents = sqlx::query("SELECT id, name, id_number, gender, birth_date, relation, phone FROM residents WHERE household_id = $1 ORDER BY id")
@@ -512,7 +517,7 @@ pub struct SpecialInput {
 }
 
 pub async fn add_special(conn: &mut Conn, actor: &Actor, household_id: i64, input: &SpecialInput) -> AppResult<i64> {
-    let (_, path) = get_household(conn, actor, household_id).await?;
+    let (_, path) = get_household(conn, &actor.scope(), &actor.scope(), household_id).await?;
     actor.require(Perm::WriteResidents, &path)?;
     let kind = SpecialKind::parse(&input.kind).ok_or_else(|| AppError::invalid_field("special_kind_invalid", "kind", format!("特殊群体类别应为：{}", SpecialKind::labels())))?;
     let since = match input.since.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -552,7 +557,7 @@ pub struct SpecialRecordInput {
 /// A dynamic record: an allowance paid, a visit, a report from a 信息报送员, a change.
 pub async fn add_special_record(conn: &mut Conn, actor: &Actor, special_id: i64, input: &SpecialRecordInput) -> AppResult<i64> {
     let hid: Option<i64> = sqlx::query_scalar("SELECT household_id FROM special_groups WHERE id = $1").bind(special_id).fetch_optional(&mut *conn).await?;
-    let (_, path) = get_household(conn, actor, hid.ok_or(AppError::NotFound)?).await?;
+    let (_, path) = get_household(conn, &actor.scope(), &actor.scope(), hid.ok_or(AppError::NotFound)?).await?;
     actor.require(Perm::WriteResidents, &path)?;
     let kind = SpecialRecordKind::parse(&input.kind).ok_or_else(|| AppError::invalid_field("record_kind_invalid", "kind", format!("记录类别应为：{}", SpecialRecordKind::labels())))?;
     let on = match input.on.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -592,11 +597,11 @@ pub struct GridSummary {
 }
 
 /// Counts for a subtree: grids, households, residents, buildings, in-service members on buildings, special groups.
-pub async fn summary(conn: &mut Conn, actor: &Actor, root: &Org) -> AppResult<GridSummary> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadResidents), &root.path);
+pub async fn summary(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, root: &Org) -> AppResult<GridSummary> {
+    let scope = scope.within(&root.path);
     let count = |table: &str, extra: &str| {
         let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {table} WHERE 1=1 {extra}"));
-        push_subtrees(&mut sql, "org_path", &prefixes);
+        scope.push_filter(&mut sql, "org_path");
         sql
     };
     let full_grids: i64 = count("grids", "AND kind = 'full'").query_scalar().fetch_one(&mut *conn).await?;
@@ -604,13 +609,13 @@ pub async fn summary(conn: &mut Conn, actor: &Actor, root: &Org) -> AppResult<Gr
     let households: i64 = count("households", "").query_scalar().fetch_one(&mut *conn).await?;
     let buildings: i64 = count("buildings", "").query_scalar().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new("SELECT COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id WHERE 1=1");
-    push_subtrees(&mut sql, "h.org_path", &prefixes);
+    scope.push_filter(&mut sql, "h.org_path");
     let residents: i64 = sql.query_scalar().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new("SELECT COUNT(DISTINCT a.member_id) FROM building_assignments a JOIN buildings b ON b.id = a.building_id WHERE a.ended_on IS NULL");
-    push_subtrees(&mut sql, "b.org_path", &prefixes);
+    scope.push_filter(&mut sql, "b.org_path");
     let assigned_members: i64 = sql.query_scalar().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new("SELECT s.kind, COUNT(*) AS n FROM special_groups s JOIN households h ON h.id = s.household_id WHERE s.until IS NULL");
-    push_subtrees(&mut sql, "h.org_path", &prefixes);
+    scope.push_filter(&mut sql, "h.org_path");
     sql.push(" GROUP BY s.kind");
     let mut special = Vec::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
@@ -705,7 +710,7 @@ async fn insert_resident(conn: &mut Conn, household_id: i64, r: &CheckedResident
 
 /// A grid worker registers one household (the import takes many at once).
 pub async fn create_household(conn: &mut Conn, actor: &Actor, input: &HouseholdInput) -> AppResult<i64> {
-    let g = get_grid(conn, actor, input.grid_id).await?;
+    let g = get_grid(conn, &actor.scope(), input.grid_id).await?;
     actor.require(Perm::WriteResidents, &g.org_path)?;
     let (address, head) = (input.address.trim(), input.head_name.trim());
     if address.is_empty() || address.chars().count() > 100 || head.is_empty() || head.chars().count() > 30 {
@@ -767,7 +772,7 @@ pub struct HouseholdPatch {
 
 /// Changes a household's address, head, phone, grid, building or 党员中心户; the old values go to the audit log.
 pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &HouseholdPatch) -> AppResult<()> {
-    let (before, path) = get_household(conn, actor, id).await?;
+    let (before, path) = get_household(conn, &actor.scope(), &actor.scope(), id).await?;
     actor.require(Perm::WriteResidents, &path)?;
     let h = &before.household;
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
@@ -789,7 +794,7 @@ pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &House
     }
     let grid_id = match p.grid_id {
         Some(g) => {
-            let grid = get_grid(conn, actor, g).await?;
+            let grid = get_grid(conn, &actor.scope(), g).await?;
             if grid.org_id != org_id {
                 return Err(AppError::invalid_field("grid_outside", "grid_id", "只能调整到本村（社区）的其他网格"));
             }
@@ -831,7 +836,7 @@ pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &House
 
 /// Adds a family member to a household.
 pub async fn add_resident(conn: &mut Conn, actor: &Actor, household_id: i64, r: &ResidentInput) -> AppResult<i64> {
-    let (_, path) = get_household(conn, actor, household_id).await?;
+    let (_, path) = get_household(conn, &actor.scope(), &actor.scope(), household_id).await?;
     actor.require(Perm::WriteResidents, &path)?;
     let rid = insert_resident(conn, household_id, &checked_resident(r)?).await?;
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(household_id).fetch_one(&mut *conn).await?;

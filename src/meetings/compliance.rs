@@ -6,8 +6,8 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use super::rules::{self, ComplianceRules, Finding, HeldMeeting, MeetingKind, OrgKindForRules, OrgLife};
-use crate::auth::roles::{Actor, Perm};
-use crate::db::{push_subtrees, Conn, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{Conn, Sql};
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::{Org, OrgKind};
 
@@ -73,7 +73,7 @@ pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 pub async fn report(
     db: &crate::db::Db,
     conn: &mut Conn,
-    actor: &Actor,
+    scope: &Scope<cap::ReadOrgLife>,
     root: &Org,
     rules: &ComplianceRules,
     from: NaiveDate,
@@ -86,11 +86,12 @@ pub async fn report(
     if (to - from).num_days() > MAX_RANGE_DAYS {
         return Err(AppError::invalid("range_too_long", "查询区间最长三年，请缩短"));
     }
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgLife), &root.path);
+    let scope = scope.within(&root.path);
+    let prefixes = scope.prefixes();
     let today = crate::db::today();
 
     let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
-    push_subtrees(&mut sql, "path", &prefixes);
+    scope.push_filter(&mut sql, "path");
     let mut orgs = Vec::new();
     let mut paths: Vec<String> = Vec::new();
     let mut branch_paths = std::collections::HashMap::new();
@@ -125,7 +126,7 @@ pub async fn report(
         "SELECT org_path, COUNT(*) AS n FROM members WHERE posts <> '' AND (posts LIKE '%secretary%' \
          OR posts LIKE '%committee_member%' OR posts LIKE '%commissioner%')",
     );
-    push_subtrees(&mut psql, "org_path", &prefixes);
+    scope.push_filter(&mut psql, "org_path");
     psql.push(" GROUP BY org_path");
     for r in psql.query().fetch_all(&mut *conn).await? {
         let path: String = r.try_get("org_path")?;
@@ -147,7 +148,7 @@ pub async fn report(
     let whole_tree = root.parent_id.is_none() && prefixes.len() == 1 && prefixes[0] == root.path;
     if !whole_tree {
         msql.push(" AND m.org_id IN (SELECT id FROM orgs WHERE 1=1");
-        push_subtrees(&mut msql, "path", &prefixes);
+        scope.push_filter(&mut msql, "path");
         msql.push(")");
     }
     msql.push(" GROUP BY m.org_id");
@@ -260,11 +261,11 @@ pub struct Reminders {
     pub overdue: Vec<Finding>,
 }
 
-pub async fn reminders(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, org: &Org, rules: &ComplianceRules) -> AppResult<Reminders> {
+pub async fn reminders(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, org: &Org, rules: &ComplianceRules) -> AppResult<Reminders> {
     use chrono::Datelike;
     let today = crate::db::today();
     let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-    let r = report(db, conn, actor, org, rules, from, today, false).await?;
+    let r = report(db, conn, scope, org, rules, from, today, false).await?;
     let mut upcoming = Vec::new();
     let mut overdue = Vec::new();
     for row in r.rows {

@@ -6,15 +6,15 @@ use sqlx::Row as _;
 
 use super::rules::MeetingKind;
 use super::store::MeetingState;
-use crate::auth::roles::{Actor, Perm};
-use crate::db::{push_subtrees, Conn, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{Conn, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::sheets::write_table_xlsx;
 use crate::orgs::model::Org;
 
 /// Meetings planned or held in [from, to], with attendance counts.
-pub async fn meetings_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgLife), &root.path);
+pub async fn meetings_xlsx(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
+    let scope = scope.within(&root.path);
     let start = crate::db::china::at(from, 0, 0, 0);
     let end = crate::db::china::at(to, 23, 59, 59);
     let mut sql = Sql::new(
@@ -25,7 +25,7 @@ pub async fn meetings_xlsx(conn: &mut Conn, actor: &Actor, root: &Org, from: Nai
          FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.planned_start >= ",
     );
     sql.bind(start).push(" AND m.planned_start <= ").bind(end);
-    push_subtrees(&mut sql, "o.path", &prefixes);
+    scope.push_filter(&mut sql, "o.path");
     sql.push(" ORDER BY o.path, m.planned_start, m.id LIMIT 1000001");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -9,6 +9,7 @@ use super::rules::{quorum, MeetingKind, QuorumBody};
 use super::theme_day::{self, Checklist};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
+use crate::auth::{cap, Scope};
 use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::model::{MemberStatus, Post};
@@ -97,14 +98,14 @@ async fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Meeting>> {
     sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| from_row(&r)).transpose()
 }
 
-/// A meeting the actor may read (its org in their org-life subtrees, or, for a member, a
-/// meeting on whose attendance list they are); else NotFound.
-pub async fn get_scoped(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Meeting> {
+/// A meeting inside `scope` (its org in the subtrees, or, for a member, a meeting on
+/// whose attendance list they are); else NotFound.
+pub async fn get_scoped(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, id: i64) -> AppResult<Meeting> {
     let Some(m) = get(conn, id).await? else { return Err(AppError::NotFound) };
-    if actor.can(Perm::ReadOrgLife, &m.org_path) {
+    if scope.covers(&m.org_path) {
         return Ok(m);
     }
-    if let Some(me) = actor.self_member() {
+    if let Some(me) = scope.own_member() {
         let listed: Option<i64> = sqlx::query_scalar("SELECT member_id FROM meeting_attendance WHERE meeting_id = $1 AND member_id = $2")
             .bind(m.id)
             .bind(me)
@@ -118,7 +119,7 @@ pub async fn get_scoped(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Me
 }
 
 async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Meeting> {
-    let m = get_scoped(conn, actor, id).await?;
+    let m = get_scoped(conn, &actor.scope(), id).await?;
     if !actor.can(Perm::WriteOrgLife, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
     }
@@ -171,7 +172,7 @@ fn check_kind_for_org(kind: MeetingKind, org: &Org) -> AppResult<()> {
 }
 
 pub async fn create(conn: &mut Conn, actor: &Actor, input: &MeetingInput) -> AppResult<Meeting> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadOrgLife, input.org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadOrgLife>(), input.org_id).await?;
     if !actor.can(Perm::WriteOrgLife, &org.path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
     }
@@ -227,10 +228,9 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MeetingInput) -> App
 }
 
 /// Meetings of an org's subtree, newest first.
-pub async fn list(conn: &mut Conn, actor: &Actor, root: &Org, limit: i64) -> AppResult<Vec<Meeting>> {
+pub async fn list(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, root: &Org, limit: i64) -> AppResult<Vec<Meeting>> {
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE 1=1"));
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadOrgLife), &root.path);
-    crate::db::push_subtrees(&mut sql, "o.path", &prefixes);
+    scope.within(&root.path).push_filter(&mut sql, "o.path");
     sql.push(" ORDER BY m.planned_start DESC, m.id DESC LIMIT ").bind(limit);
     sql.query().fetch_all(&mut *conn).await?.iter().map(from_row).collect()
 }
@@ -717,9 +717,9 @@ pub async fn files(conn: &mut Conn, meeting_id: i64) -> AppResult<Vec<MeetingFil
     rows.iter().map(file_from_row).collect()
 }
 
-/// A file of a meeting the actor may read, with its bytes.
-pub async fn file(conn: &mut Conn, actor: &Actor, meeting_id: i64, file_id: i64) -> AppResult<(MeetingFile, Vec<u8>)> {
-    let m = get_scoped(conn, actor, meeting_id).await?;
+/// A file of a meeting inside `scope`, with its bytes.
+pub async fn file(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, meeting_id: i64, file_id: i64) -> AppResult<(MeetingFile, Vec<u8>)> {
+    let m = get_scoped(conn, scope, meeting_id).await?;
     let r = sqlx::query("SELECT id, name, content_type, size, sha256, at, data FROM meeting_files WHERE meeting_id = $1 AND id = $2")
         .bind(m.id)
         .bind(file_id)

@@ -4,10 +4,11 @@ use futures_util::TryStreamExt;
 
 use super::model::Member;
 use super::sheets::{write_members_xlsx, MemberExportRow};
-use super::store::{from_row, intersect, MEMBER_COLS};
+use super::store::{from_row, MEMBER_COLS};
 use crate::audit;
-use crate::auth::roles::{Actor, Perm};
-use crate::db::{push_subtrees, Db, Sql};
+use crate::auth::roles::Actor;
+use crate::auth::{cap, Scope};
+use crate::db::{push_under, Db, Sql};
 use crate::error::{AppError, AppResult};
 use crate::orgs::store as orgs;
 use crate::write_tx;
@@ -15,12 +16,19 @@ use crate::write_tx;
 /// Excel's row limit, less the header.
 pub const MAX_EXPORT_ROWS: i64 = 1_048_575;
 
-/// The members of org `id`'s subtree within the actor's scope, as (file name, xlsx bytes).
-/// ID numbers and phones are exported in full only to roles that may read them; the export is audited.
-pub async fn members_xlsx(db: &Db, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
+/// The members of org `id`'s subtree within `scope`, as (file name, xlsx bytes). ID numbers
+/// and phones are exported in full only where `sensitive` covers the root; `actor` is who
+/// the audit entry names.
+pub async fn members_xlsx(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope<cap::ReadMembers>,
+    sensitive: &Scope<cap::ReadSensitive>,
+    id: i64,
+) -> AppResult<(String, Vec<u8>)> {
     let mut conn = db.pool.acquire().await?;
-    let root = orgs::get_scoped(&mut conn, actor, Perm::ReadMembers, id).await?;
-    let prefixes = intersect(&actor.subtrees(Perm::ReadMembers), &root.path);
+    let root = orgs::get_scoped(&mut conn, scope, id).await?;
+    let scope = scope.within(&root.path);
     let raw = crate::orgs::stats::load(&mut conn, root.id).await?;
     let total = raw.get("members").and_then(|m| m.get("all")).copied().unwrap_or(0);
     if total > MAX_EXPORT_ROWS {
@@ -29,10 +37,10 @@ pub async fn members_xlsx(db: &Db, actor: &Actor, id: i64) -> AppResult<(String,
             format!("该组织共有 {total} 名党员，超过 Excel 单表上限 {MAX_EXPORT_ROWS} 行，请分下级组织导出"),
         ));
     }
-    let full = actor.can(Perm::ReadSensitive, &root.path);
+    let full = sensitive.covers(&root.path);
     // Org codes and names for the subtree.
     let mut osql = Sql::new("SELECT id, code, name FROM orgs WHERE 1=1");
-    push_subtrees(&mut osql, "path", std::slice::from_ref(&root.path));
+    push_under(&mut osql, "path", &root.path);
     let mut names = std::collections::HashMap::new();
     for r in osql.query().fetch_all(&mut *conn).await? {
         use sqlx::Row;
@@ -50,7 +58,7 @@ pub async fn members_xlsx(db: &Db, actor: &Actor, id: i64) -> AppResult<(String,
         )
     });
     let mut sql = Sql::new(&format!("SELECT {MEMBER_COLS} FROM members WHERE 1=1"));
-    push_subtrees(&mut sql, "org_path", &prefixes);
+    scope.push_filter(&mut sql, "org_path");
     sql.push(" ORDER BY org_path, id");
     let mut sent = 0i64;
     {

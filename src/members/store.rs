@@ -10,8 +10,9 @@ use super::id_card::{mask_id_number, mask_phone};
 use super::model::{posts_code, Education, Gender, Member, MemberStatus, MemberView, Post};
 use super::validate::{validate, MemberInput, NewMember};
 use crate::audit;
-use crate::auth::roles::{Actor, Perm};
-use crate::db::{now_secs, path, push_subtrees, Conn, Row, Sql};
+use crate::auth::roles::Actor;
+use crate::auth::{cap, Capability, Scope};
+use crate::db::{now_secs, path, push_under, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::{Org, OrgDomain};
 use crate::orgs::stats::{MemberFacts, StatsDelta};
@@ -196,7 +197,7 @@ pub async fn id_number_taken(conn: &mut Conn, id_number: &str, except: Option<i6
 /// Creates a member from raw input in the org `input.org_id`, with audit.
 pub async fn create(conn: &mut Conn, actor: &Actor, input: &MemberInput) -> AppResult<Member> {
     let org_id = input.org_id.ok_or_else(|| AppError::invalid_field("org_required", "org_id", "请选择所在党组织"))?;
-    let org = orgs::get_scoped(conn, actor, Perm::WriteMembers, org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::WriteMembers>(), org_id).await?;
     check_member_org(&org)?;
     let today = crate::db::today();
     let m = validate(input, today).map_err(first_field_error)?;
@@ -241,11 +242,11 @@ pub async fn get(conn: &mut Conn, id: i64) -> AppResult<Option<Member>> {
     row.map(|r| from_row(&r)).transpose()
 }
 
-/// A member the actor may read (their subtrees, or their own record); else NotFound.
-pub async fn get_scoped(conn: &mut Conn, actor: &Actor, perm: Perm, id: i64) -> AppResult<Member> {
+/// A member inside `scope` (its subtrees, or the caller's own record); else NotFound.
+pub async fn get_scoped<C: Capability>(conn: &mut Conn, scope: &Scope<C>, id: i64) -> AppResult<Member> {
     match get(conn, id).await? {
-        Some(m) if actor.can(perm, &m.org_path) => Ok(m),
-        Some(m) if perm.self_readable() && actor.self_member() == Some(m.id) => Ok(m),
+        Some(m) if scope.covers(&m.org_path) => Ok(m),
+        Some(m) if scope.own_member() == Some(m.id) => Ok(m),
         _ => Err(AppError::NotFound),
     }
 }
@@ -273,21 +274,6 @@ pub fn view(m: &Member, org_name: &str, full: bool) -> MemberView {
         report_org_id: m.report_org_id,
         work_unit: m.work_unit.clone(),
     }
-}
-
-/// The part of `root` inside the given subtrees: each prefix that lies under `root`,
-/// or `root` itself when a prefix contains it.
-pub fn intersect(prefixes: &[String], root: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in prefixes {
-        if root.starts_with(p.as_str()) {
-            return vec![root.to_string()];
-        }
-        if p.starts_with(root) {
-            out.push(p.clone());
-        }
-    }
-    out
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -328,12 +314,13 @@ async fn subtree_size(conn: &mut Conn, prefixes: &[String], root: &Org) -> AppRe
     Ok(crate::orgs::stats::totals(conn, &ids).await?.values().map(|(m, _)| m).sum())
 }
 
-/// A page of members under `root` within the actor's subtrees, masked.
-pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery) -> AppResult<MemberPage> {
+/// A page of members under `root` within `scope`, masked.
+pub async fn search(conn: &mut Conn, scope: &Scope<cap::ReadMembers>, root: &Org, q: &MemberQuery) -> AppResult<MemberPage> {
     let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
     let page = q.page.unwrap_or(1).max(1);
-    let prefixes = intersect(&actor.subtrees(Perm::ReadMembers), &root.path);
-    let self_id = actor.self_member();
+    let scope = scope.within(&root.path);
+    let prefixes = scope.prefixes();
+    let self_id = scope.own_member();
     if prefixes.is_empty() && self_id.is_none() {
         return Ok(MemberPage { items: vec![], page, per_page, total: 0, total_capped: false });
     }
@@ -341,9 +328,9 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
     if prefixes.is_empty() {
         // A plain member sees their own record only, if it lies under root.
         filter.push(" AND m.id = ").bind(self_id.unwrap_or(0));
-        push_subtrees(&mut filter, "m.org_path", std::slice::from_ref(&root.path));
+        push_under(&mut filter, "m.org_path", &root.path);
     } else {
-        push_subtrees(&mut filter, "m.org_path", &prefixes);
+        scope.push_filter(&mut filter, "m.org_path");
     }
     // Matches the members_path_name index column for column, so no sort is needed.
     let mut order = "m.org_path, m.name, m.name_initials, m.id".to_string();
@@ -352,7 +339,7 @@ pub async fn search(conn: &mut Conn, actor: &Actor, root: &Org, q: &MemberQuery)
         filtered = true;
         // In a small subtree, walking its members by path beats walking everyone with
         // that surname: `col || ''` keeps the planners of both databases off the name index.
-        let small = subtree_size(conn, &prefixes, root).await? <= SMALL_SUBTREE;
+        let small = subtree_size(conn, prefixes, root).await? <= SMALL_SUBTREE;
         let wrap = |col: &str| if small { format!("{col} || ''") } else { col.to_string() };
         let digits = text.chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
         if digits && text.len() == 18 {
@@ -431,7 +418,7 @@ pub async fn org_names(conn: &mut Conn, ids: impl Iterator<Item = i64>) -> AppRe
 pub type MemberPatch = MemberInput;
 
 pub async fn update(conn: &mut Conn, actor: &Actor, id: i64, patch: &MemberPatch) -> AppResult<Member> {
-    let before = get_scoped(conn, actor, Perm::WriteMembers, id).await?;
+    let before = get_scoped(conn, &actor.scope::<cap::WriteMembers>(), id).await?;
     if patch.org_id.is_some_and(|o| o != before.org_id) {
         return Err(AppError::invalid("use_transfer", "更换所在党组织请使用“组织关系转接”"));
     }
@@ -530,8 +517,8 @@ pub struct Transfer {
 
 /// Moves a member to another org (组织关系转接), keeping the history.
 pub async fn transfer(conn: &mut Conn, actor: &Actor, id: i64, t: &TransferInput) -> AppResult<Member> {
-    let before = get_scoped(conn, actor, Perm::WriteMembers, id).await?;
-    let to = orgs::get_scoped(conn, actor, Perm::WriteMembers, t.to_org_id).await?;
+    let before = get_scoped(conn, &actor.scope::<cap::WriteMembers>(), id).await?;
+    let to = orgs::get_scoped(conn, &actor.scope::<cap::WriteMembers>(), t.to_org_id).await?;
     check_member_org(&to)?;
     if to.id == before.org_id {
         return Err(AppError::invalid("same_org", "转入党组织与当前所在党组织相同"));
@@ -600,9 +587,9 @@ pub async fn transfers(conn: &mut Conn, member_id: i64) -> AppResult<Vec<Transfe
 
 /// Full ID number and phone, for roles that need them; the read is audited.
 pub async fn reveal(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<MemberView> {
-    let m = get_scoped(conn, actor, Perm::ReadMembers, id).await?;
+    let m = get_scoped(conn, &actor.scope::<cap::ReadMembers>(), id).await?;
     let own = actor.member_id == Some(m.id);
-    if !own && !actor.can(Perm::ReadSensitive, &m.org_path) {
+    if !own && !actor.scope::<cap::ReadSensitive>().covers(&m.org_path) {
         return Err(AppError::forbidden("您的角色无权查看完整身份证号和电话"));
     }
     audit::record(conn, Some(actor), "member.view_sensitive", "member", Some(id), &m, None, None).await?;

@@ -6,7 +6,7 @@ use super::model::Org;
 use super::rules::{setup_warnings, OrgFacts, Warning};
 use super::stats::{self, SubtreeStats};
 use super::store;
-use crate::auth::roles::{Actor, Perm};
+use crate::auth::{cap, Scope};
 use crate::config::Rules;
 use crate::db::Conn;
 use crate::error::AppResult;
@@ -43,9 +43,9 @@ pub async fn summaries(conn: &mut Conn, orgs: Vec<Org>) -> AppResult<Vec<OrgSumm
         .collect())
 }
 
-pub async fn detail(conn: &mut Conn, actor: &Actor, id: i64, rules: &Rules) -> AppResult<OrgDetail> {
-    let org = store::get_scoped(conn, actor, Perm::ReadOrgs, id).await?;
-    let ancestors = store::ancestors(conn, &org).await?.into_iter().filter(|a| actor.can(Perm::ReadOrgs, &a.path)).collect();
+pub async fn detail(conn: &mut Conn, scope: &Scope<cap::ReadOrgs>, id: i64, rules: &Rules) -> AppResult<OrgDetail> {
+    let org = store::get_scoped(conn, scope, id).await?;
+    let ancestors = store::ancestors(conn, &org).await?.into_iter().filter(|a| scope.covers(&a.path)).collect();
     let raw = stats::load(conn, org.id).await?;
     let today = crate::db::today();
     let stats = stats::summarize(org.id, &raw, today);

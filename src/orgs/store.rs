@@ -1,5 +1,5 @@
 //! Reading and writing the organization tree. Every read that serves a caller
-//! goes through [`get_scoped`] or takes the caller's subtrees, so an org outside
+//! goes through [`get_scoped`] or takes a [`Scope`], so an org outside
 //! them is indistinguishable from a missing one.
 
 use chrono::NaiveDate;
@@ -10,6 +10,7 @@ use super::model::{Org, OrgDomain, OrgKind, OrgVariant};
 use super::stats::{StatsDelta, DIM_DOMAIN};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
+use crate::auth::{cap, Capability, Scope};
 use crate::db::{now_secs, path, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::validate::parse_date;
@@ -56,17 +57,17 @@ pub async fn get_by_code(conn: &mut Conn, code: &str) -> AppResult<Option<Org>> 
     row.map(|r| from_row(&r)).transpose()
 }
 
-/// An org the actor may `perm`; anything else is NotFound.
-pub async fn get_scoped(conn: &mut Conn, actor: &Actor, perm: Perm, id: i64) -> AppResult<Org> {
+/// An org inside `scope`; anything else is NotFound.
+pub async fn get_scoped<C: Capability>(conn: &mut Conn, scope: &Scope<C>, id: i64) -> AppResult<Org> {
     match get(conn, id).await? {
-        Some(o) if actor.can(perm, &o.path) => Ok(o),
+        Some(o) if scope.covers(&o.path) => Ok(o),
         _ => Err(AppError::NotFound),
     }
 }
 
 /// An org the actor may change: unreadable answers NotFound, readable but not writable 403.
 pub async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Org> {
-    let org = get_scoped(conn, actor, Perm::ReadOrgs, id).await?;
+    let org = get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), id).await?;
     if !actor.can(Perm::WriteOrgs, &org.path) {
         return Err(AppError::forbidden("您的角色无权调整党组织设置"));
     }
@@ -87,7 +88,7 @@ pub async fn children(conn: &mut Conn, id: i64, include_dissolved: bool) -> AppR
 pub async fn subtree(conn: &mut Conn, root: &Org, levels: i64) -> AppResult<Vec<Org>> {
     let mut sql = Sql::new(&format!("SELECT {ORG_COLS} FROM orgs WHERE dissolved_on IS NULL AND depth <= "));
     sql.bind(root.depth + levels);
-    crate::db::push_subtrees(&mut sql, "path", std::slice::from_ref(&root.path));
+    crate::db::push_under(&mut sql, "path", &root.path);
     sql.push(" ORDER BY path LIMIT 5000");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()
@@ -105,11 +106,11 @@ pub async fn ancestors(conn: &mut Conn, org: &Org) -> AppResult<Vec<Org>> {
     Ok(out)
 }
 
-/// Search by name or code within the actor's readable subtrees.
-pub async fn search(conn: &mut Conn, actor: &Actor, q: &str, limit: i64) -> AppResult<Vec<Org>> {
+/// Search by name or code within the readable subtrees.
+pub async fn search(conn: &mut Conn, scope: &Scope<cap::ReadOrgs>, q: &str, limit: i64) -> AppResult<Vec<Org>> {
     let mut sql = Sql::new(&format!("SELECT {ORG_COLS} FROM orgs WHERE (name LIKE "));
     sql.bind(format!("%{}%", q.replace(['%', '_'], ""))).push(" OR code = ").bind(q.to_string()).push(")");
-    crate::db::push_subtrees(&mut sql, "path", &actor.subtrees(Perm::ReadOrgs));
+    scope.push_filter(&mut sql, "path");
     sql.push(" ORDER BY depth, name LIMIT ").bind(limit);
     let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()

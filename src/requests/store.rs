@@ -11,7 +11,8 @@ use sqlx::Row as _;
 use super::rules::{self, Action, Claimant, ClaimantKind, Rating, RequestKind, RequestRules, RequestSnapshot, Source, State, StateClass, TrackingCode};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
-use crate::db::{now_secs, push_subtrees, Conn, Row, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::members::id_card::mask_phone;
 use crate::orgs::model::Org;
@@ -155,14 +156,18 @@ async fn load(conn: &mut Conn, id: i64) -> AppResult<Option<Row>> {
     Ok(sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?)
 }
 
-/// A request the actor may read; else NotFound.
-pub async fn get(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64) -> AppResult<Request> {
+/// A request inside `scope`, its contact in full where `sensitive` covers it; else NotFound.
+pub async fn get(
+    conn: &mut Conn,
+    scope: &Scope<cap::ReadRequests>,
+    sensitive: &Scope<cap::ReadSensitive>,
+    rules: &RequestRules,
+    id: i64,
+) -> AppResult<Request> {
     let r = load(conn, id).await?.ok_or(AppError::NotFound)?;
     let path: String = r.try_get("org_path")?;
-    if !actor.can(Perm::ReadRequests, &path) {
-        return Err(AppError::NotFound);
-    }
-    from_row(&r, rules, actor.can(Perm::ReadSensitive, &path), crate::db::today())
+    scope.require_at(&path)?;
+    from_row(&r, rules, sensitive.covers(&path), crate::db::today())
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -314,17 +319,17 @@ pub struct Created {
 
 /// Staff (a grid worker after door-knocking, the hotline…) record a request.
 pub async fn create(conn: &mut Conn, actor: &Actor, rules: &RequestRules, input: &RequestInput) -> AppResult<Created> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadRequests, input.org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadRequests>(), input.org_id).await?;
     actor.require(Perm::WriteRequests, &org.path)?;
     let v = validate(rules, input)?;
     if let Some(g) = input.grid_id {
-        let grid = crate::grids::store::get_grid(conn, actor, g).await?;
+        let grid = crate::grids::store::get_grid(conn, &actor.scope(), g).await?;
         if !grid.org_path.starts_with(&org.path) {
             return Err(AppError::invalid_field("grid_outside", "grid_id", "网格不属于该村（社区）"));
         }
     }
     if let Some(h) = input.household_id {
-        let (_, path) = crate::grids::store::get_household(conn, actor, h).await?;
+        let (_, path) = crate::grids::store::get_household(conn, &actor.scope(), &actor.scope(), h).await?;
         if !path.starts_with(&org.path) {
             return Err(AppError::invalid_field("household_outside", "household_id", "该户不属于该村（社区）"));
         }
@@ -418,7 +423,7 @@ async fn claimant(conn: &mut Conn, actor: &Actor, req: &Request, kind: Option<&s
             let local = m.org_path.starts_with(&req.org_path);
             // A member outside the caller's scope and the community claims only as an in-service
             // member who reported (双报到) here; anyone else is "no such member", unnamed.
-            let outsider = !local && !actor.can(Perm::ReadMembers, &m.org_path);
+            let outsider = !local && !actor.scope::<cap::ReadMembers>().covers(&m.org_path);
             if outsider && (!m.in_service || !reported_to(conn, m.id, &req.org_path).await?) {
                 return Err(missing());
             }
@@ -428,7 +433,7 @@ async fn claimant(conn: &mut Conn, actor: &Actor, req: &Request, kind: Option<&s
             m.name
         }
         ClaimantKind::Org => {
-            let o = orgs::get_scoped(conn, actor, Perm::ReadOrgs, id).await.map_err(|_| missing())?;
+            let o = orgs::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), id).await.map_err(|_| missing())?;
             o.name
         }
     };
@@ -454,7 +459,7 @@ fn required(v: &Option<String>, field: &'static str, what: &str) -> AppResult<St
 
 /// One step of the closed loop by staff. Refusals carry the rule's code and say what may be done next.
 pub async fn act(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64, input: &ActInput) -> AppResult<Request> {
-    let req = get(conn, actor, rules, id).await?;
+    let req = get(conn, &actor.scope(), &actor.scope(), rules, id).await?;
     let owner = orgs::get(conn, req.owner_org_id).await?.ok_or(AppError::NotFound)?;
     // After arbitration the level above acts; otherwise anyone managing the request's org.
     if !actor.can(Perm::WriteRequests, &owner.path) {
@@ -474,7 +479,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64, 
         },
         rules::ActionKind::CloseDuplicate => {
             let of = input.duplicate_of.ok_or_else(|| AppError::invalid_field("duplicate_of_required", "duplicate_of", "请填写原诉求编号"))?;
-            let orig = get(conn, actor, rules, of).await.map_err(|_| AppError::invalid_field("duplicate_of_invalid", "duplicate_of", "原诉求编号不存在或不在您的范围内"))?;
+            let orig = get(conn, &actor.scope(), &actor.scope(), rules, of).await.map_err(|_| AppError::invalid_field("duplicate_of_invalid", "duplicate_of", "原诉求编号不存在或不在您的范围内"))?;
             if orig.id == req.id {
                 return Err(AppError::invalid_field("duplicate_of_invalid", "duplicate_of", "不能标记为自身的重复件"));
             }
@@ -494,7 +499,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64, 
     apply(conn, rules, &req, &action, public_text, Some(actor.user_id), &by).await?;
     let dup = if let Action::CloseDuplicate { of, .. } = &action { Some(*of) } else { None };
     audit::record(conn, Some(actor), "request.act", "request", Some(id), &(req.org_id, req.org_path.as_str()), Some(&serde_json::json!({"state": req.state})), Some(&serde_json::json!({"action": kind.code(), "duplicate_of": dup}))).await?;
-    get(conn, actor, rules, id).await
+    get(conn, &actor.scope(), &actor.scope(), rules, id).await
 }
 
 /// Applies an accepted transition: one optimistic UPDATE and one event row.
@@ -656,15 +661,15 @@ pub struct OpenList {
 }
 
 /// Every open request in the subtree with its deadline; overdue ones first.
-pub async fn open_list(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: &Org, only_overdue: bool, limit: i64) -> AppResult<OpenList> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadRequests), &root.path);
+pub async fn open_list(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, rules: &RequestRules, root: &Org, only_overdue: bool, limit: i64) -> AppResult<OpenList> {
+    let scope = scope.within(&root.path);
     let today = crate::db::today().to_string();
     let mut count = Sql::new("SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN r.deadline_on < ");
     count.bind(today.clone()).push(" THEN 1 ELSE 0 END), 0) AS overdue FROM requests r WHERE r.is_open = 1");
-    push_subtrees(&mut count, "r.org_path", &prefixes);
+    scope.push_filter(&mut count, "r.org_path");
     let c = count.query().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.is_open = 1"));
-    push_subtrees(&mut sql, "r.org_path", &prefixes);
+    scope.push_filter(&mut sql, "r.org_path");
     if only_overdue {
         sql.push(" AND r.deadline_on < ").bind(today);
     }
@@ -720,14 +725,14 @@ pub fn pct(bp: Option<i64>) -> String {
 
 /// The weekly or monthly report for a subtree: received, finished, on time, satisfaction,
 /// by category, source and org, and what is open or overdue now. One query per block.
-pub async fn report(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: &Org, from: NaiveDate, to: NaiveDate, title: &str) -> AppResult<RequestReport> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadRequests), &root.path);
+pub async fn report(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, rules: &RequestRules, root: &Org, from: NaiveDate, to: NaiveDate, title: &str) -> AppResult<RequestReport> {
+    let scope = scope.within(&root.path);
     let (f, t) = (from.to_string(), to.to_string());
     let today = crate::db::today().to_string();
     // Received in the period, grouped by category, source and org at once.
     let mut sql = Sql::new("SELECT r.category, r.source, r.org_id, COUNT(*) AS n, SUM(CASE WHEN r.is_open = 1 THEN 0 ELSE 1 END) AS done FROM requests r WHERE r.created_on >= ");
     sql.bind(f.clone()).push(" AND r.created_on <= ").bind(t.clone());
-    push_subtrees(&mut sql, "r.org_path", &prefixes);
+    scope.push_filter(&mut sql, "r.org_path");
     sql.push(" GROUP BY r.category, r.source, r.org_id");
     let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut by_category: Vec<CountRow> = Vec::new();
@@ -781,12 +786,12 @@ pub async fn report(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: 
          FROM requests r WHERE r.is_open = 0 AND COALESCE(r.closed_on, r.fulfilled_on) >= ",
     );
     sql.bind(f.clone()).push(" AND COALESCE(r.closed_on, r.fulfilled_on) <= ").bind(t.clone());
-    push_subtrees(&mut sql, "r.org_path", &prefixes);
+    scope.push_filter(&mut sql, "r.org_path");
     let d = sql.query().fetch_one(&mut *conn).await?;
     let (finished, fixed, on_time, rated, good): (i64, i64, i64, i64, i64) = (d.try_get("finished")?, d.try_get("fixed")?, d.try_get("on_time")?, d.try_get("rated")?, d.try_get("good")?);
     let mut sql = Sql::new("SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN r.deadline_on < ");
     sql.bind(today).push(" THEN 1 ELSE 0 END), 0) AS overdue FROM requests r WHERE r.is_open = 1");
-    push_subtrees(&mut sql, "r.org_path", &prefixes);
+    scope.push_filter(&mut sql, "r.org_path");
     let o = sql.query().fetch_one(&mut *conn).await?;
     let (open_now, overdue_now): (i64, i64) = (o.try_get("n")?, o.try_get("overdue")?);
     let (on_time_bp, satisfaction_bp) = (bp(on_time, fixed), bp(good, rated));
@@ -817,12 +822,21 @@ pub async fn report(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: 
 }
 
 /// The request ledger (台账) of a subtree and period as a workbook, one row per request.
-pub async fn ledger_xlsx(conn: &mut Conn, actor: &Actor, rules: &RequestRules, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadRequests), &root.path);
-    let full = prefixes.iter().all(|p| actor.can(Perm::ReadSensitive, p));
+/// Contacts are in full only when `sensitive` covers every part of the subtree read.
+pub async fn ledger_xlsx(
+    conn: &mut Conn,
+    scope: &Scope<cap::ReadRequests>,
+    sensitive: &Scope<cap::ReadSensitive>,
+    rules: &RequestRules,
+    root: &Org,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<u8>> {
+    let scope = scope.within(&root.path);
+    let full = scope.prefixes().iter().all(|p| sensitive.covers(p));
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM requests r JOIN orgs o ON o.id = r.org_id WHERE r.created_on >= "));
     sql.bind(from.to_string()).push(" AND r.created_on <= ").bind(to.to_string());
-    push_subtrees(&mut sql, "r.org_path", &prefixes);
+    scope.push_filter(&mut sql, "r.org_path");
     sql.push(" ORDER BY r.created_on, r.id LIMIT 1000001");
     let today = crate::db::today();
     let mut rows = Vec::new();
@@ -865,7 +879,7 @@ pub struct Team {
 }
 
 pub async fn create_team(conn: &mut Conn, actor: &Actor, org_id: i64, name: &str) -> AppResult<Team> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadRequests, org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadRequests>(), org_id).await?;
     actor.require(Perm::WriteRequests, &org.path)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
@@ -929,10 +943,11 @@ pub async fn photos(conn: &mut Conn, request_id: i64) -> AppResult<Vec<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM request_files WHERE request_id = $1 ORDER BY id").bind(request_id).fetch_all(&mut *conn).await?)
 }
 
-/// One photo of a request the actor may read.
-pub async fn photo(conn: &mut Conn, actor: &Actor, rules: &RequestRules, request_id: i64, file_id: i64) -> AppResult<(String, Vec<u8>)> {
-    let r = get(conn, actor, rules, request_id).await?;
-    let row = sqlx::query("SELECT content_type, data FROM request_files WHERE request_id = $1 AND id = $2").bind(r.id).bind(file_id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
+/// One photo of a request inside `scope`.
+pub async fn photo(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, request_id: i64, file_id: i64) -> AppResult<(String, Vec<u8>)> {
+    let r = load(conn, request_id).await?.ok_or(AppError::NotFound)?;
+    scope.require_at(&r.try_get::<String, _>("org_path")?)?;
+    let row = sqlx::query("SELECT content_type, data FROM request_files WHERE request_id = $1 AND id = $2").bind(request_id).bind(file_id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     Ok((row.try_get("content_type")?, row.try_get("data")?))
 }
 

@@ -11,7 +11,8 @@ use sqlx::Row as _;
 use super::rules::{self, AttendanceMark, ClassKind, CourseCategory, TrainingRules};
 use crate::audit;
 use crate::auth::roles::{Actor, Perm};
-use crate::db::{now_secs, push_subtrees, Conn, Row, Sql};
+use crate::auth::{cap, Scope};
+use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
@@ -69,17 +70,17 @@ impl Class {
     }
 }
 
-/// A class the actor may read; else NotFound.
-pub async fn get_class(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Class> {
+/// A class inside `scope`; else NotFound.
+pub async fn get_class(conn: &mut Conn, scope: &Scope<cap::ReadTraining>, id: i64) -> AppResult<Class> {
     let sql = format!("SELECT {CLASS_COLS} FROM training_classes c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1");
     match sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?.map(|r| class_from_row(&r)).transpose()? {
-        Some(c) if actor.can(Perm::ReadTraining, &c.org_path) => Ok(c),
+        Some(c) if scope.covers(&c.org_path) => Ok(c),
         _ => Err(AppError::NotFound),
     }
 }
 
 async fn get_writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<Class> {
-    let c = get_class(conn, actor, id).await?;
+    let c = get_class(conn, &actor.scope(), id).await?;
     if !actor.can(Perm::WriteTraining, &c.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该培训班"));
     }
@@ -104,7 +105,7 @@ fn day(field: &'static str, s: &str) -> AppResult<NaiveDate> {
 }
 
 pub async fn create_class(conn: &mut Conn, actor: &Actor, input: &ClassInput) -> AppResult<Class> {
-    let org = orgs::get_scoped(conn, actor, Perm::ReadTraining, input.org_id).await?;
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadTraining>(), input.org_id).await?;
     if !actor.can(Perm::WriteTraining, &org.path) {
         return Err(AppError::forbidden("您的角色无权为该组织举办培训班"));
     }
@@ -137,17 +138,17 @@ pub async fn create_class(conn: &mut Conn, actor: &Actor, input: &ClassInput) ->
     .bind(now_secs())
     .fetch_one(&mut *conn)
     .await?;
-    let c = get_class(conn, actor, id).await?;
+    let c = get_class(conn, &actor.scope(), id).await?;
     audit::record(conn, Some(actor), "training.class", "training_class", Some(id), &org, None, Some(&serde_json::to_value(&c).unwrap_or_default())).await?;
     Ok(c)
 }
 
 /// Classes run in an org's subtree that overlap [from, to], newest first.
-pub async fn list_classes(conn: &mut Conn, actor: &Actor, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<Class>> {
-    let prefixes = crate::members::store::intersect(&actor.subtrees(Perm::ReadTraining), &root.path);
+pub async fn list_classes(conn: &mut Conn, scope: &Scope<cap::ReadTraining>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<Class>> {
+    let scope = scope.within(&root.path);
     let mut sql = Sql::new(&format!("SELECT {CLASS_COLS} FROM training_classes c JOIN orgs o ON o.id = c.org_id WHERE c.starts_on <= "));
     sql.bind(to.to_string()).push(" AND c.ends_on >= ").bind(from.to_string());
-    push_subtrees(&mut sql, "o.path", &prefixes);
+    scope.push_filter(&mut sql, "o.path");
     sql.push(" ORDER BY c.starts_on DESC, c.id DESC LIMIT 2000");
     sql.query().fetch_all(&mut *conn).await?.iter().map(class_from_row).collect()
 }
@@ -292,6 +293,7 @@ pub struct EnrollResult {
 /// Enrolls members of the class org's subtree; members outside it (or outside the actor's scope) are refused by id.
 pub async fn enroll(conn: &mut Conn, actor: &Actor, class_id: i64, input: &EnrollInput) -> AppResult<EnrollResult> {
     let c = get_writable(conn, actor, class_id).await?;
+    let members_scope = actor.scope::<cap::ReadMembers>();
     let on = match input.enrolled_on.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => day("enrolled_on", s)?,
         None => c.starts(),
@@ -304,7 +306,7 @@ pub async fn enroll(conn: &mut Conn, actor: &Actor, class_id: i64, input: &Enrol
     }
     let mut ids: Vec<i64> = input.member_ids.clone();
     if let Some(org_id) = input.org_id {
-        let org = orgs::get_scoped(conn, actor, Perm::ReadMembers, org_id).await?;
+        let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadMembers>(), org_id).await?;
         let post = match input.post.as_deref().filter(|p| !p.trim().is_empty()) {
             Some(p) => Some(crate::members::model::Post::parse(p).ok_or_else(|| AppError::invalid_field("post_invalid", "post", "无法识别的职务"))?),
             None => None,
@@ -337,7 +339,7 @@ pub async fn enroll(conn: &mut Conn, actor: &Actor, class_id: i64, input: &Enrol
                 return Err(AppError::invalid("member_not_found", format!("党员编号 {id} 不存在")));
             };
             let path: String = r.try_get("org_path")?;
-            if !path.starts_with(&c.org_path) || !actor.can(Perm::ReadMembers, &path) {
+            if !path.starts_with(&c.org_path) || !members_scope.covers(&path) {
                 return Err(AppError::invalid("member_outside_class", format!("党员编号 {id} 不在{}的范围内，不能报名本班", c.org_name)));
             }
             if r.try_get::<Option<i64>, _>("enrolled")?.is_some() {
@@ -507,15 +509,15 @@ pub async fn load(conn: &mut Conn, class_id: i64) -> AppResult<ClassData> {
 use chrono::Timelike as _;
 
 /// 一天一通报: who was absent, late, on leave or not yet checked on `day`.
-pub async fn bulletin(conn: &mut Conn, actor: &Actor, rules: &TrainingRules, class_id: i64, day: NaiveDate) -> AppResult<rules::Bulletin> {
-    let c = get_class(conn, actor, class_id).await?;
+pub async fn bulletin(conn: &mut Conn, scope: &Scope<cap::ReadTraining>, rules: &TrainingRules, class_id: i64, day: NaiveDate) -> AppResult<rules::Bulletin> {
+    let c = get_class(conn, scope, class_id).await?;
     let d = load(conn, c.id).await?;
     Ok(rules::daily_bulletin(rules, day, &d.sessions, &d.enrollments, &d.marks, &d.held))
 }
 
 /// 一期一问责: hours per trainee, completion and accountability findings.
-pub async fn report(conn: &mut Conn, actor: &Actor, rules: &TrainingRules, class_id: i64) -> AppResult<(Class, rules::ClassReport)> {
-    let c = get_class(conn, actor, class_id).await?;
+pub async fn report(conn: &mut Conn, scope: &Scope<cap::ReadTraining>, rules: &TrainingRules, class_id: i64) -> AppResult<(Class, rules::ClassReport)> {
+    let c = get_class(conn, scope, class_id).await?;
     let d = load(conn, c.id).await?;
     let r = rules::class_report(rules, &d.sessions, &d.enrollments, &d.marks, &d.held);
     Ok((c, r))
@@ -540,8 +542,8 @@ pub struct MemberClassHours {
 }
 
 /// A member's credited training minutes in a year, against the yearly target (secretaries and committee members: the higher one).
-pub async fn member_year(conn: &mut Conn, actor: &Actor, rules: &TrainingRules, member_id: i64, year: i32) -> AppResult<MemberTraining> {
-    let m = crate::members::store::get_scoped(conn, actor, Perm::ReadTraining, member_id).await?;
+pub async fn member_year(conn: &mut Conn, scope: &Scope<cap::ReadTraining>, rules: &TrainingRules, member_id: i64, year: i32) -> AppResult<MemberTraining> {
+    let m = crate::members::store::get_scoped(conn, scope, member_id).await?;
     let rows = sqlx::query(
         "SELECT c.id, c.title, o.name AS org_name, s.minutes, k.mark, k.missed_minutes FROM training_marks k \
          JOIN training_sessions s ON s.id = k.session_id JOIN training_classes c ON c.id = s.class_id JOIN orgs o ON o.id = c.org_id \
@@ -574,8 +576,8 @@ pub async fn member_year(conn: &mut Conn, actor: &Actor, rules: &TrainingRules, 
 }
 
 /// The training report of a subtree and period as a workbook: one sheet of classes, one of trainees.
-pub async fn subtree_xlsx(conn: &mut Conn, actor: &Actor, rules: &TrainingRules, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
-    let classes = list_classes(conn, actor, root, from, to).await?;
+pub async fn subtree_xlsx(conn: &mut Conn, scope: &Scope<cap::ReadTraining>, rules: &TrainingRules, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
+    let classes = list_classes(conn, scope, root, from, to).await?;
     let mut class_rows = Vec::new();
     let mut trainee_rows = Vec::new();
     let pct = |bp: Option<u32>| bp.map(rules::fmt_bp).unwrap_or_default();

@@ -12,6 +12,7 @@ use super::limits::ClientIp;
 use super::session::ApiActor;
 use super::AppState;
 use crate::audit::{self, AuditEntry};
+use crate::auth::cap;
 use crate::auth::roles::{Grant, Perm};
 use crate::auth::store::{self as users, GrantInput, NewUser, PasswordChange, SessionKind, UserView};
 use crate::error::{AppError, AppResult};
@@ -176,7 +177,7 @@ pub struct OrgListQuery {
 async fn list_orgs(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Query<OrgListQuery>) -> AppResult<Json<Vec<OrgSummary>>> {
     let mut conn = s.db.pool.acquire().await?;
     let list = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => orgs::search(&mut conn, &a, text, 50).await?,
+        Some(text) => orgs::search(&mut conn, &a.scope(), text, 50).await?,
         None => {
             let mut out: Vec<Org> = Vec::new();
             for g in &a.grants {
@@ -197,7 +198,7 @@ async fn create_org(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body)
     let n = orgs::validate_new(&body)?;
     let parent_id = body.parent_id.ok_or_else(|| AppError::invalid_field("parent_required", "parent_id", "请选择上级党组织"))?;
     let org = write_tx!(&s.db, Lock::Tree, |tx| {
-        let parent = orgs::get_scoped(&mut tx, &a, Perm::WriteOrgs, parent_id).await?;
+        let parent = orgs::get_scoped(&mut tx, &a.scope::<cap::WriteOrgs>(), parent_id).await?;
         orgs::create(&mut tx, Some(&a), Some(&parent), &n).await
     })?;
     Ok((StatusCode::CREATED, Json(org)))
@@ -206,7 +207,7 @@ async fn create_org(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body)
 #[utoipa::path(get, path = "/api/v1/orgs/{id}", responses((status = 200, body = OrgDetail), (status = 404, body = ErrorResponse)))]
 async fn get_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<OrgDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(detail::detail(&mut conn, &a, id, &s.rules).await?))
+    Ok(Json(detail::detail(&mut conn, &a.scope(), id, &s.rules).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/orgs/{id}", request_body = OrgPatch, responses((status = 200, body = Org)))]
@@ -220,7 +221,7 @@ async fn patch_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): P
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/children", responses((status = 200, body = Vec<OrgSummary>)))]
 async fn org_children(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<OrgSummary>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
     let kids = orgs::children(&mut conn, org.id, false).await?;
     Ok(Json(detail::summaries(&mut conn, kids).await?))
 }
@@ -228,7 +229,7 @@ async fn org_children(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id)
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/stats", responses((status = 200, body = SubtreeStats)))]
 async fn org_stats(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<SubtreeStats>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
     let raw = stats::load(&mut conn, org.id).await?;
     Ok(Json(stats::summarize(org.id, &raw, crate::db::today())))
 }
@@ -242,7 +243,7 @@ pub struct MoveInput {
 async fn move_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<MoveInput>) -> AppResult<Json<Org>> {
     Ok(Json(write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, &a, id).await?;
-        let parent = orgs::get_scoped(&mut tx, &a, Perm::WriteOrgs, body.parent_id).await?;
+        let parent = orgs::get_scoped(&mut tx, &a.scope::<cap::WriteOrgs>(), body.parent_id).await?;
         orgs::move_subtree(&mut tx, &a, &org, &parent).await
     })?))
 }
@@ -266,7 +267,7 @@ async fn dissolve_org(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id)
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/members.xlsx", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn export_members(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let (name, bytes) = crate::members::export::members_xlsx(&s.db, &a, id).await?;
+    let (name, bytes) = crate::members::export::members_xlsx(&s.db, &a, &a.scope(), &a.scope(), id).await?;
     Ok(xlsx_response(&name, bytes))
 }
 
@@ -285,8 +286,8 @@ pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> impl IntoResponse {
 async fn list_members(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Query<MemberQuery>) -> AppResult<Json<MemberPage>> {
     let mut conn = s.db.pool.acquire().await?;
     let org_id = q.org.or_else(|| a.grants.first().map(|g| g.org_id)).ok_or(AppError::NotFound)?;
-    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, org_id).await?;
-    Ok(Json(members::search(&mut conn, &a, &root, &q).await?))
+    let root = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), org_id).await?;
+    Ok(Json(members::search(&mut conn, &a.scope(), &root, &q).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/members", request_body = MemberInput, responses((status = 201, body = MemberView), (status = 422, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
@@ -304,7 +305,7 @@ async fn member_view(conn: &mut crate::db::Conn, m: &crate::members::model::Memb
 #[utoipa::path(get, path = "/api/v1/members/{id}", responses((status = 200, body = MemberView), (status = 404, body = ErrorResponse)))]
 async fn get_member(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<MemberView>> {
     let mut conn = s.db.pool.acquire().await?;
-    let m = members::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let m = members::get_scoped(&mut conn, &a.scope::<cap::ReadMembers>(), id).await?;
     Ok(Json(member_view(&mut conn, &m).await?))
 }
 
@@ -331,7 +332,7 @@ async fn transfer_member(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
 #[utoipa::path(get, path = "/api/v1/members/{id}/transfers", responses((status = 200, body = Vec<Transfer>)))]
 async fn member_transfers(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Transfer>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let m = members::get_scoped(&mut conn, &a, Perm::ReadMembers, id).await?;
+    let m = members::get_scoped(&mut conn, &a.scope::<cap::ReadMembers>(), id).await?;
     Ok(Json(members::transfers(&mut conn, m.id).await?))
 }
 
@@ -368,7 +369,7 @@ async fn list_users(State(s): State<AppState>, ApiActor(a): ApiActor) -> AppResu
         return Err(AppError::forbidden("您的角色无权管理用户"));
     }
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(users::list_users(&mut conn, &a).await?))
+    Ok(Json(users::list_users(&mut conn, &a.scope()).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -431,10 +432,10 @@ async fn list_audit(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): 
     }
     let mut conn = s.db.pool.acquire().await?;
     let org_id = q.org.or_else(|| a.grants.first().map(|g| g.org_id)).ok_or(AppError::NotFound)?;
-    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadAudit, org_id).await?;
+    let root = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadAudit>(), org_id).await?;
     let entity = match (&q.entity, q.entity_id) {
         (Some(e), Some(id)) => Some((e.as_str(), id)),
         _ => None,
     };
-    Ok(Json(audit::list(&mut conn, &a, &root.path, entity, q.before, q.limit.unwrap_or(50).clamp(1, 500)).await?))
+    Ok(Json(audit::list(&mut conn, &a.scope(), &root.path, entity, q.before, q.limit.unwrap_or(50).clamp(1, 500)).await?))
 }

@@ -14,6 +14,7 @@ use super::api::ErrorResponse;
 use super::api_training::PeriodQuery;
 use super::session::ApiActor;
 use super::AppState;
+use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::disputes::store::{self as disputes, Dispute, DisputeActInput, DisputeEvent, DisputeInput, OpenDisputes, Party};
 use crate::error::{AppError, AppResult};
@@ -72,16 +73,16 @@ async fn create_grid(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/grids", responses((status = 200, body = Vec<Grid>)))]
 async fn list_grids(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Grid>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?;
-    Ok(Json(grids::list_grids(&mut conn, &a, &org).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadResidents>(), id).await?;
+    Ok(Json(grids::list_grids(&mut conn, &a.scope(), &org).await?))
 }
 
 /// Grids, households, residents, buildings, in-service members on buildings and special groups of a subtree.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/governance", responses((status = 200, body = GridSummary)))]
 async fn summary(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<GridSummary>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?;
-    Ok(Json(grids::summary(&mut conn, &a, &org).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadResidents>(), id).await?;
+    Ok(Json(grids::summary(&mut conn, &a.scope(), &org).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -93,7 +94,7 @@ pub struct GridDetail {
 #[utoipa::path(get, path = "/api/v1/grids/{id}", responses((status = 200, body = GridDetail), (status = 404, body = ErrorResponse)))]
 async fn get_grid(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<GridDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    let grid = grids::get_grid(&mut conn, &a, id).await?;
+    let grid = grids::get_grid(&mut conn, &a.scope(), id).await?;
     let buildings = grids::buildings(&mut conn, grid.id).await?;
     Ok(Json(GridDetail { grid, buildings }))
 }
@@ -113,7 +114,7 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/api/v1/grids/{id}/households", params(PageQuery), responses((status = 200, body = Vec<Household>)))]
 async fn list_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> AppResult<Json<Vec<Household>>> {
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(grids::households(&mut conn, &a, id, q.offset.unwrap_or(0), q.limit.unwrap_or(100)).await?))
+    Ok(Json(grids::households(&mut conn, &a.scope(), id, q.offset.unwrap_or(0), q.limit.unwrap_or(100)).await?))
 }
 
 /// 包楼联户: an in-service member takes a building, reporting to a community (双报到).
@@ -137,7 +138,7 @@ async fn create_household(State(s): State<AppState>, ApiActor(a): ApiActor, Json
 #[utoipa::path(get, path = "/api/v1/households/{id}", responses((status = 200, body = HouseholdDetail), (status = 404, body = ErrorResponse)))]
 async fn get_household(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<HouseholdDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    let (d, path) = grids::get_household(&mut conn, &a, id).await?;
+    let (d, path) = grids::get_household(&mut conn, &a.scope(), &a.scope(), id).await?;
     crate::audit::full_read(&mut conn, &a, "household", id, &(crate::db::path::ids(&path).last().copied().unwrap_or(0), path.as_str())).await?;
     Ok(Json(d))
 }
@@ -146,7 +147,7 @@ async fn get_household(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
 async fn patch_household(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<HouseholdPatch>) -> AppResult<Json<HouseholdDetail>> {
     write_tx!(&s.db, |tx| grids::update_household(&mut tx, &a, id, &body).await)?;
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(grids::get_household(&mut conn, &a, id).await?.0))
+    Ok(Json(grids::get_household(&mut conn, &a.scope(), &a.scope(), id).await?.0))
 }
 
 #[utoipa::path(post, path = "/api/v1/households/{id}/residents", request_body = ResidentInput, responses((status = 201, body = NewId), (status = 422, body = ErrorResponse)))]
@@ -175,7 +176,7 @@ async fn add_special_record(State(s): State<AppState>, ApiActor(a): ApiActor, Pa
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/teams", responses((status = 200, body = Vec<Team>)))]
 async fn list_teams(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Team>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRequests>(), id).await?;
     Ok(Json(requests::teams(&mut conn, &org).await?))
 }
 
@@ -206,7 +207,7 @@ pub struct RequestDetail {
 #[utoipa::path(get, path = "/api/v1/requests/{id}", responses((status = 200, body = RequestDetail), (status = 404, body = ErrorResponse)))]
 async fn get_request(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<RequestDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    let request = requests::get(&mut conn, &a, &s.rules.requests, id).await?;
+    let request = requests::get(&mut conn, &a.scope(), &a.scope(), &s.rules.requests, id).await?;
     crate::audit::full_read(&mut conn, &a, "request", id, &(request.org_id, request.org_path.as_str())).await?;
     let events = requests::events(&mut conn, id).await?;
     let allowed = crate::requests::rules::allowed_actions(request.state()).iter().map(|k| k.code().to_string()).collect();
@@ -231,8 +232,8 @@ pub struct OpenQuery {
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/requests/open", params(OpenQuery), responses((status = 200, body = OpenList)))]
 async fn open_requests(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<OpenQuery>) -> AppResult<Json<OpenList>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
-    Ok(Json(requests::open_list(&mut conn, &a, &s.rules.requests, &org, q.overdue.unwrap_or(false), q.limit.unwrap_or(200)).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRequests>(), id).await?;
+    Ok(Json(requests::open_list(&mut conn, &a.scope(), &s.rules.requests, &org, q.overdue.unwrap_or(false), q.limit.unwrap_or(200)).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -274,17 +275,17 @@ impl ReportQuery {
 async fn request_report(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> AppResult<Json<RequestReport>> {
     // Scope first: an org out of reach is "not found", whatever the query says.
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRequests>(), id).await?;
     let (from, to, label, _) = q.resolve()?;
-    Ok(Json(requests::report(&mut conn, &a, &s.rules.requests, &org, from, to, &format!("{}群众诉求{label}", org.name)).await?))
+    Ok(Json(requests::report(&mut conn, &a.scope(), &s.rules.requests, &org, from, to, &format!("{}群众诉求{label}", org.name)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/requests.xlsx", params(PeriodQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn requests_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<impl IntoResponse> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadRequests, id).await?;
-    let bytes = requests::ledger_xlsx(&mut conn, &a, &s.rules.requests, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRequests>(), id).await?;
+    let bytes = requests::ledger_xlsx(&mut conn, &a.scope(), &a.scope(), &s.rules.requests, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}群众诉求台账{from}至{to}.xlsx", org.name), bytes))
 }
 
@@ -312,8 +313,8 @@ async fn get_dispute(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
 }
 
 pub async fn dispute_detail(conn: &mut crate::db::Conn, s: &AppState, a: &crate::auth::roles::Actor, id: i64) -> AppResult<DisputeDetail> {
-    let dispute = disputes::get(conn, a, id).await?;
-    let parties = disputes::parties(conn, a, &dispute).await?;
+    let dispute = disputes::get(conn, &a.scope(), id).await?;
+    let parties = disputes::parties(conn, &a.scope(), &dispute).await?;
     crate::audit::full_read(conn, a, "dispute", id, &(dispute.org_id, dispute.org_path.as_str())).await?;
     let team = disputes::team(conn, id).await?;
     let events = disputes::events(conn, id).await?;
@@ -332,17 +333,17 @@ async fn act_dispute(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/disputes/open", params(OpenQuery), responses((status = 200, body = OpenDisputes)))]
 async fn open_disputes(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<OpenQuery>) -> AppResult<Json<OpenDisputes>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDisputes, id).await?;
-    Ok(Json(disputes::open_list(&mut conn, &a, &org, q.limit.unwrap_or(200)).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDisputes>(), id).await?;
+    Ok(Json(disputes::open_list(&mut conn, &a.scope(), &org, q.limit.unwrap_or(200)).await?))
 }
 
 /// 周调度 / 月研判: counts by category and level, resolution rate, overdue cases, escalations.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/disputes/report", params(ReportQuery), responses((status = 200, content_type = "application/json")))]
 async fn dispute_report(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> AppResult<Json<crate::disputes::rules::Report>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDisputes, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDisputes>(), id).await?;
     let (from, to, _, _) = q.resolve()?;
-    Ok(Json(disputes::report(&mut conn, &a, &s.rules.disputes, &org, from, to).await?))
+    Ok(Json(disputes::report(&mut conn, &a.scope(), &s.rules.disputes, &org, from, to).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -354,7 +355,7 @@ pub struct Escalated {
 #[utoipa::path(post, path = "/api/v1/orgs/{id}/disputes/escalate-overdue", responses((status = 200, body = Escalated)))]
 async fn escalate_overdue(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Escalated>> {
     let escalated = write_tx!(&s.db, |tx| {
-        let org = orgs::get_scoped(&mut tx, &a, Perm::ReadDisputes, id).await?;
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadDisputes>(), id).await?;
         a.require(Perm::WriteDisputes, &org.path)?;
         disputes::escalate_overdue(&mut tx, &s.rules.disputes, Some(&org.path)).await
     })?;
@@ -365,7 +366,7 @@ async fn escalate_overdue(State(s): State<AppState>, ApiActor(a): ApiActor, Path
 async fn disputes_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<impl IntoResponse> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDisputes, id).await?;
-    let bytes = disputes::ledger_xlsx(&mut conn, &a, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDisputes>(), id).await?;
+    let bytes = disputes::ledger_xlsx(&mut conn, &a.scope(), &a.scope(), &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}矛盾纠纷台账{from}至{to}.xlsx", org.name), bytes))
 }

@@ -9,6 +9,7 @@ use utoipa::OpenApi;
 use super::api::{ErrorResponse, ImportQuery};
 use super::session::ApiActor;
 use super::AppState;
+use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::error::{AppError, AppResult};
 use crate::grids::import::{self as households, HouseholdImportSummary};
@@ -31,7 +32,7 @@ pub struct GridsImportApiDoc;
 async fn import_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: axum::body::Body) -> AppResult<Json<HouseholdImportSummary>> {
     let root = {
         let mut conn = s.db.pool.acquire().await?;
-        orgs::get_scoped(&mut conn, &a, Perm::ReadResidents, id).await?
+        orgs::get_scoped(&mut conn, &a.scope::<cap::ReadResidents>(), id).await?
     };
     a.require(Perm::WriteResidents, &root.path)?;
     let up = super::upload::from_body(body, q.filename.as_deref()).await?;

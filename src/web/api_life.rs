@@ -11,6 +11,7 @@ use utoipa::OpenApi;
 use super::api::ErrorResponse;
 use super::session::ApiActor;
 use super::AppState;
+use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::dues::store::{self as dues, AdjustmentInput, BasisInput, MemberDues, OrgDues, PaymentInput};
 use crate::error::{AppError, AppResult};
@@ -72,8 +73,8 @@ async fn create_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Json(b
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/meetings", responses((status = 200, body = Vec<Meeting>)))]
 async fn list_meetings(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Vec<Meeting>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    Ok(Json(meetings::list(&mut conn, &a, &org, 200).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    Ok(Json(meetings::list(&mut conn, &a.scope(), &org, 200).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -106,7 +107,7 @@ pub async fn theme_day_status(conn: &mut crate::db::Conn, default: &Checklist, m
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", responses((status = 200, body = MeetingDetail), (status = 404, body = ErrorResponse)))]
 async fn get_meeting(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<MeetingDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    let m = meetings::get_scoped(&mut conn, &a.scope(), id).await?;
     let attendees = meetings::expected(&mut conn, &m).await?;
     let amendments = meetings::amendments(&mut conn, m.id).await?;
     let sign_in_url = if a.can(Perm::WriteOrgLife, &m.org_path) { format!("/sign-in/{}", m.signin_token) } else { String::new() };
@@ -181,7 +182,7 @@ async fn add_file(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pa
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/files/{file_id}", responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorResponse)))]
 async fn get_file(State(s): State<AppState>, ApiActor(a): ApiActor, Path((id, file_id)): Path<(i64, i64)>) -> AppResult<axum::response::Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let (f, data) = meetings::file(&mut conn, &a, id, file_id).await?;
+    let (f, data) = meetings::file(&mut conn, &a.scope(), id, file_id).await?;
     Ok(file_response(&f, data))
 }
 
@@ -205,7 +206,7 @@ pub fn file_response(f: &MeetingFile, data: Vec<u8>) -> axum::response::Response
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/theme-day-checklist", responses((status = 200, body = EffectiveChecklist)))]
 async fn get_checklist(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<EffectiveChecklist>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
     Ok(Json(meetings::checklist_for(&mut conn, &s.rules.theme_day, &org.path).await?))
 }
 
@@ -219,7 +220,7 @@ async fn put_checklist(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/qr.svg", responses((status = 200, content_type = "image/svg+xml")))]
 async fn meeting_qr(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> AppResult<impl IntoResponse> {
     let mut conn = s.db.pool.acquire().await?;
-    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    let m = meetings::get_scoped(&mut conn, &a.scope(), id).await?;
     if !a.can(Perm::WriteOrgLife, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议"));
     }
@@ -262,16 +263,16 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    Ok(Json(compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    Ok(Json(compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
 }
 
 /// Upcoming and overdue required meetings this year, for the org and its groups.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/reminders", responses((status = 200, body = Reminders)))]
 async fn org_reminders(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Reminders>> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    Ok(Json(compliance::reminders(&s.db, &mut conn, &a, &org, &s.rules.compliance).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    Ok(Json(compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -292,7 +293,7 @@ pub fn month_or_now(m: Option<&str>) -> AppResult<crate::dues::rules::YearMonth>
 async fn member_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<Json<MemberDues>> {
     let month = month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?))
+    Ok(Json(dues::for_member(&mut conn, &a.scope(), &s.rules.dues, id, month).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/members/{id}/dues/basis", request_body = BasisInput, responses((status = 200)))]
@@ -318,8 +319,8 @@ async fn record_payment(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
 async fn org_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<Json<OrgDues>> {
     let month = month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
-    Ok(Json(dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDues>(), id).await?;
+    Ok(Json(dues::for_org(&mut conn, &a.scope(), &s.rules.dues, &org, month).await?))
 }
 
 /// The meeting ledger (会议台账) of a subtree and period.
@@ -328,8 +329,8 @@ async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a.scope(), &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes))
 }
 
@@ -339,8 +340,8 @@ async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes))
 }
@@ -350,8 +351,8 @@ async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
 async fn dues_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<MonthQuery>) -> AppResult<impl IntoResponse> {
     let month = month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
-    let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDues>(), id).await?;
+    let d = dues::for_org(&mut conn, &a.scope(), &s.rules.dues, &org, month).await?;
     let bytes = dues::org_dues_xlsx(&org, &d)?;
     Ok(super::api::xlsx_response(&format!("{}党费台账{}.xlsx", org.name, d.month), bytes))
 }

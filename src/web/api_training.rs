@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use super::api::ErrorResponse;
 use super::session::ApiActor;
 use super::AppState;
-use crate::auth::roles::Perm;
+use crate::auth::cap;
 use crate::error::AppResult;
 use crate::members::validate::parse_day;
 use crate::orgs::store as orgs;
@@ -76,8 +76,8 @@ impl PeriodQuery {
 async fn list_classes(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<Json<Vec<Class>>> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
-    Ok(Json(training::list_classes(&mut conn, &a, &org, from, to).await?))
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadTraining>(), id).await?;
+    Ok(Json(training::list_classes(&mut conn, &a.scope(), &org, from, to).await?))
 }
 
 /// The training report of a subtree and period: classes (hours by red/blue/green) and trainees.
@@ -85,8 +85,8 @@ async fn list_classes(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id)
 async fn training_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> AppResult<impl IntoResponse> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
-    let bytes = training::subtree_xlsx(&mut conn, &a, &s.rules.training, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadTraining>(), id).await?;
+    let bytes = training::subtree_xlsx(&mut conn, &a.scope(), &s.rules.training, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}培训情况{from}至{to}.xlsx", org.name), bytes))
 }
 
@@ -100,7 +100,7 @@ pub struct ClassDetail {
 #[utoipa::path(get, path = "/api/v1/training/classes/{id}", responses((status = 200, body = ClassDetail), (status = 404, body = ErrorResponse)))]
 async fn get_class(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ClassDetail>> {
     let mut conn = s.db.pool.acquire().await?;
-    let class = training::get_class(&mut conn, &a, id).await?;
+    let class = training::get_class(&mut conn, &a.scope(), id).await?;
     let sessions = training::sessions(&mut conn, class.id).await?;
     let trainees = training::trainees(&mut conn, class.id).await?;
     Ok(Json(ClassDetail { class, sessions, trainees }))
@@ -149,14 +149,14 @@ async fn bulletin(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pa
         None => crate::db::today(),
     };
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(training::bulletin(&mut conn, &a, &s.rules.training, id, day).await?))
+    Ok(Json(training::bulletin(&mut conn, &a.scope(), &s.rules.training, id, day).await?))
 }
 
 /// 一期一问责: hours per trainee, completion, accountability findings, hours by red/blue/green.
 #[utoipa::path(get, path = "/api/v1/training/classes/{id}/report", responses((status = 200, content_type = "application/json")))]
 async fn report(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ClassReport>> {
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(training::report(&mut conn, &a, &s.rules.training, id).await?.1))
+    Ok(Json(training::report(&mut conn, &a.scope(), &s.rules.training, id).await?.1))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -170,5 +170,5 @@ pub struct YearQuery {
 async fn member_training(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> AppResult<Json<MemberTraining>> {
     let year = q.year.unwrap_or_else(|| crate::db::today().year());
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(training::member_year(&mut conn, &a, &s.rules.training, id, year).await?))
+    Ok(Json(training::member_year(&mut conn, &a.scope(), &s.rules.training, id, year).await?))
 }

@@ -44,7 +44,7 @@ async fn pick_orgs(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Q
         return Ok(Json(vec![]));
     }
     let mut conn = s.db.pool.acquire().await?;
-    let found = orgs::search(&mut conn, &a, text, LIMIT).await?;
+    let found = orgs::search(&mut conn, &a.scope(), text, LIMIT).await?;
     let parents = members::org_names(&mut conn, found.iter().filter_map(|o| o.parent_id)).await?;
     Ok(Json(
         found
@@ -73,7 +73,7 @@ async fn pick_members(State(s): State<AppState>, WebActor(a): WebActor, Query(q)
         return Ok(Json(vec![]));
     };
     let query = MemberQuery { q: Some(text.to_string()), per_page: Some(LIMIT), ..Default::default() };
-    let page = members::search(&mut conn, &a, &root, &query).await?;
+    let page = members::search(&mut conn, &a.scope(), &root, &query).await?;
     Ok(Json(
         page.items
             .into_iter()
@@ -84,7 +84,7 @@ async fn pick_members(State(s): State<AppState>, WebActor(a): WebActor, Query(q)
 
 async fn pick_users(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<PickQuery>) -> AppResult<Json<Vec<Choice>>> {
     let mut conn = s.db.pool.acquire().await?;
-    let found = crate::auth::store::pick_users(&mut conn, &a, &q.q, LIMIT).await?;
+    let found = crate::auth::store::pick_users(&mut conn, &a.scope(), &q.q, LIMIT).await?;
     Ok(Json(
         found
             .into_iter()

@@ -14,6 +14,7 @@ use super::boundary::{Flash, IMPORT_BODY};
 use super::session::{cookie, set_cookie, WebActor, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use super::AppState;
 use crate::audit::{self, AuditEntry};
+use crate::auth::cap;
 use crate::auth::roles::{Actor, Perm, Role};
 use crate::auth::store::{self as users, random_token, GrantInput, NewUser, SessionKind, UserView};
 use crate::error::AppError;
@@ -281,7 +282,7 @@ async fn tree(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<
         Some(id) => id,
         None => first_org(&a)?,
     };
-    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, root_id).await?;
+    let root = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), root_id).await?;
     let list = orgs::subtree(&mut conn, &root, 4).await?;
     let sums = detail::summaries(&mut conn, list).await?;
     let mut html = String::from("<ul>");
@@ -312,7 +313,7 @@ async fn tree(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<
         html.push_str("</li></ul>");
     }
     let found = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => orgs::search(&mut conn, &a, t, 50).await?,
+        Some(t) => orgs::search(&mut conn, &a.scope(), t, 50).await?,
         None => vec![],
     };
     render(&TreePage { nav: Nav::of(&a), q: q.q.unwrap_or_default(), found, tree_html: html })
@@ -354,7 +355,7 @@ pub fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> 
 
 async fn org_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let d = detail::detail(&mut conn, &a, id, &s.rules).await?;
+    let d = detail::detail(&mut conn, &a.scope(), id, &s.rules).await?;
     let kids = orgs::children(&mut conn, id, false).await?;
     let children = detail::summaries(&mut conn, kids).await?;
     let st = &d.stats;
@@ -423,7 +424,7 @@ async fn org_create_child(State(s): State<AppState>, wa: WebActor, Path(id): Pat
     };
     let n = orgs::validate_new(&input)?;
     let org = write_tx!(&s.db, Lock::Tree, |tx| {
-        let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, id).await?;
+        let parent = orgs::get_scoped(&mut tx, &a.scope::<cap::WriteOrgs>(), id).await?;
         orgs::create(&mut tx, Some(a), Some(&parent), &n).await
     })?;
     Ok(notice_redirect(&format!("/orgs/{}", org.id), "已新建"))
@@ -461,7 +462,7 @@ async fn org_move(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, 
     let parent_id = int_field(&Some(f.parent_id), "parent_id")?.ok_or(AppError::NotFound)?;
     write_tx!(&s.db, Lock::Tree, |tx| {
         let org = orgs::get_writable(&mut tx, a, id).await?;
-        let parent = orgs::get_scoped(&mut tx, a, Perm::WriteOrgs, parent_id).await?;
+        let parent = orgs::get_scoped(&mut tx, &a.scope::<cap::WriteOrgs>(), parent_id).await?;
         orgs::move_subtree(&mut tx, a, &org, &parent).await
     })?;
     Ok(notice_redirect(&format!("/orgs/{id}"), "已调整隶属关系"))
@@ -486,7 +487,7 @@ async fn org_dissolve(State(s): State<AppState>, wa: WebActor, Path(id): Path<i6
 }
 
 async fn org_export(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
-    let (name, bytes) = crate::members::export::members_xlsx(&s.db, &a, id).await?;
+    let (name, bytes) = crate::members::export::members_xlsx(&s.db, &a, &a.scope(), &a.scope(), id).await?;
     Ok(super::api::xlsx_response(&name, bytes).into_response())
 }
 
@@ -525,8 +526,8 @@ async fn member_list(State(s): State<AppState>, WebActor(a): WebActor, Query(q):
         Some(id) => id,
         None => first_org(&a)?,
     };
-    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, root_id).await?;
-    let page = members::search(&mut conn, &a, &root, &q).await?;
+    let root = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), root_id).await?;
+    let page = members::search(&mut conn, &a.scope(), &root, &q).await?;
     let has_next = page.page * page.per_page < page.total || page.total_capped;
     render(&MembersPage {
         nav: Nav::of(&a),
@@ -659,7 +660,7 @@ struct OrgQuery {
 
 async fn member_new(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::WriteMembers, q.org).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::WriteMembers>(), q.org).await?;
     let f = MemberFormValues { status: "full".into(), education: "bachelor".into(), ..Default::default() };
     render(&MemberNewPage {
         nav: Nav::of(&a),
@@ -681,7 +682,7 @@ async fn member_create(State(s): State<AppState>, wa: WebActor, Form(f): Form<Me
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
             // Show the form again with what was typed and what is wrong.
             let mut conn = s.db.pool.acquire().await?;
-            let org = orgs::get_scoped(&mut conn, a, Perm::WriteMembers, input.org_id.unwrap_or(0)).await?;
+            let org = orgs::get_scoped(&mut conn, &a.scope::<cap::WriteMembers>(), input.org_id.unwrap_or(0)).await?;
             let mut resp = render(&MemberNewPage {
                 nav: Nav::of(a),
                 org,
@@ -718,15 +719,15 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
         write_tx!(&s.db, |tx| members::reveal(&mut tx, a, id).await)?
     } else {
         let mut conn = s.db.pool.acquire().await?;
-        let m = members::get_scoped(&mut conn, a, Perm::ReadMembers, id).await?;
+        let m = members::get_scoped(&mut conn, &a.scope::<cap::ReadMembers>(), id).await?;
         let org = orgs::get(&mut conn, m.org_id).await?.map(|o| o.name).unwrap_or_default();
         members::view(&m, &org, false)
     };
     let mut conn = s.db.pool.acquire().await?;
-    let raw = members::get_scoped(&mut conn, a, Perm::ReadMembers, id).await?;
+    let raw = members::get_scoped(&mut conn, &a.scope::<cap::ReadMembers>(), id).await?;
     let transfers = members::transfers(&mut conn, id).await?;
     use chrono::Datelike;
-    let training = crate::training::store::member_year(&mut conn, a, &s.rules.training, id, crate::db::today().year()).await?;
+    let training = crate::training::store::member_year(&mut conn, &a.scope(), &s.rules.training, id, crate::db::today().year()).await?;
     let report_org_name = match raw.report_org_id {
         Some(r) => orgs::get(&mut conn, r).await?.map(|o| o.name).unwrap_or_default(),
         None => String::new(),
@@ -921,7 +922,7 @@ struct UsersPage {
 
 async fn users_page(State(s): State<AppState>, WebActor(a): WebActor, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let list = if a.can_anywhere(Perm::ManageUsers) { users::list_users(&mut conn, &a).await? } else { vec![] };
+    let list = if a.can_anywhere(Perm::ManageUsers) { users::list_users(&mut conn, &a.scope()).await? } else { vec![] };
     render(&UsersPage {
         nav: Nav::of(&a),
         users: list,
@@ -1036,8 +1037,8 @@ async fn audit_page(State(s): State<AppState>, WebActor(a): WebActor, Query(q): 
         Some(id) => id,
         None => first_org(&a)?,
     };
-    let root = orgs::get_scoped(&mut conn, &a, Perm::ReadAudit, root_id).await?;
-    let list = audit::list(&mut conn, &a, &root.path, None, q.before, 100).await?;
+    let root = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadAudit>(), root_id).await?;
+    let list = audit::list(&mut conn, &a.scope(), &root.path, None, q.before, 100).await?;
     let older = if list.len() == 100 { list.last().map(|e| e.id) } else { None };
     let entries = list
         .into_iter()

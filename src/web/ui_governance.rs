@@ -16,6 +16,7 @@ use super::boundary::{Flash, IMPORT_BODY};
 use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use super::AppState;
 use crate::auth::roles::Perm;
+use crate::auth::{cap, Capability, Scope};
 use crate::disputes::rules::{Category as DCategory, Level, Referral, Report as DReport, Risk, TeamMember};
 use crate::disputes::store::{self as disputes, DisputeActInput, DisputeInput, OpenDisputes, PartyInput};
 use crate::error::AppError;
@@ -58,9 +59,9 @@ pub fn routes() -> Router<AppState> {
         .route("/disputes/{id}/act", post(dispute_act))
 }
 
-async fn scoped(s: &AppState, a: &crate::auth::roles::Actor, perm: Perm, id: i64) -> UiResult<(sqlx::pool::PoolConnection<sqlx::Any>, Org)> {
+async fn scoped<C: Capability>(s: &AppState, scope: &Scope<C>, id: i64) -> UiResult<(sqlx::pool::PoolConnection<sqlx::Any>, Org)> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, a, perm, id).await?;
+    let org = orgs::get_scoped(&mut conn, scope, id).await?;
     Ok((conn, org))
 }
 
@@ -93,11 +94,11 @@ struct OverviewPage {
 }
 
 async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap, q: Flash) -> UiResult<Response> {
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadResidents, id).await?;
-    let sum = grids::summary(&mut conn, &a, &org).await?;
-    let list = grids::list_grids(&mut conn, &a, &org).await?;
-    let open = requests::open_list(&mut conn, &a, &s.rules.requests, &org, false, 1).await?;
-    let od = disputes::open_list(&mut conn, &a, &org, 1).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadResidents>(), id).await?;
+    let sum = grids::summary(&mut conn, &a.scope(), &org).await?;
+    let list = grids::list_grids(&mut conn, &a.scope(), &org).await?;
+    let open = requests::open_list(&mut conn, &a.scope(), &s.rules.requests, &org, false, 1).await?;
+    let od = disputes::open_list(&mut conn, &a.scope(), &org, 1).await?;
     render(&OverviewPage {
         nav: Nav::of(&a),
         can_manage: a.can(Perm::WriteResidents, &org.path),
@@ -116,7 +117,7 @@ async fn overview(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Pa
 
 /// A printable QR code for the community's wish box: it opens the public submission page.
 async fn wishbox_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
-    let (_, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
+    let (_, org) = scoped(&s, &a.scope::<cap::ReadRequests>(), id).await?;
     let svg = super::api_life::qr_svg(&format!("{}/p/{}?source=wish_box", super::api_life::base_url(&headers), org.code))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -132,7 +133,7 @@ struct ImportResultPage {
 /// Households from a sheet: all rows checked first; any error imports nothing and every error is listed.
 async fn households_import(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mp: axum::extract::Multipart) -> UiResult<Response> {
     let a = &wa.0;
-    let (_, org) = scoped(&s, a, Perm::WriteResidents, id).await?;
+    let (_, org) = scoped(&s, &a.scope::<cap::WriteResidents>(), id).await?;
     a.require(Perm::WriteResidents, &org.path)?;
     let up = super::ui::read_upload(&wa, mp).await?;
     match crate::grids::import::import_households(&s.db, Some(a), &org, &up.path, up.kind).await {
@@ -196,10 +197,10 @@ const PAGE: i64 = 100;
 async fn grid_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(mut q): Query<GridQuery>) -> UiResult<Response> {
     q.notice = flash.notice;
     let mut conn = s.db.pool.acquire().await?;
-    let g = grids::get_grid(&mut conn, &a, id).await?;
+    let g = grids::get_grid(&mut conn, &a.scope(), id).await?;
     let buildings = grids::buildings(&mut conn, g.id).await?;
     let offset = q.offset.unwrap_or(0).max(0);
-    let mut households = grids::households(&mut conn, &a, g.id, offset, PAGE + 1).await?;
+    let mut households = grids::households(&mut conn, &a.scope(), g.id, offset, PAGE + 1).await?;
     let more = households.len() as i64 > PAGE;
     households.truncate(PAGE as usize);
     render(&GridPage { nav: Nav::of(&a), can_manage: a.can(Perm::WriteResidents, &g.org_path), g, buildings, households, offset, more, notice: q.notice })
@@ -277,7 +278,7 @@ struct HouseholdPage {
 
 async fn household_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let (d, path) = grids::get_household(&mut conn, &a, id).await?;
+    let (d, path) = grids::get_household(&mut conn, &a.scope(), &a.scope(), id).await?;
     crate::audit::full_read(&mut conn, &a, "household", id, &(crate::db::path::ids(&path).last().copied().unwrap_or(0), path.as_str())).await?;
     render(&HouseholdPage {
         nav: Nav::of(&a),
@@ -387,9 +388,9 @@ struct RequestsQuery {
 
 async fn requests_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(mut q): Query<RequestsQuery>) -> UiResult<Response> {
     q.notice = flash.notice;
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadRequests>(), id).await?;
     let only_overdue = q.overdue.as_deref() == Some("1");
-    let open = requests::open_list(&mut conn, &a, &s.rules.requests, &org, only_overdue, 500).await?;
+    let open = requests::open_list(&mut conn, &a.scope(), &s.rules.requests, &org, only_overdue, 500).await?;
     let teams = requests::teams(&mut conn, &org).await?;
     render(&RequestsPage {
         nav: Nav::of(&a),
@@ -459,7 +460,7 @@ impl RequestPage {
 
 async fn request_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let r = requests::get(&mut conn, &a, &s.rules.requests, id).await?;
+    let r = requests::get(&mut conn, &a.scope(), &a.scope(), &s.rules.requests, id).await?;
     crate::audit::full_read(&mut conn, &a, "request", id, &(r.org_id, r.org_path.as_str())).await?;
     let events = requests::events(&mut conn, id).await?;
     let owner = orgs::get(&mut conn, r.owner_org_id).await?.ok_or(AppError::NotFound)?;
@@ -540,15 +541,15 @@ impl RequestsReportPage {
 
 async fn requests_report_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> UiResult<Response> {
     let (from, to, label, _) = q.resolve()?;
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
-    let r = requests::report(&mut conn, &a, &s.rules.requests, &org, from, to, &format!("{}群众诉求{label}", org.name)).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadRequests>(), id).await?;
+    let r = requests::report(&mut conn, &a.scope(), &s.rules.requests, &org, from, to, &format!("{}群众诉求{label}", org.name)).await?;
     render(&RequestsReportPage { nav: Nav::of(&a), org, r, period: q.period.clone().unwrap_or_else(|| "month".into()), date: q.date.clone().unwrap_or_else(|| crate::db::today().to_string()) })
 }
 
 async fn requests_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<super::api_training::PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadRequests, id).await?;
-    let bytes = requests::ledger_xlsx(&mut conn, &a, &s.rules.requests, &org, from, to).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadRequests>(), id).await?;
+    let bytes = requests::ledger_xlsx(&mut conn, &a.scope(), &a.scope(), &s.rules.requests, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}群众诉求台账{from}至{to}.xlsx", org.name), bytes).into_response())
 }
 
@@ -569,8 +570,8 @@ struct DisputesPage {
 }
 
 async fn disputes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadDisputes, id).await?;
-    let open = disputes::open_list(&mut conn, &a, &org, 500).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadDisputes>(), id).await?;
+    let open = disputes::open_list(&mut conn, &a.scope(), &org, 500).await?;
     render(&DisputesPage {
         nav: Nav::of(&a),
         can_manage: a.can(Perm::WriteDisputes, &org.path),
@@ -679,14 +680,14 @@ struct DisputesReportPage {
 
 async fn disputes_report_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<ReportQuery>) -> UiResult<Response> {
     let (from, to, _, _) = q.resolve()?;
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadDisputes, id).await?;
-    let r = disputes::report(&mut conn, &a, &s.rules.disputes, &org, from, to).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadDisputes>(), id).await?;
+    let r = disputes::report(&mut conn, &a.scope(), &s.rules.disputes, &org, from, to).await?;
     render(&DisputesReportPage { nav: Nav::of(&a), org, r, period: q.period.clone().unwrap_or_else(|| "month".into()), date: q.date.clone().unwrap_or_else(|| crate::db::today().to_string()) })
 }
 
 async fn disputes_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<super::api_training::PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
-    let (mut conn, org) = scoped(&s, &a, Perm::ReadDisputes, id).await?;
-    let bytes = disputes::ledger_xlsx(&mut conn, &a, &org, from, to).await?;
+    let (mut conn, org) = scoped(&s, &a.scope::<cap::ReadDisputes>(), id).await?;
+    let bytes = disputes::ledger_xlsx(&mut conn, &a.scope(), &a.scope(), &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}矛盾纠纷台账{from}至{to}.xlsx", org.name), bytes).into_response())
 }

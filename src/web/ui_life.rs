@@ -13,6 +13,7 @@ use super::boundary::{Flash, LIST_BODY, MEETING_FILE_BODY};
 use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use axum::extract::DefaultBodyLimit;
 use super::AppState;
+use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::dues::rules::DuesCategory;
 use crate::dues::store::{self as dues, fmt_yuan, parse_yuan, AdjustmentInput, BasisInput, MemberDues, OrgDues, PaymentInput};
@@ -71,9 +72,9 @@ struct MeetingsPage {
 
 async fn meetings_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    let list = meetings::list(&mut conn, &a, &org, 200).await?;
-    let reminders = compliance::reminders(&s.db, &mut conn, &a, &org, &s.rules.compliance).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    let list = meetings::list(&mut conn, &a.scope(), &org, 200).await?;
+    let reminders = compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance).await?;
     render(&MeetingsPage {
         nav: Nav::of(&a),
         reminders,
@@ -141,7 +142,7 @@ impl MeetingPage {
 
 async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash, headers: HeaderMap) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    let m = meetings::get_scoped(&mut conn, &a.scope(), id).await?;
     let attendees = meetings::expected(&mut conn, &m).await?;
     let amendments = meetings::amendments(&mut conn, m.id).await?;
     let count = |st: &str| attendees.iter().filter(|x| x.status.as_deref() == Some(st)).count();
@@ -168,7 +169,7 @@ async fn meeting_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
 
 async fn meeting_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let m = meetings::get_scoped(&mut conn, &a, id).await?;
+    let m = meetings::get_scoped(&mut conn, &a.scope(), id).await?;
     if !a.can(Perm::WriteOrgLife, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理该组织的会议").into());
     }
@@ -288,7 +289,7 @@ async fn meeting_file_upload(State(s): State<AppState>, wa: WebActor, Path(id): 
 
 async fn meeting_file(State(s): State<AppState>, WebActor(a): WebActor, Path((id, file_id)): Path<(i64, i64)>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let (f, data) = meetings::file(&mut conn, &a, id, file_id).await?;
+    let (f, data) = meetings::file(&mut conn, &a.scope(), id, file_id).await?;
     Ok(super::api_life::file_response(&f, data))
 }
 
@@ -304,7 +305,7 @@ struct ChecklistPage {
 
 async fn checklist_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgs, id).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
     let c = meetings::checklist_for(&mut conn, &s.rules.theme_day, &org.path).await?;
     render(&ChecklistPage { nav: Nav::of(&a), can_write: a.can(Perm::WriteOrgs, &org.path), org, c, notice: q.notice })
 }
@@ -399,8 +400,8 @@ struct CompliancePage {
 async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    let r = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    let r = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
     render(&CompliancePage { nav: Nav::of(&a), org, from: from.to_string(), to: to.to_string(), r })
 }
 
@@ -427,8 +428,8 @@ struct OrgDuesPage {
 async fn org_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
-    let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDues>(), id).await?;
+    let d = dues::for_org(&mut conn, &a.scope(), &s.rules.dues, &org, month).await?;
     let rows = d.members.iter().map(|m| (m.clone(), fmt_yuan(m.owed_fen), fmt_yuan(m.paid_fen), fmt_yuan(m.arrears_fen))).collect();
     render(&OrgDuesPage { nav: Nav::of(&a), owed: fmt_yuan(d.owed_fen), paid: fmt_yuan(d.paid_fen), arrears: fmt_yuan(d.arrears_fen), org, d, rows })
 }
@@ -450,8 +451,8 @@ async fn member_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path
     q.notice = flash.notice;
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let d = dues::for_member(&mut conn, &a, &s.rules.dues, id, month).await?;
-    let m = crate::members::store::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
+    let d = dues::for_member(&mut conn, &a.scope(), &s.rules.dues, id, month).await?;
+    let m = crate::members::store::get_scoped(&mut conn, &a.scope::<cap::ReadDues>(), id).await?;
     render(&MemberDuesPage {
         nav: Nav::of(&a),
         owed: fmt_yuan(d.owed_fen),
@@ -563,16 +564,16 @@ fn range_or_year(q: &RangeForm) -> Result<(chrono::NaiveDate, chrono::NaiveDate)
 async fn meetings_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a.scope(), &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes).into_response())
 }
 
 async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadOrgLife, id).await?;
-    let report = compliance::report(&s.db, &mut conn, &a, &org, &s.rules.compliance, from, to, true).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
+    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes).into_response())
 }
@@ -580,8 +581,8 @@ async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(
 async fn dues_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadDues, id).await?;
-    let d = dues::for_org(&mut conn, &a, &s.rules.dues, &org, month).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDues>(), id).await?;
+    let d = dues::for_org(&mut conn, &a.scope(), &s.rules.dues, &org, month).await?;
     let bytes = dues::org_dues_xlsx(&org, &d)?;
     Ok(super::api::xlsx_response(&format!("{}党费台账{}.xlsx", org.name, d.month), bytes).into_response())
 }

@@ -13,6 +13,7 @@ use super::session::WebActor;
 use super::boundary::{Flash, LIST_BODY};
 use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use super::AppState;
+use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::error::AppError;
 use crate::members::model::Post;
@@ -51,8 +52,8 @@ struct ClassesPage {
 async fn classes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
-    let classes = training::list_classes(&mut conn, &a, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadTraining>(), id).await?;
+    let classes = training::list_classes(&mut conn, &a.scope(), &org, from, to).await?;
     render(&ClassesPage {
         nav: Nav::of(&a),
         can_manage: a.can(Perm::WriteTraining, &org.path),
@@ -67,8 +68,8 @@ async fn classes_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
 async fn training_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<PeriodQuery>) -> UiResult<Response> {
     let (from, to) = q.range()?;
     let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a, Perm::ReadTraining, id).await?;
-    let bytes = training::subtree_xlsx(&mut conn, &a, &s.rules.training, &org, from, to).await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadTraining>(), id).await?;
+    let bytes = training::subtree_xlsx(&mut conn, &a.scope(), &s.rules.training, &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}培训情况{from}至{to}.xlsx", org.name), bytes).into_response())
 }
 
@@ -107,7 +108,7 @@ struct ClassPage {
 
 async fn class_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let c = training::get_class(&mut conn, &a, id).await?;
+    let c = training::get_class(&mut conn, &a.scope(), id).await?;
     let sessions = training::sessions(&mut conn, c.id).await?;
     let trainees = training::trainees(&mut conn, c.id).await?;
     let today = crate::db::today().clamp(c.starts(), c.ends()).to_string();
@@ -214,7 +215,7 @@ struct SessionPage {
 async fn session_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let class_id: Option<i64> = sqlx::query_scalar("SELECT class_id FROM training_sessions WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
-    let c = training::get_class(&mut conn, &a, class_id.ok_or(AppError::NotFound)?).await?;
+    let c = training::get_class(&mut conn, &a.scope(), class_id.ok_or(AppError::NotFound)?).await?;
     let sess = training::sessions(&mut conn, c.id).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
     let data = training::load(&mut conn, c.id).await?;
     let trainees = training::trainees(&mut conn, c.id).await?;
@@ -282,12 +283,12 @@ struct DayForm {
 
 async fn bulletin_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<DayForm>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let c = training::get_class(&mut conn, &a, id).await?;
+    let c = training::get_class(&mut conn, &a.scope(), id).await?;
     let day = match q.day.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => crate::members::validate::parse_day(Some(d))?,
         None => crate::db::today().clamp(c.starts(), c.ends()),
     };
-    let b = training::bulletin(&mut conn, &a, &s.rules.training, id, day).await?;
+    let b = training::bulletin(&mut conn, &a.scope(), &s.rules.training, id, day).await?;
     render(&BulletinPage { nav: Nav::of(&a), c, day: day.to_string(), b })
 }
 
@@ -310,6 +311,6 @@ impl ReportPage {
 
 async fn report_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let (c, r) = training::report(&mut conn, &a, &s.rules.training, id).await?;
+    let (c, r) = training::report(&mut conn, &a.scope(), &s.rules.training, id).await?;
     render(&ReportPage { nav: Nav::of(&a), c, r })
 }
