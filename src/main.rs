@@ -201,7 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let empty = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await? == 0;
             drop(conn);
             if empty && !no_demo {
-                println!("首次启动：正在生成演示县（约500个党组织、12000名党员）……");
+                println!("首次启动：正在生成演示县（约1000个党组织、12000名党员）……");
                 let loaded = yinghuo::demo::load(&db, Scale::County, 2026, &|_, _| {}).await?;
                 println!("演示数据已生成：{} 个党组织，{} 名党员，{} 次会议，{} 户居民，{} 件群众诉求，{} 件矛盾纠纷，用时 {:.1} 秒", loaded.orgs, loaded.members, loaded.meetings, loaded.households, loaded.requests, loaded.disputes, loaded.seconds);
             }
@@ -209,6 +209,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let users = yinghuo::auth::store::user_count(&mut conn).await?;
             drop(conn);
             let mut login = None;
+            let mut demo_accounts = Vec::new();
+            let mut demo_password = String::new();
             if users == 0 {
                 if let Ok(root) = root_org(&db).await {
                     let password = yinghuo::auth::password::random_password();
@@ -222,6 +224,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         generated: true,
                     };
                     create_user(&db, None, &u).await?;
+                    if empty && !no_demo {
+                        demo_password = yinghuo::auth::password::random_password();
+                        demo_accounts = yinghuo::demo::accounts::create(&db, &demo_password).await?;
+                    }
                     login = Some(password);
                 }
             }
@@ -229,7 +235,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             println!("萤火已启动：http://{addr}/");
             match login {
-                Some(p) => println!("管理员登录：用户名 admin  密码 {p}  （请登录后修改密码）"),
+                Some(p) => {
+                    println!("管理员登录：用户名 admin  密码 {p}  （请登录后修改密码）");
+                    if !demo_accounts.is_empty() {
+                        println!("各角色演示账号（密码均为 {demo_password}）：");
+                        for (user, role, org) in &demo_accounts {
+                            println!("  {user:<10} {role}，{org}");
+                        }
+                    }
+                }
                 None => println!("使用已有账号登录；新增账号：yinghuo user add 用户名 --role county_admin"),
             }
             let mut state = AppState::new(db, rules);

@@ -1,5 +1,6 @@
 //! Loading a generated demo county, city or province into an empty database.
 
+pub mod accounts;
 pub mod dues;
 pub mod gen;
 pub mod governance;

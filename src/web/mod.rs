@@ -6,6 +6,7 @@ pub mod api_grids_import;
 pub mod api_life;
 pub mod api_training;
 pub mod boundary;
+pub mod home;
 pub mod limits;
 pub mod matrix;
 pub mod pick;

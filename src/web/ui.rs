@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
-        .route("/", get(home))
+        .route("/", get(super::home::home))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/tree", get(tree))
@@ -158,14 +158,6 @@ fn first_org(a: &Actor) -> UiResult<i64> {
     a.grants.first().map(|g| g.org_id).ok_or(UiError(AppError::forbidden("您的账号还没有任何角色，请联系管理员授予")))
 }
 
-async fn home(WebActor(a): WebActor) -> UiResult<Redirect> {
-    if a.grants.iter().all(|g| g.role == Role::Member) {
-        if let Some(m) = a.member_id {
-            return Ok(Redirect::to(&format!("/members/{m}")));
-        }
-    }
-    Ok(Redirect::to(&format!("/orgs/{}", first_org(&a)?)))
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]
