@@ -58,4 +58,28 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     }
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
+
+    // Each role's home shows that role's day; the county's pages stay under 300 KB.
+    yinghuo::demo::accounts::create(&app.db, common::PASSWORD).await.unwrap();
+    for (user, expected) in [
+        ("admin", &["按下级组织", "组织生活全部落实", "党费交纳率", "在办诉求"][..]),
+        ("town", &["按下级组织", "在办纠纷"][..]),
+        ("secretary", &["本月要办", "尚未交清党费", "群众诉求"][..]),
+        ("member", &["我的组织生活", "我的党费", "我的学习"][..]),
+        ("grid", &["我的网格", "今日要办"][..]),
+    ] {
+        let c = common::ui_login(&app, user).await;
+        let html = c.get(format!("{}/", app.url)).send().await.unwrap().text().await.unwrap();
+        for e in expected {
+            assert!(html.contains(e), "{user}'s home lacks {e}");
+        }
+    }
+    let admin = common::ui_login(&app, "admin").await;
+    let county = app.tree.county.id;
+    for p in ["/".to_string(), format!("/orgs/{county}"), format!("/orgs/{county}/compliance"), format!("/orgs/{county}/dues"), format!("/orgs/{county}/meetings"), format!("/orgs/{county}/governance"), format!("/orgs/{county}/requests"), format!("/orgs/{county}/disputes"), format!("/orgs/{county}/training")] {
+        let r = admin.get(format!("{}{p}", app.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{p}");
+        let n = r.bytes().await.unwrap().len();
+        assert!(n < 300_000, "{p} is {n} bytes");
+    }
 });

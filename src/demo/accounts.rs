@@ -9,7 +9,7 @@ use crate::auth::store::{create_user, NewUser};
 use crate::db::Db;
 use crate::error::AppResult;
 
-/// (username, role, org name) of each account made.
+/// (username, role, org name) of each account made; a username already taken is skipped.
 pub async fn create(db: &Db, password: &str) -> AppResult<Vec<(String, &'static str, String)>> {
     // The first village with grids (the governance demo's township), its township and people.
     let Some(village) = sqlx::query("SELECT o.id, o.name, o.parent_id FROM grids g JOIN orgs o ON o.id = g.org_id WHERE o.kind = 'branch' ORDER BY g.id LIMIT 1")
@@ -39,6 +39,10 @@ pub async fn create(db: &Db, password: &str) -> AppResult<Vec<(String, &'static 
     ];
     let mut out = Vec::new();
     for (username, display, role, org_id, member_id, org_name) in plan {
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1").bind(username).fetch_one(&db.pool).await?;
+        if taken > 0 {
+            continue;
+        }
         let u = NewUser {
             username: username.into(),
             display_name: Some(display.into()),

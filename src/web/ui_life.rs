@@ -64,20 +64,35 @@ fn when(m: &Meeting) -> String {
 struct MeetingsPage {
     nav: Nav,
     org: Org,
-    reminders: compliance::Reminders,
+    /// (org name, explanation), at most REMINDERS_SHOWN of each.
+    overdue: Vec<(String, String)>,
+    upcoming: Vec<(String, String)>,
+    /// All of them, when more than shown.
+    overdue_total: usize,
+    upcoming_total: usize,
     meetings: Vec<(Meeting, String)>,
     can_manage: bool,
     kinds: Vec<(&'static str, &'static str)>,
 }
 
+/// A township or county has thousands of reminders: the page shows this many of each and
+/// sends the reader to the compliance report for the rest.
+const REMINDERS_SHOWN: usize = 20;
+
 async fn meetings_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
     let list = meetings::list(&mut conn, &a.scope(), &org, 200).await?;
-    let reminders = compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance).await?;
+    let r = compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance).await?;
+    let shown = r.overdue.iter().take(REMINDERS_SHOWN).chain(r.upcoming.iter().take(REMINDERS_SHOWN));
+    let names = crate::members::store::org_names(&mut conn, shown.map(|f| f.org_id)).await?;
+    let named = |f: &crate::meetings::rules::Finding| (names.get(&f.org_id).cloned().unwrap_or_default(), f.explanation.clone());
     render(&MeetingsPage {
         nav: Nav::of(&a),
-        reminders,
+        overdue: r.overdue.iter().take(REMINDERS_SHOWN).map(named).collect(),
+        upcoming: r.upcoming.iter().take(REMINDERS_SHOWN).map(named).collect(),
+        overdue_total: r.overdue.len(),
+        upcoming_total: r.upcoming.len(),
         can_manage: a.can(Perm::WriteOrgLife, &org.path),
         meetings: list.into_iter().map(|m| { let w = when(&m); (m, w) }).collect(),
         org,
