@@ -68,3 +68,71 @@ both_backends!(no_form_asks_for_an_internal_id, |app: common::TestApp| async mov
         }
     }
 });
+
+fn china_now() -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    chrono::Utc::now().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+// A 主题党日 in two steps: the one who asked for leave, then "the rest were present".
+both_backends!(attendance_all_present_then_the_exceptions, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let org = &app.tree.village_a;
+    let ids = [
+        app.member(&t, org, "甲", &common::id("1970-01-01", 31)).await,
+        app.member(&t, org, "乙", &common::id("1970-01-02", 32)).await,
+        app.member(&t, org, "丙", &common::id("1970-01-03", 33)).await,
+    ];
+    let (s, m) = app.post(&t, "/api/v1/meetings", serde_json::json!({"org_id": org.id, "kind": "theme_day", "topic": "主题党日", "planned_start": china_now()})).await;
+    assert_eq!(s, 201, "{m}");
+    let mid = m["id"].as_i64().unwrap();
+    let sec = common::ui_login(&app, "sec_a").await;
+    let page = sec.get(format!("{}/meetings/{mid}", app.url)).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden(&page, "csrf");
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf), ("rest".into(), "present".into())];
+    for (i, id) in ids.iter().enumerate() {
+        form.push((format!("s_{id}"), if i == 1 { "excused".into() } else { String::new() }));
+        form.push((format!("r_{id}"), if i == 1 { "外出务工".into() } else { String::new() }));
+    }
+    let r = sec.post(format!("{}/meetings/{mid}/attendance", app.url)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, d) = app.get(&t, &format!("/api/v1/meetings/{mid}")).await;
+    let status = |id: i64| d["attendees"].as_array().unwrap().iter().find(|a| a["member_id"] == id).unwrap()["status"].as_str().unwrap_or("").to_string();
+    assert_eq!((status(ids[0]), status(ids[1]), status(ids[2])), ("present".into(), "excused".into(), "present".into()));
+});
+
+// A month of dues in one form: all or nothing, amounts as typed.
+both_backends!(a_month_of_dues_in_one_form, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let org = &app.tree.village_a;
+    let a = app.member(&t, org, "赵", &common::id("1970-02-01", 41)).await;
+    let b = app.member(&t, org, "钱", &common::id("1970-02-02", 42)).await;
+    let month = chrono::Local::now().format("%Y-%m").to_string();
+    for m in [a, b] {
+        let (s, v) = app.post(&t, &format!("/api/v1/members/{m}/dues/basis"), serde_json::json!({"from_month": "2020-01", "category": "employed", "base_fen": 500000})).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let sec = common::ui_login(&app, "sec_a").await;
+    let page = sec.get(format!("{}/orgs/{}/dues?month={month}", app.url, org.id)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("name=\"a_{a}\" value=\"50.00\"")), "the amount is prefilled from the rule");
+    let csrf = common::hidden(&page, "csrf");
+    let post = |amount_b: &'static str| {
+        let form = vec![
+            ("csrf".to_string(), csrf.clone()), ("month".into(), month.clone()), ("method".into(), "cash".into()),
+            (format!("on_{a}"), "1".into()), (format!("n_{a}"), "赵".into()), (format!("a_{a}"), "50.00".into()),
+            (format!("on_{b}"), "1".into()), (format!("n_{b}"), "钱".into()), (format!("a_{b}"), amount_b.into()),
+        ];
+        sec.post(format!("{}/orgs/{}/dues/payments", app.url, org.id)).form(&form).send()
+    };
+    let r = post("五十").await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("钱的金额"), "names the member");
+    let paid = |m: i64| {
+        let (app, t, month) = (&app, &t, &month);
+        async move { app.get(t, &format!("/api/v1/members/{m}/dues?month={month}")).await.1["paid_fen"].as_i64().unwrap() }
+    };
+    assert_eq!((paid(a).await, paid(b).await), (0, 0), "nothing written when one amount is wrong");
+    let r = post("50").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!((paid(a).await, paid(b).await), (5000, 5000));
+});

@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/members/{id}/dues", get(member_dues_page))
         .route("/members/{id}/dues/basis", post(dues_basis))
         .route("/members/{id}/dues/payments", post(dues_payment))
+        .route("/orgs/{id}/dues/payments", post(dues_month_payments).layer(DefaultBodyLimit::max(LIST_BODY)))
         .route("/members/{id}/dues/adjustments", post(dues_adjust))
 }
 
@@ -196,14 +197,17 @@ async fn meeting_attendance(State(s): State<AppState>, wa: WebActor, Path(id): P
     let csrf = f.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
     wa.check_csrf(csrf)?;
     let a = &wa.0;
+    // "All present, then the exceptions": rows left 未登记 count as present.
+    let rest_present = f.iter().any(|(k, v)| k == "rest" && v == "present");
     let mut items = Vec::new();
     for (k, v) in &f {
         if let Some(mid) = k.strip_prefix("s_").and_then(|x| x.parse::<i64>().ok()) {
+            let v = if v.is_empty() && rest_present { "present".to_string() } else { v.clone() };
             if v.is_empty() {
                 continue;
             }
             let reason = f.iter().find(|(rk, _)| *rk == format!("r_{mid}")).map(|(_, r)| r.clone());
-            items.push(AttendanceInput { member_id: mid, status: v.clone(), reason });
+            items.push(AttendanceInput { member_id: mid, status: v, reason });
         }
     }
     write_tx!(&s.db, |tx| meetings::record_attendance(&mut tx, a, id, &items).await)?;
@@ -438,15 +442,33 @@ struct OrgDuesPage {
     paid: String,
     arrears: String,
     rows: Vec<(MemberDues, String, String, String)>,
+    /// Members still owing this month, with the amount prefilled (yuan): the one-form month.
+    owing: Vec<(i64, String, String)>,
+    can_write: bool,
+    today: String,
+    notice: Option<String>,
 }
 
-async fn org_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<MonthForm>) -> UiResult<Response> {
+async fn org_dues_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, flash: Flash, Query(q): Query<MonthForm>) -> UiResult<Response> {
     let month = super::api_life::month_or_now(q.month.as_deref())?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadDues>(), id).await?;
     let d = dues::for_org(&mut conn, &a.scope(), &s.rules.dues, &org, month).await?;
     let rows = d.members.iter().map(|m| (m.clone(), fmt_yuan(m.owed_fen), fmt_yuan(m.paid_fen), fmt_yuan(m.arrears_fen))).collect();
-    render(&OrgDuesPage { nav: Nav::of(&a), owed: fmt_yuan(d.owed_fen), paid: fmt_yuan(d.paid_fen), arrears: fmt_yuan(d.arrears_fen), org, d, rows })
+    let owing = d.members.iter().filter(|m| m.owed_fen > m.paid_fen).map(|m| (m.member_id, m.name.clone(), fmt_yuan(m.owed_fen - m.paid_fen))).collect();
+    render(&OrgDuesPage {
+        nav: Nav::of(&a),
+        owed: fmt_yuan(d.owed_fen),
+        paid: fmt_yuan(d.paid_fen),
+        arrears: fmt_yuan(d.arrears_fen),
+        can_write: a.can(Perm::WriteDues, &org.path),
+        today: crate::db::today().to_string(),
+        notice: flash.notice,
+        owing,
+        org,
+        d,
+        rows,
+    })
 }
 
 #[derive(Template)]
@@ -516,6 +538,41 @@ struct PaymentForm {
     receipt_no: Option<String>,
     paid_on: Option<String>,
     note: Option<String>,
+}
+
+/// A branch's month in one form: every checked member's payment, written together or not at all.
+async fn dues_month_payments(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> UiResult<Redirect> {
+    let get = |k: &str| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    wa.check_csrf(&get("csrf").unwrap_or_default())?;
+    let a = &wa.0;
+    let month = get("month").unwrap_or_default();
+    let method = get("method").unwrap_or_else(|| "cash".into());
+    let paid_on = get("paid_on").filter(|d| !d.trim().is_empty());
+    let mut batch: Vec<(i64, String, i64)> = Vec::new();
+    for (k, _) in f.iter().filter(|(k, v)| k.starts_with("on_") && v == "1") {
+        let Some(mid) = k.strip_prefix("on_").and_then(|x| x.parse::<i64>().ok()) else { continue };
+        let name = get(&format!("n_{mid}")).unwrap_or_default();
+        let raw = get(&format!("a_{mid}")).unwrap_or_default();
+        let amount = parse_yuan(raw.trim())
+            .filter(|a| *a > 0)
+            .ok_or_else(|| AppError::invalid_field("amount_invalid", "amount_fen", format!("{name}的金额“{raw}”无法识别，请写成 40.00；未登记任何一笔")))?;
+        batch.push((mid, name, amount));
+    }
+    if batch.is_empty() {
+        return Err(AppError::invalid("nothing_selected", "没有勾选任何党员：请勾选已交纳的党员后再登记").into());
+    }
+    let n = batch.len();
+    write_tx!(&s.db, |tx| {
+        for (mid, name, amount) in &batch {
+            let p = PaymentInput { month: month.clone(), amount_fen: *amount, method: method.clone(), receipt_no: None, paid_on: paid_on.clone(), note: None };
+            dues::record_payment(&mut tx, a, *mid, &p).await.map_err(|e| match e {
+                AppError::Invalid { code, field, message } => AppError::Invalid { code, field, message: format!("{name}：{message}；本批均未登记") },
+                other => other,
+            })?;
+        }
+        Ok::<(), AppError>(())
+    })?;
+    Ok(notice_redirect(&format!("/orgs/{id}/dues?month={month}"), &format!("已登记 {n} 名党员 {month} 的党费")))
 }
 
 async fn dues_payment(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<PaymentForm>) -> UiResult<Redirect> {
