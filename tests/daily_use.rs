@@ -55,6 +55,7 @@ both_backends!(no_form_asks_for_an_internal_id, |app: common::TestApp| async mov
         format!("/orgs/{town}/training"),
         format!("/orgs/{town}/meetings"),
         format!("/orgs/{town}/dues"),
+        format!("/orgs/{}/governance", app.tree.village_a.id),
     ];
     for p in &pages {
         let r = admin.get(format!("{}{p}", app.url)).send().await.unwrap();
@@ -135,4 +136,46 @@ both_backends!(a_month_of_dues_in_one_form, |app: common::TestApp| async move {
     let r = post("50").await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!((paid(a).await, paid(b).await), (5000, 5000));
+});
+
+// Households: door numbers in their natural order, a search, and the 80+ suggestion.
+both_backends!(households_sort_search_and_suggest, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let v = app.tree.village_a.id;
+    let (s, full) = app.post(&t, "/api/v1/grids", serde_json::json!({"org_id": v, "kind": "full", "code": "QK01", "name": "第一全科网格"})).await;
+    assert_eq!(s, 201, "{full}");
+    let (_, micro) = app.post(&t, "/api/v1/grids", serde_json::json!({"org_id": v, "kind": "micro", "parent_grid_id": full["id"], "code": "W1", "name": "微网格一"})).await;
+    let mut first = 0;
+    for (i, (addr, head)) in [("东大街10号", "张三"), ("东大街1号", "李四"), ("东大街2号", "王五")].iter().enumerate() {
+        let (s, h) = app
+            .post(&t, "/api/v1/households", serde_json::json!({"grid_id": micro["id"], "address": addr, "head_name": head,
+                "residents": [{"name": head, "id_number": common::id(if i == 0 { "1943-05-01" } else { "1980-05-01" }, 50 + i as u32), "relation": "户主"}]}))
+            .await;
+        assert_eq!(s, 201, "{h}");
+        if i == 0 {
+            first = h["id"].as_i64().unwrap();
+        }
+    }
+    let addrs = |v: &Value| v.as_array().unwrap().iter().map(|h| h["address"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let (_, list) = app.get(&t, &format!("/api/v1/grids/{}/households", full["id"])).await;
+    assert_eq!(addrs(&list), vec!["东大街1号", "东大街2号", "东大街10号"]);
+    let (_, found) = app.get(&t, &format!("/api/v1/grids/{}/households?q=%E7%8E%8B", full["id"])).await;
+    assert_eq!(addrs(&found), vec!["东大街2号"], "by the head's name");
+    let (_, found) = app.get(&t, &format!("/api/v1/grids/{}/households?q=10%E5%8F%B7", full["id"])).await;
+    assert_eq!(addrs(&found), vec!["东大街10号"], "by the door number");
+    // The resident born in 1943 is suggested as 80岁以上高龄老人, with a one-click form.
+    let c = common::ui_login(&app, "sec_a").await;
+    let page = c.get(format!("{}/households/{first}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("尚未登记为80岁以上高龄老人"), "suggested");
+    let csrf = common::hidden(&page, "csrf");
+    let rid = page.split("name=\"resident_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = c
+        .post(format!("{}/households/{first}/special", app.url))
+        .form(&[("csrf", csrf.as_str()), ("kind", "elderly_80"), ("resident_id", rid.as_str()), ("note", "按出生日期登记")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(format!("{}/households/{first}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("尚未登记为80岁以上高龄老人"), "no longer suggested once recorded");
 });

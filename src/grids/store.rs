@@ -384,16 +384,50 @@ async fn attach_special(conn: &mut Conn, list: &mut [Household]) -> AppResult<()
     Ok(())
 }
 
-/// Households of a grid (and its micro-grids), by address, a page at a time.
-pub async fn households(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, grid_id: i64, offset: i64, limit: i64) -> AppResult<Vec<Household>> {
+/// Households of a grid (and its micro-grids) in door-number order (东大街2号 before 东大街10号),
+/// optionally only those whose address contains `q` or whose head's name starts with it, a page
+/// at a time.
+pub async fn households(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, grid_id: i64, q: Option<&str>, offset: i64, limit: i64) -> AppResult<Vec<Household>> {
     let g = get_grid(conn, scope, grid_id).await?;
     // Lists are masked for everyone; the household's own page shows (and logs) full numbers.
     let full = false;
     let mut sql = Sql::new(&format!("{} WHERE (h.grid_id = ", hh_sql()));
-    sql.bind(g.id).push(" OR g.parent_grid_id = ").bind(g.id).push(") ORDER BY h.address, h.id LIMIT ").bind(limit.clamp(1, 500)).push(" OFFSET ").bind(offset.max(0));
+    sql.bind(g.id).push(" OR g.parent_grid_id = ").bind(g.id).push(")");
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let q: String = q.chars().filter(|c| !matches!(c, '%' | '_')).collect();
+        sql.push(" AND (h.address LIKE ").bind(format!("%{q}%")).push(" OR h.head_name LIKE ").bind(format!("{q}%")).push(")");
+    }
+    // A grid holds hundreds of households: sort them all by door number, then take the page.
+    sql.push(" LIMIT ").bind(MAX_GRID_HOUSEHOLDS);
     let mut list = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| household_from_row(r, full)).collect::<AppResult<Vec<_>>>()?;
+    list.sort_by(|a, b| natural_key(&a.address).cmp(&natural_key(&b.address)).then(a.id.cmp(&b.id)));
+    let list: Vec<Household> = list.into_iter().skip(offset.max(0) as usize).take(limit.clamp(1, 500) as usize).collect();
+    let mut list = list;
     attach_special(conn, &mut list).await?;
     Ok(list)
+}
+
+/// More households than any grid holds; the list is cut here rather than grow without bound.
+const MAX_GRID_HOUSEHOLDS: i64 = 20_000;
+
+/// Orders text with its numbers read as numbers: "东大街2号" < "东大街10号" < "西大街1号".
+pub fn natural_key(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                out.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+                digits.clear();
+            }
+            text.push(c);
+        }
+    }
+    out.push((text, if digits.is_empty() { 0 } else { digits.parse().unwrap_or(u64::MAX) }));
+    out
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -842,4 +876,15 @@ pub async fn add_resident(conn: &mut Conn, actor: &Actor, household_id: i64, r: 
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM households WHERE id = $1").bind(household_id).fetch_one(&mut *conn).await?;
     audit::record(conn, Some(actor), "household.resident", "household", Some(household_id), &(org_id, path.as_str()), None, Some(&serde_json::json!({"resident_id": rid}))).await?;
     Ok(rid)
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_key;
+    #[test]
+    fn door_numbers_sort_as_numbers() {
+        let mut v = vec!["东大街10号", "东大街1号", "东大街2号", "西大街1号", "东大街2号附1", "3号楼2单元101", "3号楼10单元1"];
+        v.sort_by_key(|s| natural_key(s));
+        assert_eq!(v, vec!["3号楼2单元101", "3号楼10单元1", "东大街1号", "东大街2号", "东大街2号附1", "东大街10号", "西大街1号"]);
+    }
 }

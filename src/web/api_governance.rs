@@ -106,6 +106,8 @@ async fn create_building(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
+    /// Households only: door number (contains) or head of household (starts with).
+    pub q: Option<String>,
     pub offset: Option<i64>,
     /// At most 500; default 100.
     pub limit: Option<i64>,
@@ -114,7 +116,7 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/api/v1/grids/{id}/households", params(PageQuery), responses((status = 200, body = Vec<Household>)))]
 async fn list_households(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> AppResult<Json<Vec<Household>>> {
     let mut conn = s.db.pool.acquire().await?;
-    Ok(Json(grids::households(&mut conn, &a.scope(), id, q.offset.unwrap_or(0), q.limit.unwrap_or(100)).await?))
+    Ok(Json(grids::households(&mut conn, &a.scope(), id, q.q.as_deref(), q.offset.unwrap_or(0), q.limit.unwrap_or(100)).await?))
 }
 
 /// 包楼联户: an in-service member takes a building, reporting to a community (双报到).

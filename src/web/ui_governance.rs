@@ -182,6 +182,7 @@ struct GridPage {
     more: bool,
     can_manage: bool,
     notice: Option<String>,
+    q: String,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +191,9 @@ struct GridQuery {
     #[serde(skip)]
     notice: Option<String>,
     offset: Option<i64>,
+    /// Door number or head of household.
+    #[serde(default)]
+    q: String,
 }
 
 const PAGE: i64 = 100;
@@ -200,10 +204,10 @@ async fn grid_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): P
     let g = grids::get_grid(&mut conn, &a.scope(), id).await?;
     let buildings = grids::buildings(&mut conn, g.id).await?;
     let offset = q.offset.unwrap_or(0).max(0);
-    let mut households = grids::households(&mut conn, &a.scope(), g.id, offset, PAGE + 1).await?;
+    let mut households = grids::households(&mut conn, &a.scope(), g.id, Some(&q.q), offset, PAGE + 1).await?;
     let more = households.len() as i64 > PAGE;
     households.truncate(PAGE as usize);
-    render(&GridPage { nav: Nav::of(&a), can_manage: a.can(Perm::WriteResidents, &g.org_path), g, buildings, households, offset, more, notice: q.notice })
+    render(&GridPage { nav: Nav::of(&a), can_manage: a.can(Perm::WriteResidents, &g.org_path), g, buildings, households, offset, more, notice: q.notice, q: q.q })
 }
 
 #[derive(Deserialize)]
@@ -274,13 +278,19 @@ struct HouseholdPage {
     notice: Option<String>,
     special_kinds: Vec<(&'static str, &'static str)>,
     record_kinds: Vec<(&'static str, &'static str)>,
+    /// Residents the birth date says belong in 80岁以上高龄老人: (resident id, why).
+    suggestions: Vec<(i64, String)>,
 }
 
 async fn household_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, q: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let (d, path) = grids::get_household(&mut conn, &a.scope(), &a.scope(), id).await?;
     crate::audit::full_read(&mut conn, &a, "household", id, &(crate::db::path::ids(&path).last().copied().unwrap_or(0), path.as_str())).await?;
+    let residents: Vec<(i64, &str, Option<&str>)> = d.residents.iter().map(|r| (r.id, r.name.as_str(), r.birth_date.as_deref())).collect();
+    let current: Vec<(SpecialKind, Option<i64>)> = d.special.iter().filter(|g| g.until.is_none()).filter_map(|g| Some((SpecialKind::parse(&g.kind)?, g.resident_id))).collect();
+    let suggestions = crate::grids::model::elderly_suggestions(&residents, &current, crate::db::today());
     render(&HouseholdPage {
+        suggestions,
         nav: Nav::of(&a),
         can_manage: a.can(Perm::WriteResidents, &path),
         d,
