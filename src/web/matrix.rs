@@ -1,7 +1,8 @@
-//! What each read of the API needs from the permission matrix ([`crate::auth::roles::MATRIX`]).
-//! Handlers enforce it through the stores; this table states it once per operation, so the
-//! generated role × operation test (tests/matrix.rs) can compare every answer with the matrix.
-//! A unit test fails when a GET operation of the OpenAPI document is missing here.
+//! What each read and each write of the API needs from the permission matrix
+//! ([`crate::auth::roles::MATRIX`]). Handlers enforce it through the stores; these tables state
+//! it once per operation, so the generated role × operation tests (tests/matrix.rs) can compare
+//! every answer with the matrix. Unit tests fail when an operation of the OpenAPI document is
+//! missing here.
 
 use crate::auth::roles::Perm;
 
@@ -64,6 +65,71 @@ pub fn read_perm(path: &str) -> Option<Option<Perm>> {
     READS.iter().find(|(p, _)| *p == path).map(|(_, perm)| *perm)
 }
 
+/// POST, PUT, PATCH and DELETE operations (method as the OpenAPI document spells it) and the
+/// permission each needs at the org of the record it writes, or of the org its body names
+/// (`None`: signing in and out, one's own password, the public meeting sign-in). Imports of
+/// members and orgs are gated anywhere the role is held; each row is then checked at its org.
+pub const WRITES: &[(&str, &str, Option<Perm>)] = {
+    use Perm::*;
+    &[
+        ("post", "/api/v1/auth/login", None),
+        ("post", "/api/v1/auth/logout", None),
+        ("post", "/api/v1/users/{id}/password", None),
+        ("post", "/api/v1/sign-in/{token}", None),
+        ("post", "/api/v1/orgs", Some(WriteOrgs)),
+        ("patch", "/api/v1/orgs/{id}", Some(WriteOrgs)),
+        ("post", "/api/v1/orgs/{id}/move", Some(WriteOrgs)),
+        ("post", "/api/v1/orgs/{id}/dissolve", Some(WriteOrgs)),
+        ("post", "/api/v1/import/orgs", Some(WriteOrgs)),
+        ("post", "/api/v1/members", Some(WriteMembers)),
+        ("patch", "/api/v1/members/{id}", Some(WriteMembers)),
+        ("post", "/api/v1/members/{id}/transfer", Some(WriteMembers)),
+        ("post", "/api/v1/import/members", Some(Import)),
+        ("post", "/api/v1/users", Some(ManageUsers)),
+        ("post", "/api/v1/users/{id}/roles", Some(ManageUsers)),
+        ("delete", "/api/v1/users/{id}/roles/{role_id}", Some(ManageUsers)),
+        ("post", "/api/v1/users/{id}/disabled", Some(ManageUsers)),
+        ("post", "/api/v1/meetings", Some(WriteOrgLife)),
+        ("post", "/api/v1/meetings/{id}/attendance", Some(WriteOrgLife)),
+        ("post", "/api/v1/meetings/{id}/hold", Some(WriteOrgLife)),
+        ("post", "/api/v1/meetings/{id}/vote", Some(WriteOrgLife)),
+        ("post", "/api/v1/meetings/{id}/close", Some(WriteOrgLife)),
+        ("post", "/api/v1/meetings/{id}/amendments", Some(WriteOrgLife)),
+        ("put", "/api/v1/meetings/{id}/items", Some(WriteOrgLife)),
+        ("post", "/api/v1/meetings/{id}/files", Some(WriteOrgLife)),
+        ("put", "/api/v1/orgs/{id}/theme-day-checklist", Some(WriteOrgs)),
+        ("post", "/api/v1/members/{id}/dues/basis", Some(WriteDues)),
+        ("post", "/api/v1/members/{id}/dues/adjustments", Some(WriteDues)),
+        ("post", "/api/v1/members/{id}/dues/payments", Some(WriteDues)),
+        ("post", "/api/v1/training/classes", Some(WriteTraining)),
+        ("post", "/api/v1/training/classes/{id}/sessions", Some(WriteTraining)),
+        ("post", "/api/v1/training/classes/{id}/enrollments", Some(WriteTraining)),
+        ("post", "/api/v1/training/classes/{id}/withdrawals", Some(WriteTraining)),
+        ("post", "/api/v1/training/sessions/{id}/marks", Some(WriteTraining)),
+        ("post", "/api/v1/grids", Some(WriteResidents)),
+        ("post", "/api/v1/grids/{id}/buildings", Some(WriteResidents)),
+        ("post", "/api/v1/buildings/{id}/assignments", Some(WriteResidents)),
+        ("delete", "/api/v1/assignments/{id}", Some(WriteResidents)),
+        ("post", "/api/v1/households", Some(WriteResidents)),
+        ("patch", "/api/v1/households/{id}", Some(WriteResidents)),
+        ("post", "/api/v1/households/{id}/residents", Some(WriteResidents)),
+        ("post", "/api/v1/households/{id}/special", Some(WriteResidents)),
+        ("post", "/api/v1/special/{id}/records", Some(WriteResidents)),
+        ("post", "/api/v1/orgs/{id}/households/import", Some(WriteResidents)),
+        ("post", "/api/v1/orgs/{id}/teams", Some(WriteRequests)),
+        ("post", "/api/v1/requests", Some(WriteRequests)),
+        ("post", "/api/v1/requests/{id}/actions", Some(WriteRequests)),
+        ("post", "/api/v1/disputes", Some(WriteDisputes)),
+        ("post", "/api/v1/disputes/{id}/actions", Some(WriteDisputes)),
+        ("post", "/api/v1/orgs/{id}/disputes/escalate-overdue", Some(WriteDisputes)),
+    ]
+};
+
+/// The permission a write operation needs, if it is listed (`method` in any case).
+pub fn write_perm(method: &str, path: &str) -> Option<Option<Perm>> {
+    WRITES.iter().find(|(m, p, _)| m.eq_ignore_ascii_case(method) && *p == path).map(|(_, _, perm)| *perm)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +147,23 @@ mod tests {
         assert!(missing.is_empty(), "GET operations without a permission in web::matrix::READS: {missing:?}");
         let stale: Vec<&str> = READS.iter().map(|(p, _)| *p).filter(|p| !gets.iter().any(|g| g == p)).collect();
         assert!(stale.is_empty(), "READS lists operations the API does not have: {stale:?}");
+    }
+
+    #[test]
+    fn every_write_operation_is_in_the_table() {
+        let doc = serde_json::to_value(super::super::api::openapi_doc()).unwrap();
+        let mut writes: Vec<(String, String)> = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in ["post", "put", "patch", "delete"] {
+                if item.get(method).is_some() {
+                    writes.push((method.to_string(), path.clone()));
+                }
+            }
+        }
+        let missing: Vec<&(String, String)> = writes.iter().filter(|(m, p)| write_perm(m, p).is_none()).collect();
+        assert!(missing.is_empty(), "write operations without a permission in web::matrix::WRITES: {missing:?}");
+        let stale: Vec<(&str, &str)> =
+            WRITES.iter().map(|(m, p, _)| (*m, *p)).filter(|(m, p)| !writes.iter().any(|(wm, wp)| wm == m && wp == p)).collect();
+        assert!(stale.is_empty(), "WRITES lists operations the API does not have: {stale:?}");
     }
 }
