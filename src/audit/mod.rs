@@ -153,3 +153,66 @@ pub fn action_label(action: &str) -> &'static str {
         _ => "其他操作",
     }
 }
+
+/// Field names of the recorded JSON, in Chinese, for the log page.
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("id", "编号"), ("name", "姓名/名称"), ("code", "编码"), ("kind", "类型"), ("variant", "类别"), ("domain", "领域"),
+    ("parent_id", "上级组织"), ("path", "位置"), ("org_id", "党组织"), ("org_name", "党组织"), ("org_path", "位置"),
+    ("id_number", "身份证号"), ("gender", "性别"), ("birth_date", "出生日期"), ("ethnicity", "民族"), ("education", "学历"),
+    ("phone", "电话"), ("joined_on", "入党日期"), ("full_on", "转正日期"), ("status", "状态"), ("posts", "党内职务"),
+    ("vanguard_post", "先锋岗"), ("responsibility_area", "责任区"), ("in_service", "在职党员"), ("report_org_id", "报到社区"),
+    ("work_unit", "工作单位"), ("member_id", "党员"), ("user_id", "用户"), ("username", "用户名"), ("role", "角色"),
+    ("disabled", "停用"), ("password", "密码"), ("session_id", "会话"), ("state", "状态"), ("reason", "原因"), ("category", "类别"),
+    ("building_id", "楼栋"), ("building", "楼栋"), ("address", "门牌"), ("head_name", "户主"), ("grid_id", "网格"),
+    ("central_member_id", "党员中心户"), ("amount_fen", "金额"), ("base_fen", "基数"), ("fixed_fen", "定额"), ("month", "月份"),
+    ("from_month", "起始月份"), ("method", "方式"), ("level", "层级"), ("items", "活动内容"), ("action", "操作"), ("to_org", "转入"),
+    ("from_org", "转出"), ("team", "专班"), ("source", "来源"), ("rows", "行数"), ("risk", "风险等级"), ("resident_id", "居民"),
+    ("present", "到会"), ("matter", "表决事项"), ("marks", "考勤"), ("imported", "导入"), ("held_on", "召开日期"),
+    ("full_id_numbers", "完整证件号"), ("from", "从"), ("to", "到"), ("file", "文件"), ("entitled", "应到"), ("duplicate_of", "重复于"),
+    ("date", "日期"), ("on", "日期"), ("attendance", "出勤"), ("assignment_id", "报到记录"), ("added", "新增"), ("dissolved_on", "撤销日期"),
+    ("founded_on", "成立日期"), ("term_start", "换届日期"), ("joint_units", "联合单位数"), ("topic", "主题"), ("place", "地点"),
+    ("minutes", "会议记录"), ("field", "更正项"), ("before", "原文"), ("after", "更正为"), ("note", "说明"), ("text", "内容"),
+];
+
+fn field_label(key: &str) -> &str {
+    FIELD_LABELS.iter().find(|(k, _)| *k == key).map(|(_, l)| *l).unwrap_or(key)
+}
+
+fn describe_value(key: &str, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "（空）".into(),
+        Value::Bool(b) => if *b { "是" } else { "否" }.into(),
+        Value::Number(n) if key.ends_with("_fen") => n.as_i64().map(|f| format!("{} 元", crate::dues::store::fmt_yuan(f))).unwrap_or_else(|| n.to_string()),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(|x| describe_value(key, x)).collect::<Vec<_>>().join("、"),
+        Value::Object(_) => format!("（{}）", describe_json(v)),
+    }
+}
+
+fn describe_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => map.iter().map(|(k, x)| format!("{}：{}", field_label(k), describe_value(k, x))).collect::<Vec<_>>().join("；"),
+        other => describe_value("", other),
+    }
+}
+
+/// A recorded before/after JSON as people read it: “姓名：张三；电话：138****5678”.
+pub fn describe(json: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(v) => describe_json(&v),
+        Err(_) => json.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    #[test]
+    fn keys_become_chinese_and_money_yuan() {
+        let s = super::describe(r#"{"month":"2026-11","amount_fen":4050,"method":"cash","in_service":true,"posts":["secretary"]}"#);
+        // serde_json keeps keys sorted.
+        assert_eq!(s, "金额：40.50 元；在职党员：是；方式：cash；月份：2026-11；党内职务：secretary");
+        assert_eq!(super::describe("not json"), "not json");
+    }
+}

@@ -154,6 +154,9 @@ pub async fn team(conn: &mut Conn, dispute_id: i64) -> AppResult<Vec<TeamMember>
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DisputeEvent {
     pub action: String,
+    /// In Chinese, for people: 开始调解, 提级（村(社区) → 乡镇(街道)）…
+    pub action_label: String,
+    pub to_state_label: String,
     pub from_state: Option<String>,
     pub to_state: String,
     pub from_level: Option<String>,
@@ -170,8 +173,22 @@ pub async fn events(conn: &mut Conn, dispute_id: i64) -> AppResult<Vec<DisputeEv
         .await?;
     rows.iter()
         .map(|r| {
+            let action: String = r.try_get("action")?;
+            let (from_level, to_level): (Option<String>, Option<String>) = (r.try_get("from_level")?, r.try_get("to_level")?);
+            let reason: Option<String> = r.try_get("reason")?;
+            let to_state: String = r.try_get("to_state")?;
+            let lvl = |l: &Option<String>| l.as_deref().map(|x| Level::parse(x).map(|v| v.label().to_string()).unwrap_or_else(|| x.to_string()));
+            let mut action_label = action_label(&action).to_string();
+            if let (Some(f), Some(t)) = (lvl(&from_level), lvl(&to_level)) {
+                action_label = format!("{action_label}（{f} → {t}）");
+            }
+            if let Some(why) = reason.as_deref().and_then(EscalationReason::parse) {
+                action_label = format!("{action_label}：{}", why.label());
+            }
             Ok(DisputeEvent {
-                action: r.try_get("action")?,
+                action_label,
+                to_state_label: State::parse(&to_state).map(|x| x.label().to_string()).unwrap_or_else(|| to_state.clone()),
+                action,
                 from_state: r.try_get("from_state")?,
                 to_state: r.try_get("to_state")?,
                 from_level: r.try_get("from_level")?,
@@ -412,6 +429,22 @@ async fn transition(conn: &mut Conn, rules: &DisputeRules, d: &Dispute, action: 
     let code = action_code(action);
     insert_event(conn, d.id, code, Some(t.from_state), c.state, from_level, to_level, reason, &note, by, today).await?;
     Ok(t)
+}
+
+/// The Chinese name of an event's action code, as the history shows it.
+pub fn action_label(code: &str) -> &str {
+    match code {
+        "screen" => "排查登记",
+        "start_mediation" => "开始调解",
+        "record_mediation" => "填写调解记录",
+        "resolve" => "调解成功",
+        "fail" => "调解不成",
+        "withdraw" => "当事人撤回",
+        "escalate" => "提级",
+        "upgrade_risk" => "风险升级",
+        "assign_team" => "指定专班",
+        other => other,
+    }
 }
 
 fn action_code(a: &Action) -> &'static str {
