@@ -221,14 +221,8 @@ fn short(body: &str) -> String {
 /// Answers the matrix does not predict, known and reported; each says why.
 /// (method, path, role (None: any), target label ("*": any), status)
 const KNOWN: &[(&str, &str, Option<Role>, &str, u16)] = &[
-    // KNOWN: POST /api/v1/orgs validates the new org (code, name, kind…) before it looks at
-    // parent_id, so a caller without WriteOrgs there, or with the parent out of their subtree,
-    // gets 422 org_code_required instead of 403/404 for an incomplete body (nothing leaks:
-    // the answer is the same for any parent_id).
-    ("post", "/api/v1/orgs", None, "*", 422),
-    // KNOWN: POST /api/v1/users checks username and password before the org's scope and
-    // ManageUsers, so a caller without them gets 422 username_invalid instead of 403/404.
-    ("post", "/api/v1/users", None, "*", 422),
+    // None: POST /orgs and /users used to validate the body before checking scope (fixed:
+    // both now check scope first). A future exception goes here with its reason.
 ];
 
 fn known(method: &str, path: &str, role: Role, label: &str, status: u16) -> bool {
@@ -445,8 +439,8 @@ both_backends!(every_write_answers_as_the_matrix_says, |app: TestApp| async move
             }
         }
     }
-    // The two operations that validate before they check (KNOWN above) are checked again
-    // with a complete body, sent only to callers the matrix refuses: nothing may be written.
+    // The two operations that once validated before they checked are checked again with a
+    // complete body, sent only to callers the matrix refuses: nothing may be written.
     let orgs = &w.records["orgs"];
     for (n, (t, c)) in orgs.iter().flat_map(|t| w.callers.iter().map(move |c| (t, c))).enumerate() {
         for (path, perm, body) in [

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row as _;
 
 use super::password;
-use super::roles::{Actor, Grant, Role};
+use super::roles::{Actor, Grant, Perm, Role};
 use super::scope::{cap, Scope};
 use crate::audit;
 use crate::config::AuthRules;
@@ -258,6 +258,8 @@ pub fn check_username(u: &str) -> AppResult<()> {
 /// Creates a user holding one role. `actor` None is the command line (full authority).
 /// The password is checked and hashed on a blocking thread before the write transaction.
 pub async fn create_user(db: &Db, actor: Option<&Actor>, u: &NewUser) -> AppResult<i64> {
+    // Scope before content: a caller who may not grant there learns nothing from validation.
+    authorize(&mut *db.pool.acquire().await?, actor, u).await?;
     check_username(&u.username)?;
     password::check_strength(&u.password, &u.username).map_err(|m| AppError::invalid_field("weak_password", "password", m))?;
     let pw = u.password.clone();
@@ -265,13 +267,21 @@ pub async fn create_user(db: &Db, actor: Option<&Actor>, u: &NewUser) -> AppResu
     crate::write_tx!(db, |tx| insert_user(&mut tx, actor, u, &hash).await)
 }
 
-async fn insert_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser, hash: &str) -> AppResult<i64> {
-    let role = Role::parse(&u.role)
-        .ok_or_else(|| AppError::invalid_field("role_invalid", "role", format!("无效的角色，可选：{}", Role::labels())))?;
+/// The role and org of a new user, if `actor` may grant that role there (and see the member).
+async fn authorize(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser) -> AppResult<(Role, crate::orgs::model::Org)> {
+    // Where first (out of scope looks like not-found), then whether users are managed there.
     let org = match actor {
-        Some(a) => orgs::get_scoped(conn, &a.scope::<cap::ReadOrgs>(), u.org_id).await?,
+        Some(a) => {
+            let org = orgs::get_scoped(conn, &a.scope::<cap::ReadOrgs>(), u.org_id).await?;
+            if !a.can(Perm::ManageUsers, &org.path) {
+                return Err(AppError::forbidden("您的角色无权在该组织管理账号"));
+            }
+            org
+        }
         None => orgs::get(conn, u.org_id).await?.ok_or(AppError::NotFound)?,
     };
+    let role = Role::parse(&u.role)
+        .ok_or_else(|| AppError::invalid_field("role_invalid", "role", format!("无效的角色，可选：{}", Role::labels())))?;
     if let Some(a) = actor {
         if !a.may_grant(role, &org.path) {
             return Err(AppError::forbidden(format!("您无权在“{}”授予“{}”角色", org.name, role.label())));
@@ -283,6 +293,11 @@ async fn insert_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser, hash: 
             return Err(AppError::NotFound);
         }
     }
+    Ok((role, org))
+}
+
+async fn insert_user(conn: &mut Conn, actor: Option<&Actor>, u: &NewUser, hash: &str) -> AppResult<i64> {
+    let (role, org) = authorize(conn, actor, u).await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(&u.username).fetch_optional(&mut *conn).await?;
     if exists.is_some() {
         return Err(AppError::conflict("username_taken", format!("用户名“{}”已存在", u.username)));

@@ -195,8 +195,10 @@ async fn list_orgs(State(s): State<AppState>, ApiActor(a): ApiActor, Query(q): Q
 
 #[utoipa::path(post, path = "/api/v1/orgs", request_body = OrgInput, responses((status = 201, body = Org), (status = 422, body = ErrorResponse)))]
 async fn create_org(State(s): State<AppState>, ApiActor(a): ApiActor, Json(body): Json<OrgInput>) -> AppResult<(StatusCode, Json<Org>)> {
-    let n = orgs::validate_new(&body)?;
     let parent_id = body.parent_id.ok_or_else(|| AppError::invalid_field("parent_required", "parent_id", "请选择上级党组织"))?;
+    // Scope before content: a caller who may not write there learns nothing from validation.
+    orgs::get_scoped(&mut *s.db.pool.acquire().await?, &a.scope::<cap::WriteOrgs>(), parent_id).await?;
+    let n = orgs::validate_new(&body)?;
     let org = write_tx!(&s.db, Lock::Tree, |tx| {
         let parent = orgs::get_scoped(&mut tx, &a.scope::<cap::WriteOrgs>(), parent_id).await?;
         orgs::create(&mut tx, Some(&a), Some(&parent), &n).await
