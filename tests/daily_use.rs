@@ -179,3 +179,14 @@ both_backends!(households_sort_search_and_suggest, |app: common::TestApp| async 
     let page = c.get(format!("{}/households/{first}", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("尚未登记为80岁以上高龄老人"), "no longer suggested once recorded");
 });
+
+// An error page keeps the user's name and menu, in Chinese, without a raw code up front.
+both_backends!(error_pages_keep_the_menu, |app: common::TestApp| async move {
+    let c = common::ui_login(&app, "sec_a").await;
+    let r = c.get(format!("{}/members/999999", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("未找到该记录"), "{html}");
+    assert!(html.contains("sec_a") && html.contains("组织生活") && html.contains("退出"), "the menu is there: {html}");
+    assert!(!html.contains("错误代码"));
+});

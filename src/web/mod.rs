@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_training::routes())
         .merge(ui_governance::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ui::error_page_with_nav))
         .layer(axum::extract::DefaultBodyLimit::max(boundary::SMALL_BODY))
         .layer(axum::middleware::from_fn_with_state(state.clone(), boundary::boundary))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(boundary::span))

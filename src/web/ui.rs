@@ -84,13 +84,42 @@ struct ErrorPage {
     code: String,
 }
 
+/// Marks a response as a UI error page, so [`error_page_with_nav`] can render it again with
+/// the signed-in user's menu.
+#[derive(Clone)]
+struct UiErrorInfo {
+    message: String,
+    code: String,
+}
+
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         if self.0.status().is_server_error() {
             tracing::error!(error = %self.0.log_text(), "page failed");
         }
-        let page = ErrorPage { nav: Nav::anonymous(), message: self.0.message(), code: self.0.code().to_string() };
-        (self.0.status(), Html(page.render().unwrap_or_else(|_| self.0.message()))).into_response()
+        let info = UiErrorInfo { message: self.0.message(), code: self.0.code().to_string() };
+        let page = ErrorPage { nav: Nav::anonymous(), message: info.message.clone(), code: info.code.clone() };
+        let mut resp = (self.0.status(), Html(page.render().unwrap_or_else(|_| self.0.message()))).into_response();
+        resp.extensions_mut().insert(info);
+        resp
+    }
+}
+
+/// Error pages keep the user's name and whole menu: a handler's error is rendered again here,
+/// where the session is known.
+pub async fn error_page_with_nav(State(s): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let token = cookie(req.headers(), SESSION_COOKIE);
+    let resp = next.run(req).await;
+    let (Some(info), Some(token)) = (resp.extensions().get::<UiErrorInfo>().cloned(), token) else { return resp };
+    let actor = match s.db.pool.acquire().await {
+        Ok(mut conn) => users::actor_for_token(&mut conn, &token, SessionKind::Web).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let Some(a) = actor else { return resp };
+    let page = ErrorPage { nav: Nav::of(&a), message: info.message, code: info.code };
+    match page.render() {
+        Ok(html) => (resp.status(), Html(html)).into_response(),
+        Err(_) => resp,
     }
 }
 
