@@ -1,5 +1,6 @@
 //! 萤火 Yinghuo: grassroots Party organizations and the governance they lead.
 
+pub mod charts;
 pub mod codes;
 
 pub mod audit;

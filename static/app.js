@@ -124,3 +124,9 @@ document.addEventListener('click', function (e) {
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', cardify); else cardify();
 })();
+
+// A button marked data-print prints the page (the print stylesheet hides menus and forms).
+document.addEventListener('click', function (e) {
+  var b = e.target.closest && e.target.closest('[data-print]');
+  if (b) { e.preventDefault(); window.print(); }
+});

@@ -82,4 +82,12 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
         let n = r.bytes().await.unwrap().len();
         assert!(n < 300_000, "{p} is {n} bytes");
     }
+    // The township's trends: four charts of twelve months, each with its numbers.
+    let html = admin.get(format!("{}/orgs/{}/trends", app.url, app.tree.town.id)).send().await.unwrap().text().await.unwrap();
+    for title in ["组织生活落实率", "党费交纳率", "群众诉求按时办结率", "矛盾纠纷化解率"] {
+        assert!(html.contains(&format!("<title>{title}</title>")), "{title} chart");
+    }
+    assert_eq!(html.matches("<svg").count(), 4);
+    let dues = html.split("<title>党费交纳率</title>").nth(1).unwrap().split("</svg>").next().unwrap();
+    assert!(dues.matches("<circle").count() >= 11, "a point per month");
 });

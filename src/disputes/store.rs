@@ -597,3 +597,22 @@ mod tests {
         assert_eq!(super::mask_name("李"), "李*");
     }
 }
+
+/// Per month (YYYY-MM) of opening, from `from` to `to`: cases opened and, of those, resolved by
+/// mediation so far — the 化解率 cohort of the monthly report.
+pub async fn monthly_resolution(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
+    let scope = scope.within(&root.path);
+    let mut sql = Sql::new(
+        "SELECT substr(d.opened_on, 1, 7) AS month, COUNT(*) AS opened, COALESCE(SUM(CASE WHEN d.state = 'resolved' THEN 1 ELSE 0 END), 0) AS resolved \
+         FROM disputes d WHERE d.opened_on >= ",
+    );
+    sql.bind(from.to_string()).push(" AND d.opened_on <= ").bind(to.to_string());
+    scope.push_filter(&mut sql, "d.org_path");
+    sql.push(" GROUP BY substr(d.opened_on, 1, 7)");
+    sql.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("month")?, r.try_get("opened")?, r.try_get("resolved")?)))
+        .collect()
+}

@@ -341,6 +341,38 @@ pub async fn for_org(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
     })
 }
 
+/// Owed and paid per month from `from` to `to` over the subtree (up to TALLY_LIMIT members):
+/// the collection trend. A member whose ledger cannot be read is left out of every month.
+pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, org: &Org, from: YearMonth, to: YearMonth) -> AppResult<Vec<(YearMonth, i64, i64)>> {
+    let scope = scope.within(&org.path);
+    let mut sql = Sql::new("SELECT id FROM members WHERE 1=1");
+    scope.push_filter(&mut sql, "org_path");
+    sql.push(" LIMIT ").bind(TALLY_LIMIT as i64 + 1);
+    let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+    if ids.len() > TALLY_LIMIT {
+        return Err(AppError::invalid("too_many_members", format!("该组织党员超过{TALLY_LIMIT}人，请按下级组织查看党费趋势")));
+    }
+    let (bases, adjs, pays) = history(conn, &ids).await?;
+    let mut out: Vec<(YearMonth, i64, i64)> = from.iter_to(to).map(|m| (m, 0, 0)).collect();
+    for id in &ids {
+        let lines = ledger(
+            rules,
+            bases.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
+            adjs.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
+            pays.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
+            from,
+            to,
+        );
+        if let Ok(lines) = lines {
+            for (slot, l) in out.iter_mut().zip(&lines) {
+                slot.1 += l.owed_fen;
+                slot.2 += l.paid_fen.min(l.owed_fen);
+            }
+        }
+    }
+    Ok(out)
+}
+
 async fn writable_member(conn: &mut Conn, actor: &Actor, member_id: i64) -> AppResult<Member> {
     let m = members::get_scoped(conn, &actor.scope::<cap::ReadDues>(), member_id).await?;
     if !actor.can(Perm::WriteDues, &m.org_path) {

@@ -308,3 +308,32 @@ mod tests {
         }
     }
 }
+
+/// Per month (YYYY-MM) of a period's last day, from `from` to `to`: requirements met and missed
+/// in the subtree (periods not over, and exemptions, are left out). Empty above MAX_ROWS judged
+/// orgs (a city or more), whose findings the report does not carry.
+#[allow(clippy::too_many_arguments)]
+pub async fn monthly(
+    db: &crate::db::Db,
+    conn: &mut Conn,
+    scope: &Scope<cap::ReadOrgLife>,
+    root: &Org,
+    rules: &ComplianceRules,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(String, usize, usize)>> {
+    let r = report(db, conn, scope, root, rules, from, to, false).await?;
+    if !r.detailed || r.rows_total > MAX_ROWS {
+        return Ok(vec![]);
+    }
+    let mut by_month: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
+    for f in r.rows.iter().flat_map(|row| row.findings.iter()) {
+        let month = f.period.end.format("%Y-%m").to_string();
+        match f.verdict {
+            rules::Verdict::Met { .. } => by_month.entry(month).or_default().0 += 1,
+            rules::Verdict::Missed => by_month.entry(month).or_default().1 += 1,
+            _ => {}
+        }
+    }
+    Ok(by_month.into_iter().map(|(m, (met, missed))| (m, met, missed)).collect())
+}

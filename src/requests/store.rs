@@ -995,3 +995,23 @@ pub async fn owner_name(conn: &mut Conn, r: &Request) -> AppResult<String> {
 pub fn public_description(r: &Request) -> String {
     if r.state() == State::Collected { String::new() } else { r.public_text.clone() }
 }
+
+/// Per month (YYYY-MM) from `from` to `to`: requests fixed that month and those fixed by their
+/// deadline, counted as the monthly report counts them.
+pub async fn monthly_on_time(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
+    let scope = scope.within(&root.path);
+    let mut sql = Sql::new(
+        "SELECT substr(COALESCE(r.fulfilled_on, r.closed_on), 1, 7) AS month, COUNT(*) AS fixed, \
+         COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND COALESCE(r.fulfilled_on, r.closed_on) <= r.deadline_on THEN 1 ELSE 0 END), 0) AS on_time \
+         FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND COALESCE(r.fulfilled_on, r.closed_on) >= ",
+    );
+    sql.bind(from.to_string()).push(" AND COALESCE(r.fulfilled_on, r.closed_on) <= ").bind(to.to_string());
+    scope.push_filter(&mut sql, "r.org_path");
+    sql.push(" GROUP BY substr(COALESCE(r.fulfilled_on, r.closed_on), 1, 7)");
+    sql.query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("month")?, r.try_get("fixed")?, r.try_get("on_time")?)))
+        .collect()
+}

@@ -12,6 +12,7 @@ pub mod matrix;
 pub mod pick;
 pub mod public;
 pub mod session;
+pub mod trends;
 pub mod ui;
 pub mod ui_governance;
 pub mod ui_life;

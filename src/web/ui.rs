@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/tree", get(tree))
         .route("/orgs/{id}", get(org_page))
+        .route("/orgs/{id}/trends", get(super::trends::trends_page))
         .route("/orgs/{id}/children", post(org_create_child))
         .route("/orgs/{id}/edit", post(org_edit))
         .route("/orgs/{id}/move", post(org_move))
