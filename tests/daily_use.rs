@@ -190,3 +190,21 @@ both_backends!(error_pages_keep_the_menu, |app: common::TestApp| async move {
     assert!(html.contains("sec_a") && html.contains("组织生活") && html.contains("退出"), "the menu is there: {html}");
     assert!(!html.contains("错误代码"));
 });
+
+// Printable posters: the org, the purpose, how to use it, the QR code; https behind a TLS proxy.
+both_backends!(printable_qr_posters, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let org = &app.tree.village_a;
+    let (_, m) = app.post(&t, "/api/v1/meetings", serde_json::json!({"org_id": org.id, "kind": "theme_day", "topic": "重温入党誓词", "planned_start": china_now()})).await;
+    let sec = common::ui_login(&app, "sec_a").await;
+    let html = sec.get(format!("{}/orgs/{}/wishbox-poster", app.url, org.id)).header("x-forwarded-proto", "https").send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("微光心愿箱") && html.contains(&org.name) && html.contains("<svg") && html.contains("查询码"), "{html}");
+    assert!(html.contains(&format!("https://{}/p/{}", app.url.trim_start_matches("http://"), org.code)), "the printed link says https");
+    let html = sec.get(format!("{}/meetings/{}/poster", app.url, m["id"])).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("主题党日签到") && html.contains("重温入党誓词") && html.contains("<svg"), "{html}");
+    // Residents' data stays with those who may read requests: a plain member gets no poster.
+    let me = app.member(&t, org, "党员甲", &common::id("1990-01-01", 61)).await;
+    common::add_user(&app.db, "member_x", "member", org, Some(me)).await;
+    let mem = common::ui_login(&app, "member_x").await;
+    assert_eq!(mem.get(format!("{}/meetings/{}/poster", app.url, m["id"])).send().await.unwrap().status(), 404);
+});

@@ -233,9 +233,17 @@ pub fn sign_in_link(headers: &axum::http::HeaderMap, token: &str) -> String {
 }
 
 /// The address people reached this server by (its Host header), for links printed as QR codes.
+/// Set at start when users reach the server over HTTPS (`--secure-cookies`): links printed on
+/// QR posters must then say https.
+pub static HTTPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The site's address as the request reached it: https behind a TLS proxy (configured, or said
+/// by X-Forwarded-Proto), else http.
 pub fn base_url(headers: &axum::http::HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
+    let forwarded_https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let scheme = if forwarded_https || HTTPS.load(std::sync::atomic::Ordering::Relaxed) { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 pub fn qr_svg(text: &str) -> AppResult<String> {

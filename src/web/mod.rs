@@ -86,6 +86,9 @@ pub fn spawn_jobs(state: &AppState) {
 }
 
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    if state.secure_cookies {
+        api_life::HTTPS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;

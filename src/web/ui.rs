@@ -63,6 +63,20 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit_page))
 }
 
+/// A printable A4 poster with a QR code: the wish box, a meeting's door sign-in.
+#[derive(Template)]
+#[template(path = "poster.html")]
+pub struct Poster {
+    pub nav: Nav,
+    pub title: String,
+    pub org_name: String,
+    pub purpose: String,
+    pub steps: Vec<String>,
+    pub qr: String,
+    pub url: String,
+    pub footer: String,
+}
+
 /// An error rendered as a Chinese page.
 pub struct UiError(pub AppError);
 

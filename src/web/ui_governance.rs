@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orgs/{id}/governance", get(overview))
         .route("/orgs/{id}/wishbox-qr.svg", get(wishbox_qr))
+        .route("/orgs/{id}/wishbox-poster", get(wishbox_poster))
         .route("/orgs/{id}/households/import", post(households_import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY)))
         .route("/households/template.xlsx", get(households_template))
         .route("/grids", post(grid_create))
@@ -120,6 +121,26 @@ async fn wishbox_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): 
     let (_, org) = scoped(&s, &a.scope::<cap::ReadRequests>(), id).await?;
     let svg = super::api_life::qr_svg(&format!("{}/p/{}?source=wish_box", super::api_life::base_url(&headers), org.code))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// An A4 poster for the wish box: the village, what the box is for, how to use it, the QR code.
+async fn wishbox_poster(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
+    let (_, org) = scoped(&s, &a.scope::<cap::ReadRequests>(), id).await?;
+    let url = format!("{}/p/{}?source=wish_box", super::api_life::base_url(&headers), org.code);
+    render(&super::ui::Poster {
+        nav: Nav::of(&a),
+        title: "微光心愿箱".into(),
+        org_name: org.name.clone(),
+        purpose: "有困难、有诉求、有心愿，扫一扫告诉我们。村（社区）党组织受理，党员认领办理，办理进度随时可查。".into(),
+        steps: vec![
+            "用手机微信或相机扫描下方二维码".into(),
+            "选择类别，写下您的诉求或心愿，留下联系方式（仅工作人员可见）".into(),
+            "提交后记下查询码，凭查询码随时查看办理进度、评价办理结果".into(),
+        ],
+        qr: super::api_life::qr_svg(&url)?,
+        url,
+        footer: "无需注册，不收取任何费用。紧急情况请直接拨打110、120。".into(),
+    })
 }
 
 #[derive(Template)]

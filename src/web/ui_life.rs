@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings", post(meeting_create))
         .route("/meetings/{id}", get(meeting_page))
         .route("/meetings/{id}/qr.svg", get(meeting_qr))
+        .route("/meetings/{id}/poster", get(meeting_poster))
         .route("/meetings/{id}/attendance", post(meeting_attendance).layer(DefaultBodyLimit::max(LIST_BODY)))
         .route("/meetings/{id}/hold", post(meeting_hold))
         .route("/meetings/{id}/vote", post(meeting_vote))
@@ -191,6 +192,31 @@ async fn meeting_qr(State(s): State<AppState>, WebActor(a): WebActor, Path(id): 
     }
     let svg = super::api_life::qr_svg(&super::api_life::sign_in_link(&headers, &m.signin_token))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// An A4 poster for the meeting room's door: the meeting, when, how to sign in, the QR code.
+async fn meeting_poster(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: HeaderMap) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let m = meetings::get_scoped(&mut conn, &a.scope(), id).await?;
+    if !a.can(Perm::WriteOrgLife, &m.org_path) {
+        return Err(AppError::forbidden("只有负责组织生活的同志可以打印签到二维码").into());
+    }
+    let url = super::api_life::sign_in_link(&headers, &m.signin_token);
+    let w = when(&m);
+    render(&super::ui::Poster {
+        nav: Nav::of(&a),
+        title: format!("{}签到", m.kind_label),
+        org_name: m.org_name.clone(),
+        purpose: format!("{}：{}（{}，{}）", m.kind_label, m.topic, w, if m.place.is_empty() { "地点见通知".to_string() } else { m.place.clone() }),
+        steps: vec![
+            "用手机扫描下方二维码".into(),
+            "用本人账号登录（首次登录请向支部书记领取账号）".into(),
+            "点“签到”：会议开始前30分钟至结束后30分钟内有效".into(),
+        ],
+        qr: super::api_life::qr_svg(&url)?,
+        url,
+        footer: "不能到会的同志请提前向支部书记请假，由书记登记原因。".into(),
+    })
 }
 
 async fn meeting_attendance(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<Vec<(String, String)>>) -> UiResult<Redirect> {
