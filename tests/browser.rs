@@ -25,8 +25,16 @@ impl Drop for Browser {
     }
 }
 
+/// A phone: 390 CSS pixels wide (mobile emulation; a headless window cannot be that narrow).
+const PHONE: u32 = 390;
+const DESKTOP: u32 = 1280;
+
 impl Browser {
     async fn start() -> Option<Browser> {
+        Self::start_at(PHONE).await
+    }
+
+    async fn start_at(width: u32) -> Option<Browser> {
         if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
             if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
                 panic!("chromium and chromedriver are required under CI=true (.ci/run installs them)");
@@ -50,12 +58,17 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let profile = tempfile::tempdir().unwrap();
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        let metrics = if width <= 600 { json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 1}}) } else { json!(null) };
+        let mut options = json!({
             "binary": CHROMIUM,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=390,844", format!("--user-data-dir={}", profile.path().display())]
-        }}}});
+                     "--disable-dev-shm-usage", format!("--window-size={width},900"), format!("--user-data-dir={}", profile.path().display())]
+        });
+        if !metrics.is_null() {
+            options["mobileEmulation"] = metrics;
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}});
         let v: Value = http.post(format!("{root}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
         Some(Browser { http, base: format!("{root}/session/{id}"), _driver: driver, _profile: profile })
@@ -124,6 +137,27 @@ impl Browser {
         panic!("page never showed {text:?}; at {} it shows:\n{}", self.url().await, self.source().await);
     }
 
+    async fn run(&self, script: &str) -> Value {
+        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+    }
+
+    /// The page's width beyond the viewport, in CSS pixels (0: no horizontal scrolling).
+    async fn overflow(&self) -> i64 {
+        self.run("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await.as_i64().unwrap_or(-1)
+    }
+
+    async fn login(&self, base: &str, user: &str) {
+        // Start signed out: the cookies of the previous user go.
+        self.goto(&format!("{base}/login")).await;
+        self.cmd(reqwest::Method::DELETE, "/cookie", None).await;
+        self.goto(&format!("{base}/login")).await;
+        self.wait_for("登录").await;
+        self.type_into("input[name=username]", user).await;
+        self.type_into("input[name=password]", common::PASSWORD).await;
+        self.click("button").await;
+        self.wait_for("工作台").await;
+    }
+
     async fn screenshot(&self, file: &str) {
         use base64::Engine;
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
@@ -150,6 +184,9 @@ both_backends!(secretary_works_in_a_real_browser, |app: common::TestApp| async m
     b.wait_for("用户名或密码错误").await;
     b.type_into("input[name=password]", common::PASSWORD).await;
     b.click("button").await;
+    // The secretary's home is their branch's month; the branch page is one click away.
+    b.wait_for("本月要办").await;
+    b.goto(&format!("{}/orgs/{}", app.url, tr.village_a.id)).await;
     b.wait_for("东关村党支部").await;
     b.wait_for("正式党员 0 人，少于 3 人").await;
     b.screenshot("browser-org.png").await;
@@ -252,3 +289,86 @@ both_backends!(resident_submits_a_wish_and_follows_it_on_a_phone, |app: common::
     b.wait_for("查询码有误").await;
     b.quit().await;
 });
+
+/// Each role's day on the demo county in real Chromium, on a 390 px phone and on a desktop:
+/// every staff page the role reaches fits the screen, and each role does its daily job. Runs on
+/// SQLite (the HTTP tests hold the same flows on both databases: tests/demo_alive.rs and
+/// tests/daily_use.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_on_a_phone_and_a_desktop() {
+    let Some(b) = Browser::start_at(PHONE).await else { return };
+    let app = common::TestApp::spawn_demo(common::Backend::Sqlite).await;
+    yinghuo::demo::accounts::create(&app.db, common::PASSWORD).await.unwrap();
+    let id = |sql: &'static str| {
+        let db = app.db.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db.pool).await.unwrap() }
+    };
+    let village = id("SELECT o.id FROM orgs o JOIN user_roles r ON r.org_id = o.id JOIN users u ON u.id = r.user_id WHERE u.username = 'secretary'").await;
+    let town = app.tree.town.id;
+    let member = id("SELECT member_id FROM users WHERE username = 'member'").await;
+    let meeting = id("SELECT MIN(m.id) FROM meetings m JOIN users u ON u.username = 'secretary' JOIN user_roles r ON r.user_id = u.id WHERE m.org_id = r.org_id AND m.state = 'closed'").await;
+    let grid = id("SELECT MIN(g.id) FROM grids g JOIN users u ON u.id = g.worker_user_id WHERE u.username = 'grid' AND g.parent_grid_id IS NOT NULL").await;
+    let household = id("SELECT MIN(h.id) FROM households h JOIN grids g ON g.id = h.grid_id JOIN users u ON u.id = g.worker_user_id WHERE u.username = 'grid'").await;
+    let request = id("SELECT MIN(id) FROM requests WHERE org_id IN (SELECT r.org_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'grid')").await;
+    let dispute = id("SELECT MIN(id) FROM disputes").await;
+    let pages: Vec<(&str, Vec<String>)> = vec![
+        ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
+            format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
+            format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+        ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
+            format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
+            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster")]),
+        ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), "/users".into()]),
+        ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests")]),
+    ];
+    let mut wide = Vec::new();
+    for (user, list) in &pages {
+        b.login(&app.url, user).await;
+        for p in list {
+            b.goto(&format!("{}{p}", app.url)).await;
+            let src = b.source().await;
+            assert!(!src.contains("操作未完成"), "{user} {p} is an error page");
+            let over = b.overflow().await;
+            if over != 0 {
+                b.screenshot(&format!("wide-{user}-{}.png", p.replace('/', "_"))).await;
+                wide.push(format!("{user} {p}: {over} px too wide"));
+            }
+        }
+    }
+    assert!(wide.is_empty(), "pages wider than a {PHONE} px phone:\n{}", wide.join("\n"));
+
+    // The township drills down from its home to a village's.
+    b.login(&app.url, "town").await;
+    b.click(&format!("a[href='/?org={village}']")).await;
+    b.wait_for("组织生活全部落实").await;
+
+    // The grid worker names a household's 党员中心户 by typing a name in a real picker.
+    b.login(&app.url, "grid").await;
+    b.goto(&format!("{}/members/{member}", app.url)).await;
+    let name = b.run("return document.querySelector('h1').firstChild.textContent.trim()").await.as_str().unwrap().to_string();
+    b.goto(&format!("{}/households/{household}", app.url)).await;
+    b.run("document.querySelectorAll('details').forEach(d => d.open = true)").await;
+    b.type_into("input[name=central_member_id_label]", &name).await;
+    b.wait_for(&format!("<b>{name}</b>")).await;
+    b.click(".pick-list li").await;
+    let picked = b.run("return document.querySelector('input[name=central_member_id]').value").await;
+    assert_eq!(picked.as_str(), Some(member.to_string().as_str()), "the picker filled the id");
+
+    // The member sees their day, the grid worker theirs.
+    b.login(&app.url, "member").await;
+    let home = b.wait_for("我的党费").await;
+    assert!(home.contains("我的组织生活") && home.contains("我的学习"));
+    b.login(&app.url, "grid").await;
+    b.wait_for("我的网格").await;
+    b.click(&format!("a[href='/grids/{grid}']")).await;
+    b.wait_for("查找住户").await;
+    b.quit().await;
+
+    // On a desktop the homes fit as well.
+    let Some(d) = Browser::start_at(DESKTOP).await else { return };
+    for user in ["town", "secretary", "member", "grid"] {
+        d.login(&app.url, user).await;
+        assert_eq!(d.overflow().await, 0, "{user}'s home on a desktop");
+    }
+    d.quit().await;
+}

@@ -747,7 +747,8 @@ struct MemberPageT {
     error: Option<String>,
     statuses: Vec<(&'static str, &'static str)>,
     educations: Vec<(&'static str, &'static str)>,
-    training: crate::training::store::MemberTraining,
+    /// None for roles that do not read training (a grid worker looking up a 党员中心户).
+    training: Option<crate::training::store::MemberTraining>,
 }
 
 async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice: Option<String>, error: Option<(String, MemberFormValues)>) -> UiResult<Response> {
@@ -763,7 +764,11 @@ async fn member_page_with(s: &AppState, a: &Actor, id: i64, reveal: bool, notice
     let raw = members::get_scoped(&mut conn, &a.scope::<cap::ReadMembers>(), id).await?;
     let transfers = members::transfers(&mut conn, id).await?;
     use chrono::Datelike;
-    let training = crate::training::store::member_year(&mut conn, &a.scope(), &s.rules.training, id, crate::db::today().year()).await?;
+    let training = match crate::training::store::member_year(&mut conn, &a.scope(), &s.rules.training, id, crate::db::today().year()).await {
+        Ok(t) => Some(t),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
     let report_org_name = match raw.report_org_id {
         Some(r) => orgs::get(&mut conn, r).await?.map(|o| o.name).unwrap_or_default(),
         None => String::new(),
