@@ -208,3 +208,26 @@ both_backends!(printable_qr_posters, |app: common::TestApp| async move {
     let mem = common::ui_login(&app, "member_x").await;
     assert_eq!(mem.get(format!("{}/meetings/{}/poster", app.url, m["id"])).send().await.unwrap().status(), 404);
 });
+
+// A lost tracking code: staff issue a new one, the old one stops working.
+both_backends!(a_lost_tracking_code_is_reissued, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let (s, r) = app.post(&t, "/api/v1/requests", serde_json::json!({"org_id": app.tree.village_a.id, "source": "door_knocking", "category": "环境卫生", "text": "路灯不亮"})).await;
+    assert_eq!(s, 201, "{r}");
+    let (id, old) = (r["id"].as_i64().unwrap(), r["tracking_code"].as_str().unwrap().to_string());
+    let track = |code: String| {
+        let c = app.client.clone();
+        let url = format!("{}/p/track?code={code}", app.url);
+        async move { c.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(track(old.clone()).await, 200);
+    let sec_b = app.token("sec_b").await;
+    let (s, _) = app.post(&sec_b, &format!("/api/v1/requests/{id}/tracking-code"), serde_json::json!({})).await;
+    assert_eq!(s, 404, "not theirs");
+    let (s, n) = app.post(&t, &format!("/api/v1/requests/{id}/tracking-code"), serde_json::json!({})).await;
+    assert_eq!(s, 200, "{n}");
+    let new = n["code"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    assert_eq!(track(new).await, 200);
+    assert_ne!(track(old).await, 200, "the lost code no longer works");
+});

@@ -1015,3 +1015,17 @@ pub async fn monthly_on_time(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, 
         .map(|r| Ok((r.try_get("month")?, r.try_get("fixed")?, r.try_get("on_time")?)))
         .collect()
 }
+
+/// A resident lost their tracking code: staff who may handle the request issue a new one (shown
+/// once, to be passed on by phone or in person); the old code stops working. Audited.
+pub async fn reissue_code(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64) -> AppResult<TrackingCode> {
+    let r = get(conn, &actor.scope(), &actor.scope(), rules, id).await?;
+    if !actor.can(Perm::WriteRequests, &r.org_path) {
+        return Err(AppError::forbidden("您的角色无权为该诉求补发查询码"));
+    }
+    let code = TrackingCode::generate();
+    let digest = code.digest(&crate::db::secrets::get(conn, crate::db::secrets::TRACKING_KEY).await?);
+    sqlx::query("UPDATE requests SET tracking_digest = $1, updated_at = $2 WHERE id = $3").bind(digest).bind(now_secs()).bind(id).execute(&mut *conn).await?;
+    audit::record(conn, Some(actor), "request.reissue_code", "request", Some(id), &(r.org_id, r.org_path.as_str()), None, None).await?;
+    Ok(code)
+}

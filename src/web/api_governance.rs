@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/requests", post(create_request))
         .route("/api/v1/requests/{id}", get(get_request))
         .route("/api/v1/requests/{id}/actions", post(act_request))
+        .route("/api/v1/requests/{id}/tracking-code", post(reissue_code))
         .route("/api/v1/orgs/{id}/requests/open", get(open_requests))
         .route("/api/v1/orgs/{id}/requests/report", get(request_report))
         .route("/api/v1/orgs/{id}/requests.xlsx", get(requests_xlsx))
@@ -57,10 +58,10 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(create_grid, list_grids, summary, get_grid, create_building, list_households, assign, end_assignment, create_household, get_household, patch_household, add_resident, add_special, add_special_record,
-          list_teams, create_team, create_request, get_request, act_request, open_requests, request_report, requests_xlsx,
+          list_teams, create_team, create_request, get_request, act_request, reissue_code, open_requests, request_report, requests_xlsx,
           create_dispute, get_dispute, act_dispute, open_disputes, dispute_report, escalate_overdue, disputes_xlsx),
     components(schemas(Grid, GridInput, GridDetail, HouseholdInput, HouseholdPatch, ResidentInput, NewId, Building, BuildingInput, AssignInput, Assignment, Household, HouseholdDetail, SpecialInput, SpecialRecordInput,
-          GridSummary, Team, TeamInput, RequestInput, Created, Request, RequestDetail, Event, ActInput, OpenList, RequestReport,
+          GridSummary, Team, TeamInput, RequestInput, Created, Request, RequestDetail, Event, ActInput, NewTrackingCode, OpenList, RequestReport,
           DisputeInput, Dispute, DisputeDetail, DisputeEvent, Party, DisputeActInput, OpenDisputes, Escalated))
 )]
 pub struct GovernanceApiDoc;
@@ -220,6 +221,19 @@ async fn get_request(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id):
 #[utoipa::path(post, path = "/api/v1/requests/{id}/actions", request_body = ActInput, responses((status = 200, body = Request), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 async fn act_request(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<ActInput>) -> AppResult<Json<Request>> {
     Ok(Json(write_tx!(&s.db, |tx| requests::act(&mut tx, &a, &s.rules.requests, id, &body).await)?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewTrackingCode {
+    /// Shown once: pass it on to the resident; the old code no longer works.
+    pub code: String,
+}
+
+/// A resident lost their tracking code: a new one replaces it.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/tracking-code", responses((status = 200, body = NewTrackingCode), (status = 404, body = ErrorResponse)))]
+async fn reissue_code(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<NewTrackingCode>> {
+    let code = write_tx!(&s.db, |tx| requests::reissue_code(&mut tx, &a, &s.rules.requests, id).await)?;
+    Ok(Json(NewTrackingCode { code: code.to_string() }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -119,6 +119,7 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/orgs/{id}/teams", Some(WriteRequests)),
         ("post", "/api/v1/requests", Some(WriteRequests)),
         ("post", "/api/v1/requests/{id}/actions", Some(WriteRequests)),
+        ("post", "/api/v1/requests/{id}/tracking-code", Some(WriteRequests)),
         ("post", "/api/v1/disputes", Some(WriteDisputes)),
         ("post", "/api/v1/disputes/{id}/actions", Some(WriteDisputes)),
         ("post", "/api/v1/orgs/{id}/disputes/escalate-overdue", Some(WriteDisputes)),

@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests", post(request_create))
         .route("/requests/{id}", get(request_page))
         .route("/requests/{id}/act", post(request_act))
+        .route("/requests/{id}/tracking-code", post(request_reissue_code))
         .route("/orgs/{id}/disputes", get(disputes_page))
         .route("/orgs/{id}/disputes/report", get(disputes_report_page))
         .route("/orgs/{id}/disputes.xlsx", get(disputes_xlsx))
@@ -524,6 +525,18 @@ struct ActForm {
     rating: Option<String>,
     duplicate_of: Option<String>,
     public_text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn request_reissue_code(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let code = write_tx!(&s.db, |tx| requests::reissue_code(&mut tx, a, &s.rules.requests, id).await)?;
+    Ok(notice_redirect(&format!("/requests/{id}"), &format!("新的查询码：{code}。请告知群众（只显示这一次），原查询码已失效。")))
 }
 
 async fn request_act(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<ActForm>) -> UiResult<Redirect> {
