@@ -130,3 +130,45 @@ document.addEventListener('click', function (e) {
   var b = e.target.closest && e.target.closest('[data-print]');
   if (b) { e.preventDefault(); window.print(); }
 });
+
+// Uploads (imports): a form marked data-progress shows how much of the file has gone up, then
+// that the rows are being checked; the answer page replaces this one as a normal submit would.
+document.addEventListener('submit', function (e) {
+  var form = e.target;
+  if (!form.hasAttribute || !form.hasAttribute('data-progress') || !window.XMLHttpRequest || !window.FormData) return;
+  e.preventDefault();
+  var bar = document.createElement('progress');
+  bar.max = 100;
+  bar.value = 0;
+  var text = document.createElement('span');
+  text.className = 'crumbs';
+  text.textContent = ' 正在上传……';
+  var box = document.createElement('p');
+  box.setAttribute('role', 'status');
+  box.appendChild(bar);
+  box.appendChild(text);
+  form.parentNode.insertBefore(box, form.nextSibling);
+  Array.prototype.forEach.call(form.querySelectorAll('button'), function (b) { b.disabled = true; });
+  var xhr = new XMLHttpRequest();
+  xhr.open('POST', form.action);
+  xhr.upload.onprogress = function (ev) {
+    if (ev.lengthComputable) {
+      bar.value = Math.round(ev.loaded * 100 / ev.total);
+      text.textContent = ' 正在上传 ' + bar.value + '%';
+    }
+  };
+  xhr.upload.onload = function () {
+    bar.removeAttribute('value');
+    text.textContent = ' 已上传，正在逐行检查并写入，请勿关闭页面……';
+  };
+  xhr.onload = function () {
+    document.open();
+    document.write(xhr.responseText);
+    document.close();
+  };
+  xhr.onerror = function () {
+    text.textContent = ' 网络中断，未能上传，请重试。';
+    Array.prototype.forEach.call(form.querySelectorAll('button'), function (b) { b.disabled = false; });
+  };
+  xhr.send(new FormData(form));
+});

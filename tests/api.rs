@@ -315,6 +315,10 @@ both_backends!(import_checks_everything_first, |app: common::TestApp| async move
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["imported"], 3);
+    // The answer says where the rows went: V001 and its group G001 are two orgs, V002 a third.
+    let into: Vec<(i64, i64)> = v["into"].as_array().unwrap().iter().map(|i| (i["org_id"].as_i64().unwrap(), i["count"].as_i64().unwrap())).collect();
+    assert_eq!(into.len(), 3, "{v}");
+    assert!(into.contains(&(app.tree.village_b.id, 1)), "{v}");
     let (_, st) = app.get(&t, &format!("/api/v1/orgs/{}/stats", app.tree.county.id)).await;
     assert_eq!(st["members"], 3);
     // The same file again: every row is a duplicate, nothing changes.

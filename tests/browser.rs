@@ -354,6 +354,23 @@ async fn every_role_on_a_phone_and_a_desktop() {
     let picked = b.run("return document.querySelector('input[name=central_member_id]').value").await;
     assert_eq!(picked.as_str(), Some(member.to_string().as_str()), "the picker filled the id");
 
+    // A web import shows its progress and links to what it wrote.
+    let code: String = sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1").bind(village).fetch_one(&app.db.pool).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("members.csv");
+    std::fs::write(
+        &csv,
+        format!("所在党组织编码,姓名,公民身份号码,性别,出生日期,民族,学历,联系电话,入党日期,转为正式党员日期,人员类别,党内职务\n{code},网页导入,{},,,汉族,高中,,2000-07-01,2001-07-01,正式党员,\n", common::id("1971-03-03", 77)),
+    )
+    .unwrap();
+    b.login(&app.url, "town").await;
+    b.goto(&format!("{}/import", app.url)).await;
+    let input = b.find("form[action='/import/members'] input[type=file]").await;
+    b.cmd(reqwest::Method::POST, &format!("/element/{input}/value"), Some(json!({"text": csv.display().to_string()}))).await;
+    b.click("form[action='/import/members'] button").await;
+    let done = b.wait_for("导入成功").await;
+    assert!(done.contains(&format!("href=\"/members?org={village}\"")), "links to the org it wrote into");
+
     // The member sees their day, the grid worker theirs.
     b.login(&app.url, "member").await;
     let home = b.wait_for("我的党费").await;

@@ -31,6 +31,15 @@ pub const MAX_REPORTED_ERRORS: usize = 1000;
 pub struct ImportSummary {
     pub rows: usize,
     pub imported: usize,
+    /// Where the rows went, most first (members: one line per org), so the result links to them.
+    pub into: Vec<ImportedInto>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportedInto {
+    pub org_id: i64,
+    pub org_name: String,
+    pub count: usize,
 }
 
 struct Errors(Vec<RowError>, usize);
@@ -228,10 +237,12 @@ pub async fn import_members_with(
             // Back to the pool's usual size, releasing the memory.
             sqlx::query(&format!("PRAGMA cache_size = -{}", crate::db::SQLITE_CACHE_KIB)).execute(&mut *conn).await?;
         }
-        Ok::<usize, AppError>(n)
+        let mut into: Vec<ImportedInto> = per_org.values().map(|(o, c)| ImportedInto { org_id: o.id, org_name: o.name.clone(), count: *c }).collect();
+        into.sort_by(|a, b| b.count.cmp(&a.count).then(a.org_id.cmp(&b.org_id)));
+        Ok::<(usize, Vec<ImportedInto>), AppError>((n, into))
     });
-    let imported = imported?;
-    Ok(ImportSummary { rows, imported })
+    let (imported, into) = imported?;
+    Ok(ImportSummary { rows, imported, into })
 }
 
 /// When an import adds at least this many rows and at least half as many as the table
@@ -365,5 +376,5 @@ pub async fn import_orgs(db: &Db, actor: Option<&Actor>, file: &Path, kind: File
         }
         Ok::<usize, AppError>(order.len())
     })?;
-    Ok(ImportSummary { rows: total, imported })
+    Ok(ImportSummary { rows: total, imported, into: vec![] })
 }

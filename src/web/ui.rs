@@ -879,11 +879,13 @@ async fn member_transfer(State(s): State<AppState>, wa: WebActor, Path(id): Path
 struct ImportPage {
     nav: Nav,
     notice: Option<String>,
+    /// Where an import wrote, with links.
+    into: Vec<import::ImportedInto>,
     errors: Vec<RowError>,
 }
 
 async fn import_page(WebActor(a): WebActor) -> UiResult<Response> {
-    render(&ImportPage { nav: Nav::of(&a), notice: None, errors: vec![] })
+    render(&ImportPage { nav: Nav::of(&a), notice: None, into: vec![], errors: vec![] })
 }
 
 /// The file of an upload form, after its CSRF token: the form puts `csrf` first, so a forged or
@@ -910,9 +912,9 @@ pub async fn read_upload(wa: &WebActor, mut mp: Multipart) -> Result<super::uplo
 
 async fn import_result(a: &Actor, r: Result<import::ImportSummary, AppError>) -> UiResult<Response> {
     match r {
-        Ok(s) => render(&ImportPage { nav: Nav::of(a), notice: Some(format!("导入成功：共 {} 行，导入 {} 条", s.rows, s.imported)), errors: vec![] }),
+        Ok(s) => render(&ImportPage { nav: Nav::of(a), notice: Some(format!("导入成功：共 {} 行，导入 {} 条", s.rows, s.imported)), into: s.into, errors: vec![] }),
         Err(AppError::ImportRejected(rows)) => {
-            let mut resp = render(&ImportPage { nav: Nav::of(a), notice: None, errors: rows })?;
+            let mut resp = render(&ImportPage { nav: Nav::of(a), notice: None, into: vec![], errors: rows })?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }
