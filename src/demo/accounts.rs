@@ -31,7 +31,9 @@ pub async fn create(db: &Db, password: &str) -> AppResult<Vec<(String, &'static 
         .bind(&hi)
         .fetch_optional(&db.pool)
         .await?;
-    let plan: [(&str, &str, &'static str, i64, Option<i64>, &str); 4] = [
+    // (username, display name, role, org, member record, org name)
+    type Plan<'a> = (&'a str, &'a str, &'static str, i64, Option<i64>, &'a str);
+    let plan: [Plan; 4] = [
         ("town", "乡镇党委演示账号", "org_admin", town_id, None, town_name.as_str()),
         ("secretary", "村党支部书记演示账号", "branch_secretary", village_id, secretary, village_name.as_str()),
         ("member", "党员演示账号", "member", village_id, member, village_name.as_str()),

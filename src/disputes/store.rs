@@ -588,16 +588,6 @@ pub async fn ledger_xlsx(
     crate::members::sheets::write_table_xlsx(&format!("{}矛盾纠纷台账", root.name), &headers, &widths, rows.into_iter()).map_err(|e| AppError::invalid("export_failed", e))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_are_masked_after_the_first_character() {
-        assert_eq!(super::mask_name("张三"), "张*");
-        assert_eq!(super::mask_name("欧阳娜娜"), "欧***");
-        assert_eq!(super::mask_name("李"), "李*");
-    }
-}
-
 /// Per month (YYYY-MM) of opening, from `from` to `to`: cases opened and, of those, resolved by
 /// mediation so far — the 化解率 cohort of the monthly report.
 pub async fn monthly_resolution(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
@@ -615,4 +605,14 @@ pub async fn monthly_resolution(conn: &mut Conn, scope: &Scope<cap::ReadDisputes
         .iter()
         .map(|r| Ok((r.try_get("month")?, r.try_get("opened")?, r.try_get("resolved")?)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_masked_after_the_first_character() {
+        assert_eq!(super::mask_name("张三"), "张*");
+        assert_eq!(super::mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(super::mask_name("李"), "李*");
+    }
 }

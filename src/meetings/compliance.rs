@@ -295,20 +295,6 @@ fn kind_of(code: &str) -> Option<MeetingKind> {
     MeetingKind::ALL.iter().copied().find(|k| k.code() == code)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn fast_parsers_agree_with_the_general_ones() {
-        assert_eq!(iso_date("2025-03-31"), NaiveDate::from_ymd_opt(2025, 3, 31));
-        assert_eq!(iso_date("2025-02-30"), None);
-        assert_eq!(iso_date("2025-3-31"), None);
-        for k in MeetingKind::ALL {
-            assert_eq!(kind_of(k.code()), Some(*k));
-        }
-    }
-}
-
 /// Per month (YYYY-MM) of a period's last day, from `from` to `to`: requirements met and missed
 /// in the subtree (periods not over, and exemptions, are left out). Empty above MAX_ROWS judged
 /// orgs (a city or more), whose findings the report does not carry.
@@ -336,4 +322,18 @@ pub async fn monthly(
         }
     }
     Ok(by_month.into_iter().map(|(m, (met, missed))| (m, met, missed)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn fast_parsers_agree_with_the_general_ones() {
+        assert_eq!(iso_date("2025-03-31"), NaiveDate::from_ymd_opt(2025, 3, 31));
+        assert_eq!(iso_date("2025-02-30"), None);
+        assert_eq!(iso_date("2025-3-31"), None);
+        for k in MeetingKind::ALL {
+            assert_eq!(kind_of(k.code()), Some(*k));
+        }
+    }
 }

@@ -106,11 +106,9 @@ struct HomePage {
 }
 
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 {
-        "—".into()
-    } else {
-        let bp = n * 10_000 / d;
-        format!("{}.{}%", bp / 100, (bp % 100) / 10)
+    match (n * 10_000).checked_div(d) {
+        None => "—".into(),
+        Some(bp) => format!("{}.{}%", bp / 100, (bp % 100) / 10),
     }
 }
 
