@@ -251,23 +251,29 @@ impl Actor {
     }
 }
 
+/// An actor with the given roles (and member record 7), for unit tests of this module and scope.
+#[cfg(test)]
+pub(crate) fn test_actor(grants: &[(Role, &str)]) -> Actor {
+    Actor {
+        user_id: 1,
+        username: "u".into(),
+        display_name: "u".into(),
+        member_id: Some(7),
+        grants: grants
+            .iter()
+            .map(|(r, p)| Grant { role: *r, org_id: 0, org_path: p.to_string(), org_name: String::new() })
+            .collect(),
+        csrf: None,
+        must_change_password: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn actor(grants: &[(Role, &str)]) -> Actor {
-        Actor {
-            user_id: 1,
-            username: "u".into(),
-            display_name: "u".into(),
-            member_id: Some(7),
-            grants: grants
-                .iter()
-                .map(|(r, p)| Grant { role: *r, org_id: 0, org_path: p.to_string(), org_name: String::new() })
-                .collect(),
-            csrf: None,
-            must_change_password: false,
-        }
+        test_actor(grants)
     }
 
     #[test]

@@ -175,18 +175,7 @@ mod tests {
     use crate::auth::roles::{Grant, Role};
 
     fn actor(grants: &[(Role, &str)]) -> Actor {
-        Actor {
-            user_id: 1,
-            username: "u".into(),
-            display_name: "u".into(),
-            member_id: Some(7),
-            grants: grants
-                .iter()
-                .map(|(r, p)| Grant { role: *r, org_id: 0, org_path: p.to_string(), org_name: String::new() })
-                .collect(),
-            csrf: None,
-            must_change_password: false,
-        }
+        crate::auth::roles::test_actor(grants)
     }
 
     #[test]
