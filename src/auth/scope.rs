@@ -172,7 +172,7 @@ impl<C: Capability> Scope<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::roles::{Grant, Role};
+    use crate::auth::roles::Role;
 
     fn actor(grants: &[(Role, &str)]) -> Actor {
         crate::auth::roles::test_actor(grants)
