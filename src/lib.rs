@@ -17,6 +17,7 @@ pub mod grids;
 pub mod meetings;
 pub mod members;
 pub mod orgs;
+pub mod recruitment;
 pub mod requests;
 pub mod training;
 pub mod web;
