@@ -82,6 +82,13 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
         let n = r.bytes().await.unwrap().len();
         assert!(n < 300_000, "{p} is {n} bytes");
     }
+    // Compliance per township, lowest share first, and only those with a miss when asked.
+    let html = admin.get(format!("{}/orgs/{county}/compliance?missing=1", app.url)).send().await.unwrap().text().await.unwrap();
+    let table = html.split("按下级组织").nth(1).unwrap().split("</table>").next().unwrap();
+    let rates: Vec<f64> = table.split("<td>").filter_map(|c| c.split("%</td>").next().filter(|v| v.len() < 7)?.parse().ok()).collect();
+    assert!(!rates.is_empty() && rates.iter().all(|r| *r < 100.0), "only townships with a miss: {rates:?}");
+    assert!(rates.windows(2).all(|w| w[0] <= w[1]), "lowest first: {rates:?}");
+
     // The township's trends: four charts of twelve months, each with its numbers.
     let html = admin.get(format!("{}/orgs/{}/trends", app.url, app.tree.town.id)).send().await.unwrap().text().await.unwrap();
     for title in ["组织生活落实率", "党费交纳率", "群众诉求按时办结率", "矛盾纠纷化解率"] {

@@ -430,6 +430,10 @@ async fn sign_in_submit(State(s): State<AppState>, wa: WebActor, Path(token): Pa
 struct RangeForm {
     from: Option<String>,
     to: Option<String>,
+    /// Child orgs: "rate" (lowest share first, the default) or "tree" (their order in the tree).
+    sort: Option<String>,
+    /// Only child orgs with a miss.
+    missing: Option<String>,
 }
 
 #[derive(Template)]
@@ -440,14 +444,24 @@ struct CompliancePage {
     from: String,
     to: String,
     r: ComplianceReport,
+    sort: String,
+    missing: bool,
 }
 
 async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let r = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
-    render(&CompliancePage { nav: Nav::of(&a), org, from: from.to_string(), to: to.to_string(), r })
+    let mut r = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
+    let sort = if q.sort.as_deref() == Some("tree") { "tree" } else { "rate" };
+    if sort == "rate" {
+        r.children.sort_by_key(|c| (c.compliant_bp, std::cmp::Reverse(c.missed)));
+    }
+    let missing = q.missing.as_deref() == Some("1");
+    if missing {
+        r.children.retain(|c| c.orgs_with_misses > 0);
+    }
+    render(&CompliancePage { nav: Nav::of(&a), org, from: from.to_string(), to: to.to_string(), r, sort: sort.into(), missing })
 }
 
 #[derive(Deserialize)]
