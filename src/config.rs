@@ -27,6 +27,8 @@ pub struct Rules {
     pub requests: crate::requests::rules::RequestRules,
     /// Time limits per level, the 五包一 team (defaults and sources in disputes/rules.rs).
     pub disputes: crate::disputes::rules::DisputeRules,
+    /// Recruitment steps, ages, periods and time limits (defaults and articles in recruitment/rules.rs).
+    pub recruitment: crate::recruitment::rules::RecruitmentRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -65,6 +67,7 @@ impl Rules {
                 rules.training.validate()?;
                 rules.requests.validate()?;
                 rules.disputes.validate()?;
+                rules.recruitment.validate().map_err(|e| anyhow::anyhow!("[recruitment]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)
@@ -135,5 +138,26 @@ pub struct AuthRules {
 impl Default for AuthRules {
     fn default() -> Self {
         AuthRules { slow_after_failures: 3, lock_after_failures: 10, lock_minutes: 15, address_failures: 30, session_hours: 12, token_days: 30 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rules;
+
+    fn load(toml: &str) -> anyhow::Result<Rules> {
+        let dir = tempfile::tempdir()?;
+        let p = dir.path().join("rules.toml");
+        std::fs::write(&p, toml)?;
+        Rules::load(Some(&p))
+    }
+
+    #[test]
+    fn recruitment_rules_load_and_refuse_what_the_rules_forbid() {
+        let r = load("[recruitment]\ntraining_min_class_hours = 32\n").unwrap();
+        assert_eq!(r.recruitment.training_min_class_hours, 32);
+        assert_eq!(r.recruitment.min_age_years, 18, "the rest keeps its published default");
+        let e = load("[recruitment]\nmin_age_years = 16\n").unwrap_err().to_string();
+        assert!(e.starts_with("[recruitment]"), "{e}");
     }
 }
