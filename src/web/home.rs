@@ -105,6 +105,9 @@ struct HomePage {
     empty: bool,
 }
 
+/// Above this many orgs the home page leaves compliance and dues to the child orgs' pages.
+const HOME_ORGS_LIMIT: i64 = 5_000;
+
 fn pct(n: usize, d: usize) -> String {
     match (n * 10_000).checked_div(d) {
         None => "—".into(),
@@ -158,6 +161,13 @@ async fn overview(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org)
     let month = YearMonth::of(today).prev();
     let kids = orgs::children(conn, org.id, false).await?;
     let mut notes = Vec::new();
+    // A city or a province is judged on the compliance and dues pages of its children: the home
+    // page stays quick whatever the subtree (issue 13 brings tallies that make this unnecessary).
+    let (members, org_count) = crate::orgs::stats::totals(conn, &[org.id]).await?.get(&org.id).copied().unwrap_or((0, 0));
+    let small_enough = org_count <= HOME_ORGS_LIMIT && members <= dues::TALLY_LIMIT as i64;
+    if !small_enough {
+        notes.push(format!("{}有 {org_count} 个党组织、{members} 名党员：组织生活和党费请从下级组织进入查看。", org.name));
+    }
     let mut rows: Vec<OverviewRow> = kids
         .iter()
         .map(|k| OverviewRow { org_id: k.id, name: k.name.clone(), compliance: "—".into(), dues: "—".into(), requests: "—".into(), disputes: "—".into(), attention: false })
@@ -179,7 +189,7 @@ async fn overview(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org)
         rows: Vec::new(),
         notes: Vec::new(),
     };
-    if a.can(Perm::ReadOrgLife, &org.path) {
+    if small_enough && a.can(Perm::ReadOrgLife, &org.path) {
         let r = compliance::report(&s.db, conn, &a.scope(), &org, &s.rules.compliance, jan, today, true).await?;
         o.orgs_checked = r.orgs_checked;
         o.orgs_with_misses = r.orgs_with_misses;
@@ -191,7 +201,7 @@ async fn overview(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org)
             }
         }
     }
-    if a.can(Perm::ReadDues, &org.path) {
+    if small_enough && a.can(Perm::ReadDues, &org.path) {
         match dues::for_org(conn, &a.scope(), &s.rules.dues, &org, month).await {
             Ok(d) => {
                 o.dues = pct(d.paid_fen.min(d.owed_fen).max(0) as usize, d.owed_fen.max(0) as usize);

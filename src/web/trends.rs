@@ -64,11 +64,16 @@ pub async fn trends_page(State(s): State<AppState>, WebActor(a): WebActor, Path(
     let from = first.first_day();
     let mut trends = Vec::new();
     let mut notes = Vec::new();
-    if a.can(Perm::ReadOrgLife, &org.path) {
+    // Counted before anything is read: a city or province would scan far too much.
+    let (members, org_count) = crate::orgs::stats::totals(&mut conn, &[org.id]).await?.get(&org.id).copied().unwrap_or((0, 0));
+    let life_ok = org_count <= crate::meetings::compliance::MAX_ROWS as i64;
+    let dues_ok = members <= crate::dues::store::TALLY_LIMIT as i64;
+    if !life_ok || !dues_ok {
+        notes.push(format!("{}有 {org_count} 个党组织、{members} 名党员：组织生活和党费趋势请从下级组织进入查看。", org.name));
+    }
+    if life_ok && a.can(Perm::ReadOrgLife, &org.path) {
         let rows = crate::meetings::compliance::monthly(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, today).await?;
-        if rows.is_empty() {
-            notes.push("组织生活趋势按县（约2000个组织）以下计算，请查看下级组织。".into());
-        } else {
+        if !rows.is_empty() {
             trends.push(trend(
                 "组织生活落实率",
                 "当月到期的“三会一课”等要求中按期落实的比例（按周期最后一天所在月份计）",
@@ -77,7 +82,7 @@ pub async fn trends_page(State(s): State<AppState>, WebActor(a): WebActor, Path(
             ));
         }
     }
-    if a.can(Perm::ReadDues, &org.path) {
+    if dues_ok && a.can(Perm::ReadDues, &org.path) {
         match crate::dues::store::monthly(&mut conn, &a.scope(), &s.rules.dues, &org, first, last).await {
             Ok(rows) => trends.push(trend("党费交纳率", "当月已交（不超过应交）÷ 当月应交，按核定基数计", &months, |k| {
                 rows.iter().find(|r| r.0.to_string() == k).map(|r| (r.2, r.1))
