@@ -99,6 +99,10 @@ pub struct OrgSetupRules {
     pub term_years_village_community: i64,
     /// 《中国共产党支部工作条例（试行）》：其他党支部（总支）委员会每届任期3年。
     pub term_years_other: i64,
+    /// Months before a term ends from which its 换届 is shown as due (a product default: the
+    /// preparations — 请示, 推荐候选人 — take months; 《中国共产党基层组织选举工作条例》第六条 asks
+    /// for elections on time).
+    pub term_reminder_months: u32,
 }
 
 impl Default for OrgSetupRules {
@@ -114,6 +118,7 @@ impl Default for OrgSetupRules {
             joint_max_units: 5,
             term_years_village_community: 5,
             term_years_other: 3,
+            term_reminder_months: 6,
         }
     }
 }

@@ -88,11 +88,18 @@ pub fn setup_warnings(f: &OrgFacts, rules: &OrgSetupRules, today: NaiveDate) -> 
     if let Some(start) = f.term_start {
         let years = term_years(f.domain, rules);
         let end = start.with_year(start.year() + years as i32).unwrap_or(start);
+        let soon = today.checked_add_months(chrono::Months::new(rules.term_reminder_months)).unwrap_or(today);
         if end <= today && f.kind != OrgKind::Group {
             out.push(Warning {
                 code: "term_expired",
                 message: format!("本届任期自 {start} 起，已于 {end} 届满"),
                 rule: format!("{}每届任期{}年，届满应按期换届", f.domain.label(), years),
+            });
+        } else if end <= soon && f.kind != OrgKind::Group {
+            out.push(Warning {
+                code: "term_due_soon",
+                message: format!("本届任期自 {start} 起，将于 {end} 届满，请提前筹备换届"),
+                rule: format!("{}每届任期{}年，届满前{}个月起提示（本地默认）", f.domain.label(), years, rules.term_reminder_months),
             });
         }
     }
@@ -141,7 +148,11 @@ mod tests {
         assert_eq!(codes(&f), vec!["joint_too_many_units", "term_expired"]);
         f.term_start = NaiveDate::from_ymd_opt(2021, 11, 23);
         f.joint_units = 5;
-        assert!(codes(&f).is_empty());
+        assert_eq!(codes(&f), vec!["term_due_soon"], "ends tomorrow");
+        f.term_start = NaiveDate::from_ymd_opt(2022, 5, 22);
+        assert_eq!(codes(&f), vec!["term_due_soon"], "ends in exactly six months");
+        f.term_start = NaiveDate::from_ymd_opt(2022, 5, 23);
+        assert!(codes(&f).is_empty(), "six months and a day away");
         f.domain = OrgDomain::Organ; // 3-year term
         f.term_start = NaiveDate::from_ymd_opt(2023, 11, 22);
         assert_eq!(codes(&f), vec!["term_expired"]);
