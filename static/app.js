@@ -20,7 +20,7 @@ document.addEventListener('click', function (e) {
     // Sent along (and ignored by the server) so a form shown again with an error keeps the text.
     if (hidden.name) box.name = hidden.name + '_label';
     box.value = hidden.getAttribute('data-label') || '';
-    box.placeholder = hidden.getAttribute('data-placeholder') || '输入名称、拼音首字母或编码搜索';
+    box.placeholder = hidden.getAttribute('data-placeholder') || '输入名称搜索';
     box.setAttribute('aria-label', box.placeholder);
     var list = document.createElement('ul');
     list.className = 'pick-list';
@@ -73,7 +73,8 @@ document.addEventListener('click', function (e) {
       if (!q) { list.hidden = true; return; }
       timer = setTimeout(function () {
         var mine = ++seq;
-        fetch('/pick/' + kind + '?q=' + encodeURIComponent(q), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+        var extra = hidden.getAttribute('data-pick-args');
+        fetch('/pick/' + kind + '?q=' + encodeURIComponent(q) + (extra ? '&' + extra : ''), { credentials: 'same-origin', headers: { accept: 'application/json' } })
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (c) { if (mine === seq) show(c); })
           .catch(function () {});

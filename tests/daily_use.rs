@@ -30,9 +30,33 @@ both_backends!(pickers_stay_in_scope, |app: common::TestApp| async move {
     // A group named like many others carries its parent in the detail.
     let groups = pick(&admin, &app, "orgs", "第一党小组").await;
     assert_eq!(groups[0]["detail"].as_str().unwrap().split(" · ").next().unwrap(), app.tree.village_a.name);
-    let users = pick(&admin, &app, "users", "sec").await;
-    assert_eq!(users.len(), 2, "{users:?}");
-    assert!(pick(&sec_a, &app, "users", "sec").await.iter().all(|u| u["label"].as_str().unwrap().contains("sec_a")));
+    // Users: the grid workers a grid can be given to, in scope.
+    common::add_user(&app.db, "gw_a", "grid_worker", &app.tree.village_a, None).await;
+    common::add_user(&app.db, "gw_b", "grid_worker", &app.tree.village_b, None).await;
+    let users = pick(&admin, &app, "users", "").await;
+    let labels: Vec<&str> = users.iter().map(|u| u["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, vec!["gw_a", "gw_b"], "only grid workers");
+    assert_eq!(pick(&sec_a, &app, "users", "gw").await.len(), 1, "in scope");
+    // 双报到: any community by name, even outside the caller's subtree.
+    let (s, c) = app
+        .post(&t, "/api/v1/orgs", serde_json::json!({"parent_id": app.tree.county.id, "code": "S001", "name": "幸福社区党委", "kind": "committee", "domain": "community"}))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let found = pick(&sec_a, &app, "communities", "幸福").await;
+    assert_eq!(ids(&found), vec![c["id"].as_i64().unwrap()]);
+    // A claim in a community also offers the in-service members who reported there, only to
+    // those who handle its requests.
+    let (s, m) = app
+        .post(&t, "/api/v1/members", serde_json::json!({"org_id": app.tree.organ.id, "name": "王报到", "id_number": common::id("1982-02-02", 13),
+            "education": "大学本科", "joined_on": "2010-07-01", "full_on": "2011-07-01", "in_service": true, "report_org_id": c["id"]}))
+        .await;
+    assert_eq!(s, 201, "{m}");
+    let with = |cl: &reqwest::Client, community: i64| {
+        let r = cl.get(format!("{}/pick/members", app.url)).query(&[("q", "王"), ("community", &community.to_string())]).send();
+        async move { r.await.unwrap().json::<Vec<Value>>().await.unwrap() }
+    };
+    assert!(ids(&with(&admin, c["id"].as_i64().unwrap()).await).contains(&m["id"].as_i64().unwrap()));
+    assert!(!ids(&with(&sec_a, c["id"].as_i64().unwrap()).await).contains(&m["id"].as_i64().unwrap()), "not theirs to handle");
     // Signed out: no answer but the login page.
     let r = app.client.get(format!("{}/pick/members?q=王", app.url)).send().await.unwrap();
     assert_ne!(r.status(), 200);
@@ -163,6 +187,18 @@ both_backends!(households_sort_search_and_suggest, |app: common::TestApp| async 
     assert_eq!(addrs(&found), vec!["东大街2号"], "by the head's name");
     let (_, found) = app.get(&t, &format!("/api/v1/grids/{}/households?q=10%E5%8F%B7", full["id"])).await;
     assert_eq!(addrs(&found), vec!["东大街10号"], "by the door number");
+    // A 党员中心户 can be named and removed again.
+    let m = app.member(&t, &app.tree.village_a, "中心户党员", &common::id("1975-05-05", 71)).await;
+    async fn central(app: &common::TestApp, t: &str, id: i64) -> Value {
+        app.get(t, &format!("/api/v1/households/{id}")).await.1["household"]["central_member_id"].clone()
+    }
+    let (s, e) = app.patch(&t, &format!("/api/v1/households/{first}"), serde_json::json!({"central_member_id": m})).await;
+    assert_eq!(s, 200, "{e}");
+    assert_eq!(central(&app, &t, first).await, m);
+    let (s, e) = app.patch(&t, &format!("/api/v1/households/{first}"), serde_json::json!({"clear_central_member": true})).await;
+    assert_eq!(s, 200, "{e}");
+    assert!(central(&app, &t, first).await.is_null(), "cleared");
+
     // The resident born in 1943 is suggested as 80岁以上高龄老人, with a one-click form.
     let c = common::ui_login(&app, "sec_a").await;
     let page = c.get(format!("{}/households/{first}", app.url)).send().await.unwrap().text().await.unwrap();

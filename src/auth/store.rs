@@ -537,12 +537,12 @@ pub struct UserChoice {
     pub org_name: String,
 }
 
-/// Up to `limit` enabled users holding a role inside the actor's subtrees for grids and
-/// residents, whose username or name starts with `q`.
+/// Up to `limit` enabled grid workers (the only users a form picks: a grid's 网格员) holding the
+/// role inside the actor's subtrees for grids and residents, whose username or name starts with `q`.
 pub async fn pick_users(conn: &mut Conn, scope: &Scope<cap::ReadResidents>, q: &str, limit: i64) -> AppResult<Vec<UserChoice>> {
     let mut sql = Sql::new(
         "SELECT u.id, u.username, u.display_name, r.role, o.name AS org_name FROM user_roles r \
-         JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id WHERE u.disabled = 0",
+         JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = r.org_id WHERE u.disabled = 0 AND r.role = 'grid_worker'",
     );
     let q = q.trim();
     if !q.is_empty() {

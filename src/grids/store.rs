@@ -802,6 +802,9 @@ pub struct HouseholdPatch {
     pub grid_id: Option<i64>,
     pub building_id: Option<i64>,
     pub central_member_id: Option<i64>,
+    /// Removes the 党员中心户 (when `central_member_id` is not given).
+    #[serde(default)]
+    pub clear_central_member: bool,
 }
 
 /// Changes a household's address, head, phone, grid, building or 党员中心户; the old values go to the audit log.
@@ -850,7 +853,7 @@ pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &House
     }
     sqlx::query(
         "UPDATE households SET address = $1, head_name = $2, phone = CASE WHEN $3 = 1 THEN $4 ELSE phone END, grid_id = $5, \
-         building_id = COALESCE($6, building_id), central_member_id = COALESCE($7, central_member_id) WHERE id = $8",
+         building_id = COALESCE($6, building_id), central_member_id = CASE WHEN $9 = 1 THEN NULL ELSE COALESCE($7, central_member_id) END WHERE id = $8",
     )
     .bind(&address)
     .bind(&head)
@@ -860,10 +863,16 @@ pub async fn update_household(conn: &mut Conn, actor: &Actor, id: i64, p: &House
     .bind(p.building_id)
     .bind(p.central_member_id)
     .bind(id)
+    .bind((p.clear_central_member && p.central_member_id.is_none()) as i64)
     .execute(&mut *conn)
     .await?;
+    let central_after = match (p.central_member_id, p.clear_central_member) {
+        (Some(m), _) => Some(m),
+        (None, true) => None,
+        (None, false) => h.central_member_id,
+    };
     let old = serde_json::json!({"address": h.address, "head_name": h.head_name, "grid_id": h.grid_id, "building_id": h.building_id, "central_member_id": h.central_member_id});
-    let new = serde_json::json!({"address": address, "head_name": head, "grid_id": grid_id, "building_id": p.building_id, "central_member_id": p.central_member_id});
+    let new = serde_json::json!({"address": address, "head_name": head, "grid_id": grid_id, "building_id": p.building_id.or(h.building_id), "central_member_id": central_after});
     audit::record(conn, Some(actor), "household.update", "household", Some(id), &(org_id, path.as_str()), Some(&old), Some(&new)).await?;
     Ok(())
 }

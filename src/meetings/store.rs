@@ -229,7 +229,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MeetingInput) -> App
 
 /// Meetings of an org's subtree, newest first.
 /// Planned meetings a member is expected at, soonest first: those of the orgs above them
-/// (branch, their group) and, for committee seat holders, the committee's.
+/// (branch, their group) and, for committee seat holders, their own org's committee.
 pub async fn upcoming_for_member(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, member_id: i64, limit: i64) -> AppResult<Vec<Meeting>> {
     let m = crate::members::store::get_scoped(conn, scope, member_id).await?;
     let seat = m.posts.iter().any(|p| p.is_committee_seat());
@@ -239,10 +239,12 @@ pub async fn upcoming_for_member(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife
     }
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.state = 'planned' AND m.planned_end >= "));
     sql.bind(now_secs() - SIGNIN_GRACE_SECS).push(" AND m.org_id IN (").bind_list(ids.iter().copied()).push(")");
-    if !seat {
-        sql.push(" AND m.kind NOT IN ('committee', 'democratic_life_meeting')");
+    // Committee meetings only of the member's own org, where they hold the seat (as `expected`).
+    sql.push(" AND (m.kind NOT IN ('committee', 'democratic_life_meeting')");
+    if seat {
+        sql.push(" OR m.org_id = ").bind(m.org_id);
     }
-    sql.push(" ORDER BY m.planned_start, m.id LIMIT ").bind(limit);
+    sql.push(") ORDER BY m.planned_start, m.id LIMIT ").bind(limit);
     sql.query().fetch_all(&mut *conn).await?.iter().map(from_row).collect()
 }
 

@@ -1001,13 +1001,13 @@ pub fn public_description(r: &Request) -> String {
 pub async fn monthly_on_time(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
     let scope = scope.within(&root.path);
     let mut sql = Sql::new(
-        "SELECT substr(COALESCE(r.fulfilled_on, r.closed_on), 1, 7) AS month, COUNT(*) AS fixed, \
-         COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND COALESCE(r.fulfilled_on, r.closed_on) <= r.deadline_on THEN 1 ELSE 0 END), 0) AS on_time \
-         FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND COALESCE(r.fulfilled_on, r.closed_on) >= ",
+        "SELECT substr(COALESCE(r.closed_on, r.fulfilled_on), 1, 7) AS month, COUNT(*) AS fixed, \
+         COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND COALESCE(r.closed_on, r.fulfilled_on) <= r.deadline_on THEN 1 ELSE 0 END), 0) AS on_time \
+         FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND COALESCE(r.closed_on, r.fulfilled_on) >= ",
     );
-    sql.bind(from.to_string()).push(" AND COALESCE(r.fulfilled_on, r.closed_on) <= ").bind(to.to_string());
+    sql.bind(from.to_string()).push(" AND COALESCE(r.closed_on, r.fulfilled_on) <= ").bind(to.to_string());
     scope.push_filter(&mut sql, "r.org_path");
-    sql.push(" GROUP BY substr(COALESCE(r.fulfilled_on, r.closed_on), 1, 7)");
+    sql.push(" GROUP BY substr(COALESCE(r.closed_on, r.fulfilled_on), 1, 7)");
     sql.query()
         .fetch_all(&mut *conn)
         .await?

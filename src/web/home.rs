@@ -66,6 +66,8 @@ pub struct BranchDay {
     pub month: String,
     /// Members who owe more than they paid this month: (member id, name, still owed).
     pub unpaid: Vec<(i64, String, String)>,
+    /// False above the sheet's limit: the list is not known here.
+    pub unpaid_known: bool,
     pub requests: Vec<Request>,
     pub requests_open: i64,
 }
@@ -261,6 +263,7 @@ async fn branch_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Or
         .collect();
     let month = YearMonth::of(crate::db::today());
     let d = dues::for_org(conn, &a.scope(), &s.rules.dues, &org, month).await?;
+    let unpaid_known = d.members_listed;
     let unpaid = d
         .members
         .iter()
@@ -275,6 +278,7 @@ async fn branch_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Or
         planned,
         month: month.to_string(),
         unpaid,
+        unpaid_known,
         requests_open: open.open,
         requests: open.items,
     })
@@ -311,7 +315,10 @@ async fn member_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, member_
 
 async fn grid_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org) -> UiResult<GridDay> {
     let mut sql = crate::db::Sql::new("SELECT g.id, g.name, (SELECT COUNT(*) FROM households h WHERE h.grid_id = g.id) AS n FROM grids g WHERE g.worker_user_id = ");
-    sql.bind(a.user_id).push(" ORDER BY g.code LIMIT 50");
+    sql.bind(a.user_id);
+    // Only grids still in reach: a worker moved elsewhere does not see the old ones.
+    a.scope::<cap::ReadResidents>().push_filter(&mut sql, "g.org_path");
+    sql.push(" ORDER BY g.code LIMIT 50");
     let mut grids = Vec::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
         use sqlx::Row as _;

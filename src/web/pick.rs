@@ -1,6 +1,7 @@
 //! Search-as-you-type pickers for forms, so nobody types an internal id: `/pick/orgs`,
-//! `/pick/members`, `/pick/users` answer `[{id, label, detail}]` for the signed-in user, each
-//! bounded by the same scope as the lists they come from. `static/app.js` turns every
+//! `/pick/members`, `/pick/users` (grid workers) answer `[{id, label, detail}]` for the signed-in
+//! user, each bounded by the caller's scope; `/pick/communities` offers any community by name,
+//! for 双报到. `static/app.js` turns every
 //! `<input type="hidden" data-pick="orgs|members|users">` into a search box over them.
 
 use axum::extract::{Query, State};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::session::WebActor;
 use super::AppState;
+use crate::auth::cap;
 use crate::error::AppResult;
 use crate::members::store::{self as members, MemberQuery};
 use crate::orgs::store as orgs;
@@ -22,12 +24,16 @@ pub fn routes() -> Router<AppState> {
         .route("/pick/orgs", get(pick_orgs))
         .route("/pick/members", get(pick_members))
         .route("/pick/users", get(pick_users))
+        .route("/pick/communities", get(pick_communities))
 }
 
 #[derive(Deserialize)]
 pub struct PickQuery {
     #[serde(default)]
     q: String,
+    /// Members: also the in-service members who reported (双报到) to this community, wherever
+    /// their branch is (they may claim its residents' wishes).
+    community: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -64,20 +70,66 @@ async fn pick_members(State(s): State<AppState>, WebActor(a): WebActor, Query(q)
         return Ok(Json(vec![]));
     }
     let mut conn = s.db.pool.acquire().await?;
-    // Searched from the tree's root: the search itself keeps to the caller's subtrees.
-    let root_id: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *conn).await?;
-    let Some(root) = (match root_id {
-        Some(id) => orgs::get(&mut conn, id).await?,
-        None => None,
-    }) else {
-        return Ok(Json(vec![]));
-    };
+    let scope = a.scope::<cap::ReadMembers>();
+    // Each granted subtree in turn (a member with no grant searches from their own record up).
+    let mut roots: Vec<i64> = scope.prefixes().iter().filter_map(|p| crate::db::path::ids(p).last().copied()).collect();
+    if roots.is_empty() {
+        roots.extend(a.grants.iter().map(|g| g.org_id));
+    }
     let query = MemberQuery { q: Some(text.to_string()), per_page: Some(LIMIT), ..Default::default() };
-    let page = members::search(&mut conn, &a.scope(), &root, &query).await?;
+    let mut out: Vec<Choice> = Vec::new();
+    for id in roots {
+        let Some(root) = orgs::get(&mut conn, id).await? else { continue };
+        for m in members::search(&mut conn, &scope, &root, &query).await?.items {
+            if out.len() as i64 >= LIMIT || out.iter().any(|c| c.id == m.id) {
+                continue;
+            }
+            out.push(Choice { id: m.id, detail: format!("{} · {}", m.org_name, m.id_number), label: m.name });
+        }
+    }
+    // Only for those who handle the community's requests (where a claim is recorded).
+    let community = match q.community {
+        Some(c) => orgs::get(&mut conn, c).await?.filter(|o| a.can(crate::auth::roles::Perm::WriteRequests, &o.path)).map(|o| o.id),
+        None => None,
+    };
+    if let Some(c) = community.filter(|_| (out.len() as i64) < LIMIT) {
+        // Only names, their own org and a masked ID number: what a claim needs, nothing more.
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT m.id, m.name, o.name, m.id_number FROM members m JOIN orgs o ON o.id = m.org_id \
+             WHERE m.report_org_id = $1 AND m.in_service = 1 AND m.name >= $2 AND m.name < $3 ORDER BY m.name, m.id LIMIT $4",
+        )
+        .bind(c)
+        .bind(text)
+        .bind(format!("{text}\u{10FFFF}"))
+        .bind(LIMIT)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, name, org, number) in rows {
+            if (out.len() as i64) < LIMIT && !out.iter().any(|x| x.id == id) {
+                out.push(Choice { id, label: name, detail: format!("{org} · 在职党员报到 · {}", crate::members::id_card::mask_id_number(&number)) });
+            }
+        }
+    }
+    Ok(Json(out))
+}
+
+/// Communities anywhere in the tree, by name: an in-service member reports (双报到) to the
+/// community where they live, usually outside their own branch's subtree. Only names and codes,
+/// which the public pages show too.
+async fn pick_communities(State(s): State<AppState>, WebActor(_a): WebActor, Query(q): Query<PickQuery>) -> AppResult<Json<Vec<Choice>>> {
+    let text: String = q.q.trim().chars().filter(|c| !matches!(c, '%' | '_')).collect();
+    if text.is_empty() {
+        return Ok(Json(vec![]));
+    }
+    let mut conn = s.db.pool.acquire().await?;
+    let mut sql = crate::db::Sql::new(&format!("SELECT {} FROM orgs WHERE domain = 'community' AND dissolved_on IS NULL AND kind <> 'group' AND name LIKE ", orgs::ORG_COLS));
+    sql.bind(format!("%{text}%")).push(" ORDER BY depth, name LIMIT ").bind(LIMIT);
+    let found = sql.query().fetch_all(&mut *conn).await?.iter().map(orgs::from_row).collect::<AppResult<Vec<_>>>()?;
+    let parents = members::org_names(&mut conn, found.iter().filter_map(|o| o.parent_id)).await?;
     Ok(Json(
-        page.items
+        found
             .into_iter()
-            .map(|m| Choice { id: m.id, detail: format!("{} · {}", m.org_name, m.id_number), label: m.name })
+            .map(|o| Choice { detail: o.parent_id.and_then(|p| parents.get(&p).cloned()).unwrap_or_default(), id: o.id, label: o.name })
             .collect(),
     ))
 }
@@ -90,7 +142,7 @@ async fn pick_users(State(s): State<AppState>, WebActor(a): WebActor, Query(q): 
             .into_iter()
             .map(|u| Choice {
                 id: u.id,
-                label: if u.display_name.is_empty() { u.username.clone() } else { format!("{}（{}）", u.display_name, u.username) },
+                label: if u.display_name.is_empty() || u.display_name == u.username { u.username.clone() } else { format!("{}（{}）", u.display_name, u.username) },
                 detail: format!("{} · {}", u.role_label, u.org_name),
             })
             .collect(),

@@ -35,8 +35,9 @@ struct TrendsPage {
     notes: Vec<String>,
 }
 
+/// Basis points, rounded half up as the reports round them.
 fn rate(n: i64, d: i64) -> Option<i64> {
-    (d > 0).then(|| n * 10_000 / d)
+    (d > 0).then(|| (n * 20_000 + d) / (2 * d))
 }
 
 fn trend(title: &str, note: &str, months: &[YearMonth], values: impl Fn(&str) -> Option<(i64, i64)>) -> Trend {

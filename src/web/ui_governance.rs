@@ -336,7 +336,10 @@ async fn household_edit(State(s): State<AppState>, wa: WebActor, Path(id): Path<
     let a = &wa.0;
     // A masked phone coming back unchanged is not a new number.
     let phone = f.phone.filter(|p| !p.contains('*'));
-    let patch = grids::HouseholdPatch { address: Some(f.address), head_name: Some(f.head_name), phone, central_member_id: opt_i64(&f.central_member_id, "central_member_id")?, ..Default::default() };
+    let central_member_id = opt_i64(&f.central_member_id, "central_member_id")?;
+    // The form always carries the field: left empty, it clears the 党员中心户.
+    let clear_central_member = central_member_id.is_none();
+    let patch = grids::HouseholdPatch { address: Some(f.address), head_name: Some(f.head_name), phone, central_member_id, clear_central_member, ..Default::default() };
     write_tx!(&s.db, |tx| grids::update_household(&mut tx, a, id, &patch).await)?;
     Ok(notice_redirect(&format!("/households/{id}"), "已保存"))
 }
