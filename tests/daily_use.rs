@@ -267,3 +267,28 @@ both_backends!(a_lost_tracking_code_is_reissued, |app: common::TestApp| async mo
     assert_eq!(track(new).await, 200);
     assert_ne!(track(old).await, 200, "the lost code no longer works");
 });
+
+fn china_tomorrow() -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    (chrono::Utc::now() + chrono::Duration::days(1)).with_timezone(&tz).format("%Y-%m-%d 09:00").to_string()
+}
+
+// A member's home lists the meetings they are expected at: their branch's, and a committee's only
+// where they hold the seat (not the township's committee above them).
+both_backends!(a_members_home_lists_their_own_meetings, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let (s, m) = app
+        .post(&t, "/api/v1/members", serde_json::json!({"org_id": app.tree.village_a.id, "name": "支书甲", "id_number": common::id("1970-06-06", 81),
+            "education": "高中", "joined_on": "1995-07-01", "full_on": "1996-07-01", "posts": "书记"}))
+        .await;
+    assert_eq!(s, 201, "{m}");
+    common::add_user(&app.db, "sec_member", "member", &app.tree.village_a, m["id"].as_i64()).await;
+    for (org, kind, topic) in [(app.tree.village_a.id, "committee", "本支部支委会"), (app.tree.village_a.id, "theme_day", "本支部主题党日"), (app.tree.town.id, "democratic_life_meeting", "镇党委民主生活会")] {
+        let (s, v) = app.post(&t, "/api/v1/meetings", serde_json::json!({"org_id": org, "kind": kind, "topic": topic, "planned_start": china_tomorrow()})).await;
+        assert_eq!(s, 201, "{topic}: {v}");
+    }
+    let c = common::ui_login(&app, "sec_member").await;
+    let home = c.get(format!("{}/", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("本支部支委会") && home.contains("本支部主题党日"), "{home}");
+    assert!(!home.contains("镇党委民主生活会"), "the township committee's meeting is not theirs");
+});
