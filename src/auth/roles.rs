@@ -46,28 +46,7 @@ pub enum Perm {
 }
 
 impl Perm {
-    pub const ALL: [Perm; 20] = [
-        Perm::ReadOrgs,
-        Perm::WriteOrgs,
-        Perm::ReadMembers,
-        Perm::WriteMembers,
-        Perm::ReadSensitive,
-        Perm::ManageUsers,
-        Perm::ReadAudit,
-        Perm::Import,
-        Perm::ReadOrgLife,
-        Perm::WriteOrgLife,
-        Perm::ReadDues,
-        Perm::WriteDues,
-        Perm::ReadTraining,
-        Perm::WriteTraining,
-        Perm::ReadResidents,
-        Perm::WriteResidents,
-        Perm::ReadRequests,
-        Perm::WriteRequests,
-        Perm::ReadDisputes,
-        Perm::WriteDisputes,
-    ];
+    // `Perm::ALL` is generated with the capability types (auth/scope.rs), from one list.
 
     /// A member reads these about themself (own record with its full ID number and phone,
     /// meetings attended, own dues and hours) without any subtree grant.
@@ -106,9 +85,9 @@ impl Perm {
 pub const MATRIX: &[(Role, &[Perm])] = {
     use Perm::*;
     &[
-        (Role::CountyAdmin, &Perm::ALL),
+        (Role::CountyAdmin, Perm::ALL),
         // A township office supervises its subtree and manages its users, not county-wide rules.
-        (Role::OrgAdmin, &Perm::ALL),
+        (Role::OrgAdmin, Perm::ALL),
         (
             Role::BranchSecretary,
             &[
@@ -151,7 +130,7 @@ pub fn matrix_markdown() -> String {
     out.push_str(" |\n|---|");
     out.push_str(&roles.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
     out.push_str("|\n");
-    for p in Perm::ALL {
+    for &p in Perm::ALL {
         out.push_str(&format!("| {} (`{:?}`) |", p.label(), p));
         for r in &roles {
             let mark = if r.grants(p) {

@@ -37,6 +37,10 @@ macro_rules! capabilities {
         const _: fn(Perm) = |p| match p {
             $(Perm::$name => {})*
         };
+        impl Perm {
+            /// Every permission, in the order of the matrix table (the list above, written once).
+            pub const ALL: &'static [Perm] = &[$(Perm::$name),*];
+        }
     };
 }
 
