@@ -274,7 +274,7 @@ impl DuesTally {
     }
     /// "96.5%", or "—" when nothing is owed.
     pub fn paid_percent(&self) -> String {
-        self.paid_bp.map_or("—".into(), |bp| format!("{}.{}%", bp / 100, (bp % 100) / 10))
+        self.paid_bp.map_or("—".into(), crate::charts::percent)
     }
 }
 

@@ -57,7 +57,7 @@ pub struct ComplianceTally {
 impl ComplianceTally {
     /// "92.5%", or "—".
     pub fn compliant_percent(&self) -> String {
-        self.compliant_bp.map_or("—".into(), |bp| format!("{}.{}%", bp / 100, (bp % 100) / 10))
+        self.compliant_bp.map_or("—".into(), crate::charts::percent)
     }
 }
 

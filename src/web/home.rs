@@ -111,15 +111,7 @@ struct HomePage {
 const HOME_ORGS_LIMIT: i64 = 5_000;
 
 fn pct(n: usize, d: usize) -> String {
-    match (n * 10_000).checked_div(d) {
-        None => "—".into(),
-        Some(bp) => format!("{}.{}%", bp / 100, (bp % 100) / 10),
-    }
-}
-
-/// "2026-03-05 14:30".
-fn when(secs: i64) -> String {
-    crate::db::china::minute(secs)
+    (n * 10_000).checked_div(d).map_or("—".into(), |bp| crate::charts::percent(bp as i64))
 }
 
 pub async fn home(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<HomeQuery>) -> UiResult<Response> {
@@ -257,7 +249,7 @@ async fn branch_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Or
         .filter(|m| m.state == "planned" && m.planned_end >= now)
         .rev()
         .map(|m| {
-            let w = when(m.planned_start);
+            let w = crate::db::china::minute(m.planned_start);
             (m, w)
         })
         .collect();
@@ -293,7 +285,7 @@ async fn member_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, member_
         .map(|m| {
             let open = now >= m.planned_start - grace && now <= m.planned_end + grace;
             let link = open.then(|| format!("/sign-in/{}", m.signin_token));
-            let w = when(m.planned_start);
+            let w = crate::db::china::minute(m.planned_start);
             (m, w, link)
         })
         .collect();
