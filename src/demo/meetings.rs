@@ -137,11 +137,7 @@ pub async fn load(db: &Db, first_year: i32, today: NaiveDate, seed: u64) -> AppR
         sqlx::query(s).execute(&mut *conn).await?;
     }
     if rows.len() <= ATTENDANCE_UP_TO_MEETINGS {
-        let rebuild = crate::db::drop_secondary_indexes(conn, "meeting_attendance").await?;
         attendance(conn).await?;
-        for s in &rebuild {
-            sqlx::query(s).execute(&mut *conn).await?;
-        }
     }
     tx.commit().await?;
     Ok(rows.len())
