@@ -362,3 +362,63 @@ pub async fn logins_and_pages(db: &Db, logins: usize, concurrency: usize, views:
     server.abort();
     Ok(())
 }
+
+/// `bench-recruitment`: `people` open recruitment files spread over the database's branches
+/// (inserted with their counters inside one transaction that is rolled back at the end, so the
+/// database is left as it was), then the pipeline of the root, the largest org two levels down
+/// and a branch, from the counters (`deep=false`), and the township-level page with its file
+/// checks (`deep=true`) for a subtree within the check limit.
+pub async fn recruitment(db: &Db, people: usize, runs: usize) -> anyhow::Result<()> {
+    use crate::db::{path, Sql};
+    use crate::orgs::stats::StatsDelta;
+    use crate::recruitment::store::{pipeline, DIM_RECRUIT, OPEN_STAGES};
+    let mut tx = db.begin_bulk().await?;
+    let conn: &mut crate::db::Conn = &mut tx;
+    let branches: Vec<(i64, String)> = sqlx::query_as("SELECT id, path FROM orgs WHERE kind = 'branch' AND dissolved_on IS NULL ORDER BY id").fetch_all(&mut *conn).await?;
+    anyhow::ensure!(!branches.is_empty(), "no branches: load a demo first (yinghuo demo --scale province)");
+    let t = Instant::now();
+    let mut delta = StatsDelta::default();
+    let today = crate::db::today().to_string();
+    let now = crate::db::now_secs();
+    for chunk in (0..people).collect::<Vec<_>>().chunks(300) {
+        let mut sql = Sql::bulk(conn, "INSERT INTO recruits (org_id, org_path, name, id_number, gender, birth_date, education, ethnicity, stage, applied_on, created_at, updated_at) VALUES ");
+        for (i, n) in chunk.iter().enumerate() {
+            let (org, p) = &branches[(n * 7919) % branches.len()];
+            // 35 % applicants, 30 % activists, 15 % targets, 20 % probationers.
+            let stage = OPEN_STAGES[match n % 20 { 0..=6 => 0, 7..=12 => 1, 13..=15 => 2, _ => 3 }];
+            for a in path::ids(p) {
+                delta.add(a, DIM_RECRUIT, stage.code(), 1);
+            }
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").bind(*org).push(", ").bind(p.clone()).push(", '测试', ").bind(format!("BENCH{n:012}")).push(", 'male', '1995-01-01', 'high_school', '汉族', ");
+            sql.bind(stage.code()).push(", ").bind(today.clone()).push(", ").bind(now).push(", ").bind(now).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    delta.apply(conn).await?;
+    println!("database: {:?}, {} branches; {people} open files inserted in {:.1} s (rolled back at the end)", db.backend, branches.len(), t.elapsed().as_secs_f64());
+    let root_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&mut *conn).await?;
+    let mid_id: i64 = sqlx::query_scalar("SELECT o.id FROM orgs o JOIN org_stats s ON s.org_id = o.id AND s.dim = 'recruit' WHERE o.depth = 2 GROUP BY o.id ORDER BY SUM(s.n) DESC, o.id LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(root_id);
+    let branch_id = branches[0].0;
+    let rules = crate::config::Rules::default();
+    for (label, id, deep) in [("root", root_id, false), ("depth 2", mid_id, false), ("branch", branch_id, false), ("branch, with file checks", branch_id, true)] {
+        let org = orgs::get(conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?;
+        let actor = admin_at(&org);
+        let mut ms = Vec::new();
+        let mut total = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let p = pipeline(conn, &actor.scope(), &rules, &org, deep).await?;
+            total = p.counts.total();
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!("recruitment pipeline, {label} ({}, {total} open files, {} children): {}", org.name, orgs::children(conn, id, false).await?.len(), summary(ms));
+    }
+    tx.rollback().await?;
+    Ok(())
+}

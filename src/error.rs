@@ -18,6 +18,10 @@ pub enum AppError {
     },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A rule refused a step (a recruitment step taken too early, …): which rule, which
+    /// article, and from when it will be allowed.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String, article: String, allowed_from: Option<chrono::NaiveDate> },
     #[error("请先登录")]
     Unauthenticated,
     #[error("{message}")]
@@ -70,7 +74,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } | AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Refused { .. } | AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -88,6 +92,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Invalid { code, .. } => code,
             AppError::Conflict { code, .. } => code,
+            AppError::Refused { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden { code, .. } => code,
             AppError::TooManyRequests { code, .. } => code,
@@ -158,6 +163,9 @@ struct ErrorInner<'a> {
     rows: Option<&'a [crate::members::sheets::RowError]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    /// For a refused step: `{"article": "第十三条", "allowed_from": "2026-03-05"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<serde_json::Value>,
 }
 
 impl IntoResponse for AppError {
@@ -178,8 +186,12 @@ impl IntoResponse for AppError {
             AppError::Boundary { detail, .. } => detail.as_deref(),
             _ => None,
         };
+        let rule = match &self {
+            AppError::Refused { article, allowed_from, .. } => Some(serde_json::json!({ "article": article, "allowed_from": allowed_from })),
+            _ => None,
+        };
         let body = ErrorBody {
-            error: ErrorInner { code: self.code(), message: self.message(), field, rows, detail },
+            error: ErrorInner { code: self.code(), message: self.message(), field, rows, detail, rule },
         };
         let mut resp = (status, axum::Json(body)).into_response();
         if matches!(self, AppError::Busy | AppError::LockBusy) {

@@ -83,6 +83,13 @@ enum Command {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Measure the recruitment pipeline with N open files spread over the branches (rolled back after).
+    BenchRecruitment {
+        #[arg(long, default_value_t = 60_000)]
+        people: usize,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Measure logins per second over HTTP (10 concurrent by default) and the server's memory over many page views.
     BenchLogin {
         #[arg(long, default_value_t = 1000)]
@@ -321,6 +328,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { runs } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::queries(&db, runs).await
+        }
+        Command::BenchRecruitment { people, runs } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::recruitment(&db, people, runs).await
         }
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
             let db = open(&cli.database_url).await?;

@@ -54,8 +54,16 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
 
     // Training: this year's class has its trainees, once March is over.
     if today.month() > 3 {
-        assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM training_classes WHERE starts_on >= '{jan}'")).await, 1);
+        assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM training_classes WHERE kind = 'rotation' AND starts_on >= '{jan}'")).await, 1);
     }
+    // Recruitment: every stage is filled, some files wait for review, some people became full members.
+    let (s, p) = app.get(&t, &format!("/api/v1/orgs/{}/recruitment", app.tree.county.id)).await;
+    assert_eq!(s, 200, "{p}");
+    for stage in ["applicant", "activist", "target", "probationary"] {
+        assert!(p["counts"][stage].as_i64().unwrap() > 0, "no {stage}: {p}");
+    }
+    assert!(!p["irregular_files"].as_array().unwrap().is_empty(), "{p}");
+    assert!(count(&app, "SELECT COUNT(*) FROM recruits WHERE stage = 'full' AND member_id IS NOT NULL").await > 0);
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

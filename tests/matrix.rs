@@ -180,6 +180,13 @@ impl World {
             records.entry("disputes").or_default().push(at(label, did, org));
         }
 
+        // A recruitment file in each of the three branches.
+        for (i, (label, org)) in places.iter().enumerate() {
+            let body = json!({"org_id": org.id, "name": "申请人", "id_number": common::id("2000-03-03", 20 + i as u32), "education": "高中", "applied_on": day(-10)});
+            let rid = created(app, &admin, "/api/v1/recruitment", body).await;
+            records.entry("recruitment").or_default().push(at(label, rid, org));
+        }
+
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },
             Caller { user: "town", role: Role::OrgAdmin, at: tr.town.path.clone(), member_id: None },

@@ -43,6 +43,9 @@ pub enum Perm {
     /// Disputes (矛盾纠纷).
     ReadDisputes,
     WriteDisputes,
+    /// Recruitment files (发展党员): applicants' ID numbers, reviews, political review.
+    ReadRecruitment,
+    WriteRecruitment,
 }
 
 impl Perm {
@@ -76,6 +79,8 @@ impl Perm {
             Perm::WriteRequests => "办理群众诉求",
             Perm::ReadDisputes => "查看矛盾纠纷",
             Perm::WriteDisputes => "调处矛盾纠纷",
+            Perm::ReadRecruitment => "查看发展党员",
+            Perm::WriteRecruitment => "办理发展党员",
         }
     }
 }
@@ -93,7 +98,7 @@ pub const MATRIX: &[(Role, &[Perm])] = {
             &[
                 ReadOrgs, ReadMembers, WriteMembers, ReadSensitive, Import, ReadOrgLife, WriteOrgLife, ReadDues, WriteDues,
                 ReadTraining, WriteTraining, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes,
-                WriteDisputes,
+                WriteDisputes, ReadRecruitment, WriteRecruitment,
             ],
         ),
         // A member sees the orgs above them and, through Perm::self_readable, their own record,

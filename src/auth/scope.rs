@@ -65,6 +65,8 @@ capabilities!(
     WriteRequests,
     ReadDisputes,
     WriteDisputes,
+    ReadRecruitment,
+    WriteRecruitment,
 );
 
 /// Where the caller holds `C`: subtree path prefixes, and for a member-role caller and a

@@ -286,7 +286,7 @@ pub const TALLY_LIMIT: usize = 100_000;
 /// The dues sheet of an org's subtree for a month.
 pub async fn for_org(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, org: &Org, month: YearMonth) -> AppResult<OrgDues> {
     let scope = scope.within(&org.path);
-    let mut sql = Sql::new(&format!("SELECT {} FROM members WHERE 1=1", members::MEMBER_COLS));
+    let mut sql = Sql::new(&format!("SELECT {} FROM members WHERE left_on IS NULL", members::MEMBER_COLS));
     scope.push_filter(&mut sql, "org_path");
     sql.push(" ORDER BY org_path, name, id LIMIT ").bind(TALLY_LIMIT as i64 + 1);
     let list: Vec<Member> = sql.query().fetch_all(&mut *conn).await?.iter().map(members::from_row).collect::<AppResult<_>>()?;
@@ -348,7 +348,7 @@ pub async fn for_org(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
 /// the collection trend. A member whose ledger cannot be read is left out of every month.
 pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, org: &Org, from: YearMonth, to: YearMonth) -> AppResult<Vec<(YearMonth, i64, i64)>> {
     let scope = scope.within(&org.path);
-    let mut sql = Sql::new("SELECT id FROM members WHERE 1=1");
+    let mut sql = Sql::new("SELECT id FROM members WHERE left_on IS NULL");
     scope.push_filter(&mut sql, "org_path");
     sql.push(" LIMIT ").bind(TALLY_LIMIT as i64 + 1);
     let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;

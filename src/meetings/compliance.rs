@@ -123,7 +123,7 @@ pub async fn report(
     // A branch has a committee when members of the branch itself hold committee seats
     // (every post but 党小组长 and 党员中心户).
     let mut psql = Sql::new(
-        "SELECT org_path, COUNT(*) AS n FROM members WHERE posts <> '' AND (posts LIKE '%secretary%' \
+        "SELECT org_path, COUNT(*) AS n FROM members WHERE left_on IS NULL AND posts <> '' AND (posts LIKE '%secretary%' \
          OR posts LIKE '%committee_member%' OR posts LIKE '%commissioner%')",
     );
     scope.push_filter(&mut psql, "org_path");

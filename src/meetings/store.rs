@@ -274,7 +274,7 @@ pub async fn expected(conn: &mut Conn, m: &Meeting) -> AppResult<Vec<Attendee>> 
     let rows = sqlx::query(
         "SELECT mb.id, mb.name, mb.status, mb.posts, mb.org_path, a.status AS a_status, a.reason, a.means, a.at \
          FROM members mb LEFT JOIN meeting_attendance a ON a.member_id = mb.id AND a.meeting_id = $1 \
-         WHERE mb.org_path >= $2 AND mb.org_path < $3 ORDER BY mb.name, mb.id",
+         WHERE mb.org_path >= $2 AND mb.org_path < $3 AND (mb.left_on IS NULL OR a.member_id IS NOT NULL) ORDER BY mb.name, mb.id",
     )
     .bind(m.id)
     .bind(&m.org_path)

@@ -57,7 +57,7 @@ pub async fn members_xlsx(
             }),
         )
     });
-    let mut sql = Sql::new(&format!("SELECT {MEMBER_COLS} FROM members WHERE 1=1"));
+    let mut sql = Sql::new(&format!("SELECT {MEMBER_COLS} FROM members WHERE left_on IS NULL"));
     scope.push_filter(&mut sql, "org_path");
     sql.push(" ORDER BY org_path, id");
     let mut sent = 0i64;

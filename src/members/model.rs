@@ -91,6 +91,9 @@ pub struct Member {
     pub in_service: bool,
     pub report_org_id: Option<i64>,
     pub work_unit: Option<String>,
+    /// The day the member left the roll (取消预备党员资格, …) and why; `None` while on it.
+    pub left_on: Option<String>,
+    pub left_reason: Option<String>,
 }
 
 /// Member as sent over the API; sensitive fields masked unless the caller may see them in full.
@@ -120,4 +123,7 @@ pub struct MemberView {
     pub in_service: bool,
     pub report_org_id: Option<i64>,
     pub work_unit: Option<String>,
+    /// The day the member left the roll (取消预备党员资格, …) and why; `None` while on it.
+    pub left_on: Option<String>,
+    pub left_reason: Option<String>,
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
@@ -19,7 +19,7 @@ use crate::orgs::stats::{MemberFacts, StatsDelta};
 use crate::orgs::store as orgs;
 
 pub const MEMBER_COLS: &str = "id, org_id, org_path, name, id_number, gender, birth_date, ethnicity, education, phone, \
-     joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit";
+     joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, left_on, left_reason";
 
 pub fn from_row(r: &Row) -> AppResult<Member> {
     let bad = |what: &str, v: &str| AppError::Internal(anyhow::anyhow!("bad member {what} {v}"));
@@ -47,6 +47,8 @@ pub fn from_row(r: &Row) -> AppResult<Member> {
         in_service: r.try_get::<i64, _>("in_service")? != 0,
         report_org_id: r.try_get("report_org_id")?,
         work_unit: r.try_get("work_unit")?,
+        left_on: r.try_get("left_on")?,
+        left_reason: r.try_get("left_reason")?,
     })
 }
 
@@ -273,6 +275,8 @@ pub fn view(m: &Member, org_name: &str, full: bool) -> MemberView {
         in_service: m.in_service,
         report_org_id: m.report_org_id,
         work_unit: m.work_unit.clone(),
+        left_on: m.left_on.clone(),
+        left_reason: m.left_reason.clone(),
     }
 }
 
@@ -324,7 +328,7 @@ pub async fn search(conn: &mut Conn, scope: &Scope<cap::ReadMembers>, root: &Org
     if prefixes.is_empty() && self_id.is_none() {
         return Ok(MemberPage { items: vec![], page, per_page, total: 0, total_capped: false });
     }
-    let mut filter = Sql::new(" FROM members m WHERE 1=1");
+    let mut filter = Sql::new(" FROM members m WHERE m.left_on IS NULL");
     if prefixes.is_empty() {
         // A plain member sees their own record only, if it lies under root.
         filter.push(" AND m.id = ").bind(self_id.unwrap_or(0));
@@ -492,6 +496,29 @@ pub async fn update(conn: &mut Conn, actor: &Actor, id: i64, patch: &MemberPatch
     delta.apply(conn).await?;
     let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "member.update", "member", Some(id), &after, Some(&audit_json(&before)), Some(&audit_json(&after))).await?;
+    Ok(after)
+}
+
+/// Takes a member off the roll on `on` for `reason` (取消预备党员资格, …). The record stays, with
+/// the day and reason; rosters, counters, meetings and dues no longer count the member.
+pub async fn leave(conn: &mut Conn, actor: &Actor, id: i64, on: NaiveDate, reason: &str) -> AppResult<Member> {
+    let before = get_scoped(conn, &actor.scope::<cap::WriteMembers>(), id).await?;
+    if before.left_on.is_some() {
+        return Err(AppError::invalid("member_already_left", format!("{}已于{}离开党员名册", before.name, before.left_on.as_deref().unwrap_or(""))));
+    }
+    sqlx::query("UPDATE members SET left_on = $1, left_reason = $2, updated_at = $3 WHERE id = $4")
+        .bind(on.to_string())
+        .bind(reason.trim())
+        .bind(now_secs())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let org = orgs::get(conn, before.org_id).await?.ok_or(AppError::NotFound)?;
+    let mut delta = StatsDelta::default();
+    delta.member(&path::ids(&org.path), &facts_of(&before, org.domain), -1);
+    delta.apply(conn).await?;
+    let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(conn, Some(actor), "member.leave", "member", Some(id), &after, Some(&audit_json(&before)), Some(&audit_json(&after))).await?;
     Ok(after)
 }
 

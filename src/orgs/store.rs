@@ -298,7 +298,7 @@ pub async fn update(conn: &mut Conn, actor: &Actor, org: &Org, patch: &OrgPatch)
     .await?;
     if n.domain != org.domain {
         // Members count under their own org's domain: move this org's direct members.
-        let direct: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_path = $1")
+        let direct: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_path = $1 AND left_on IS NULL")
             .bind(&org.path)
             .fetch_one(&mut *conn)
             .await?;
@@ -397,7 +397,7 @@ pub async fn dissolve(conn: &mut Conn, actor: &Actor, org: &Org, on: NaiveDate, 
     if live_children > 0 {
         return Err(AppError::invalid("has_children", format!("该党组织下还有 {live_children} 个下级组织，请先撤销或移走")));
     }
-    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_path = $1")
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_path = $1 AND left_on IS NULL")
         .bind(&org.path)
         .fetch_one(&mut *conn)
         .await?;
@@ -422,7 +422,7 @@ pub async fn dissolve(conn: &mut Conn, actor: &Actor, org: &Org, on: NaiveDate, 
 /// Members of `org` itself (not of its groups) holding a committee seat.
 pub async fn committee_seats(conn: &mut Conn, org: &Org) -> AppResult<i64> {
     // A member's org_path equals its own org's path: the path index finds direct members.
-    let rows: Vec<String> = sqlx::query_scalar("SELECT posts FROM members WHERE org_path = $1 AND posts <> ''")
+    let rows: Vec<String> = sqlx::query_scalar("SELECT posts FROM members WHERE org_path = $1 AND left_on IS NULL AND posts <> ''")
         .bind(&org.path)
         .fetch_all(&mut *conn)
         .await?;

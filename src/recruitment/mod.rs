@@ -4,6 +4,7 @@
 //! [`rules`] holds the pure rules: the steps, the configurable time limits with their sources,
 //! whether a step may be taken on a given day ([`rules::check_step`]), the end of the probation
 //! ([`rules::probation_outcome`]) and the flags for irregular files and for villages without a
-//! new member. The store and the UI come later.
+//! new member. [`store`] keeps the files and the pipeline counters.
 
 pub mod rules;
+pub mod store;

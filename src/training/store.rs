@@ -311,7 +311,7 @@ pub async fn enroll(conn: &mut Conn, actor: &Actor, class_id: i64, input: &Enrol
             Some(p) => Some(crate::members::model::Post::parse(p).ok_or_else(|| AppError::invalid_field("post_invalid", "post", "无法识别的职务"))?),
             None => None,
         };
-        let mut sql = Sql::new("SELECT id, posts FROM members WHERE org_path >= ");
+        let mut sql = Sql::new("SELECT id, posts FROM members WHERE left_on IS NULL AND org_path >= ");
         sql.bind(org.path.clone()).push(" AND org_path < ").bind(crate::db::path::upper(&org.path));
         for r in sql.query().fetch_all(&mut *conn).await? {
             let posts: String = r.try_get("posts")?;
@@ -331,7 +331,7 @@ pub async fn enroll(conn: &mut Conn, actor: &Actor, class_id: i64, input: &Enrol
     let (mut added, mut already) = (0, 0);
     for chunk in ids.chunks(500) {
         let mut sql = Sql::new("SELECT m.id, m.org_path, e.member_id AS enrolled FROM members m LEFT JOIN training_enrollments e ON e.member_id = m.id AND e.class_id = ");
-        sql.bind(c.id).push(" WHERE m.id IN (").bind_list(chunk.iter().copied()).push(")");
+        sql.bind(c.id).push(" WHERE m.left_on IS NULL AND m.id IN (").bind_list(chunk.iter().copied()).push(")");
         let rows = sql.query().fetch_all(&mut *conn).await?;
         for id in chunk {
             let row = rows.iter().find(|r| r.try_get::<i64, _>("id").ok() == Some(*id));

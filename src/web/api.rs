@@ -89,6 +89,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_training::TrainingApiDoc::openapi());
     doc.merge(super::api_governance::GovernanceApiDoc::openapi());
     doc.merge(super::api_grids_import::GridsImportApiDoc::openapi());
+    doc.merge(super::api_recruitment::RecruitmentApiDoc::openapi());
     doc
 }
 

@@ -57,6 +57,10 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/orgs/{id}/disputes/report", Some(ReadDisputes)),
         ("/api/v1/orgs/{id}/disputes.xlsx", Some(ReadDisputes)),
         ("/api/v1/disputes/{id}", Some(ReadDisputes)),
+        ("/api/v1/recruitment/{id}", Some(ReadRecruitment)),
+        ("/api/v1/orgs/{id}/recruitment", Some(ReadRecruitment)),
+        ("/api/v1/orgs/{id}/recruitment/files", Some(ReadRecruitment)),
+        ("/api/v1/orgs/{id}/recruitment.xlsx", Some(ReadRecruitment)),
     ]
 };
 
@@ -123,6 +127,11 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/disputes", Some(WriteDisputes)),
         ("post", "/api/v1/disputes/{id}/actions", Some(WriteDisputes)),
         ("post", "/api/v1/orgs/{id}/disputes/escalate-overdue", Some(WriteDisputes)),
+        ("post", "/api/v1/recruitment", Some(WriteRecruitment)),
+        ("post", "/api/v1/recruitment/{id}/steps", Some(WriteRecruitment)),
+        ("post", "/api/v1/recruitment/{id}/reviews", Some(WriteRecruitment)),
+        ("post", "/api/v1/recruitment/{id}/probation", Some(WriteRecruitment)),
+        ("post", "/api/v1/recruitment/{id}/withdraw", Some(WriteRecruitment)),
     ]
 };
 

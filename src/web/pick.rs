@@ -96,7 +96,7 @@ async fn pick_members(State(s): State<AppState>, WebActor(a): WebActor, Query(q)
         // Only names, their own org and a masked ID number: what a claim needs, nothing more.
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT m.id, m.name, o.name, m.id_number FROM members m JOIN orgs o ON o.id = m.org_id \
-             WHERE m.report_org_id = $1 AND m.in_service = 1 AND m.name >= $2 AND m.name < $3 ORDER BY m.name, m.id LIMIT $4",
+             WHERE m.report_org_id = $1 AND m.in_service = 1 AND m.left_on IS NULL AND m.name >= $2 AND m.name < $3 ORDER BY m.name, m.id LIMIT $4",
         )
         .bind(c)
         .bind(text)

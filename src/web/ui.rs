@@ -155,6 +155,7 @@ pub struct Nav {
     /// The org of the first role that manages organizational life or governance, for the menu links.
     pub life_org: Option<i64>,
     pub governance_org: Option<i64>,
+    pub recruitment_org: Option<i64>,
     /// The password was set by an administrator and must be changed before anything else.
     pub must_change_password: bool,
 }
@@ -172,6 +173,7 @@ impl Nav {
             must_change_password: a.must_change_password,
             life_org: a.grants.iter().find(|g| g.role.grants(Perm::WriteOrgLife)).map(|g| g.org_id),
             governance_org: a.grants.iter().find(|g| g.role.grants(Perm::ReadRequests)).map(|g| g.org_id),
+            recruitment_org: a.grants.iter().find(|g| g.role.grants(Perm::ReadRecruitment)).map(|g| g.org_id),
         }
     }
     fn anonymous() -> Nav {
@@ -184,6 +186,7 @@ impl Nav {
             can_audit: false,
             life_org: None,
             governance_org: None,
+            recruitment_org: None,
             must_change_password: false,
         }
     }
