@@ -16,6 +16,7 @@ pub mod files;
 pub mod grids;
 pub mod meetings;
 pub mod members;
+pub mod mobile;
 pub mod orgs;
 pub mod recruitment;
 pub mod requests;
