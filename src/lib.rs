@@ -6,6 +6,7 @@ pub mod codes;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod cadres;
 pub mod config;
 pub mod db;
 pub mod demo;
