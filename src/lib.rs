@@ -9,6 +9,7 @@ pub mod bench;
 pub mod cadres;
 pub mod config;
 pub mod db;
+pub mod delegates;
 pub mod demo;
 pub mod disputes;
 pub mod dues;
