@@ -1,0 +1,7 @@
+//! Delegates to Party congresses (党代表, DOMAIN.md §2, seed [004]): county, city and province
+//! congresses, the five-year term, the quarterly review (一季一析) and the termination of a
+//! delegate's qualification.
+//!
+//! [`rules`] holds the pure rules; the store and the UI come later.
+
+pub mod rules;
