@@ -311,13 +311,20 @@ async fn every_role_on_a_phone_and_a_desktop() {
     let household = id("SELECT MIN(h.id) FROM households h JOIN grids g ON g.id = h.grid_id JOIN users u ON u.id = g.worker_user_id WHERE u.username = 'grid'").await;
     let request = id("SELECT MIN(id) FROM requests WHERE org_id IN (SELECT r.org_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'grid')").await;
     let dispute = id("SELECT MIN(id) FROM disputes").await;
+    let recruit: i64 = sqlx::query_scalar("SELECT MAX(id) FROM recruits WHERE org_path >= $1 AND org_path < $2")
+        .bind(app.tree.town.path.clone())
+        .bind(yinghuo::db::path::upper(&app.tree.town.path))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
             format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
-            format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+            format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
+            format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
-            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster")]),
+            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment")]),
         ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), "/users".into()]),
         ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests")]),
     ];

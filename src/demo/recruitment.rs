@@ -1,6 +1,6 @@
-//! Demo recruitment: in every fourth village, one person on the way to membership, applied at a
-//! different time so the county shows every stage today. Each file is built through the store,
-//! step by step, so the rules accept every step; the branch meetings the steps need are held on
+//! Demo recruitment: in up to eight villages of each township, one person on the way to
+//! membership, applied at a different time so each township shows every stage today. Each file
+//! is built through the store, step by step, so the rules accept every step; the branch meetings the steps need are held on
 //! the day, and each township runs a 发展对象培训班 when its targets need one. Two kinds of
 //! lateness the seed's review found (a talk after one month, an approval after three months) are
 //! planted in a few files, so the county has files to check.
@@ -115,17 +115,22 @@ pub async fn load(db: &Db, cfg: &Rules, seed: u64) -> AppResult<usize> {
         .await?;
     let mut classes: Vec<(i64, NaiveDate, i64)> = Vec::new();
     let mut made = 0usize;
-    for (vi, v) in villages.iter().enumerate() {
-        if vi % 4 != 0 {
-            continue;
-        }
+    // Up to eight files per township, one per village, each township cycling through the stages.
+    let mut per_town: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for v in &villages {
         if made >= MAX_FILES {
             break;
         }
         let (org_id, org_path): (i64, String) = (v.try_get("id")?, v.try_get("path")?);
-        let town_id = path::ids(&org_path).into_iter().rev().nth(1).unwrap_or(org_id);
-        let k = vi / 4;
-        let applied = today - Duration::days(APPLIED_DAYS_AGO[k % APPLIED_DAYS_AGO.len()] + (seed as i64 + k as i64) % 9);
+        let town_id = path::ids(&org_path).get(1).copied().unwrap_or(org_id);
+        let j = per_town.entry(town_id).or_default();
+        if *j >= 8 {
+            continue;
+        }
+        let slot = (*j + town_id as usize) % APPLIED_DAYS_AGO.len();
+        *j += 1;
+        let k = made;
+        let applied = today - Duration::days(APPLIED_DAYS_AGO[slot] + (seed as i64 + k as i64) % 9);
         // A late talk in every seventh file, a late approval in every eleventh.
         let late_talk = k % 7 == 3;
         let late_approval = k % 11 == 5;
@@ -151,8 +156,10 @@ pub async fn load(db: &Db, cfg: &Rules, seed: u64) -> AppResult<usize> {
         let rid = d.recruit.id;
         let org = crate::orgs::store::get(conn, org_id).await?.ok_or(AppError::NotFound)?;
         let committee = recruitment::has_committee(conn, &org, cfg.org_setup.committee_min).await?;
-        let full: Vec<i64> = sqlx::query_scalar("SELECT id FROM members WHERE org_path = $1 AND status = 'full' AND left_on IS NULL ORDER BY id LIMIT 3")
+        // Full members already on the day of the application, to be contacts and sponsors.
+        let full: Vec<i64> = sqlx::query_scalar("SELECT id FROM members WHERE org_path = $1 AND status = 'full' AND full_on < $2 AND left_on IS NULL ORDER BY id LIMIT 3")
             .bind(&org_path)
+            .bind(applied.to_string())
             .fetch_all(&mut *conn)
             .await?;
         let none = StepInput::default;

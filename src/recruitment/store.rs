@@ -46,7 +46,7 @@ pub struct Recruit {
     pub org_id: i64,
     pub org_name: String,
     pub name: String,
-    /// Masked unless the caller may read sensitive data there.
+    /// Masked as in member lists (region and last four of the ID number; first 3 and last 4 of the phone).
     pub id_number: String,
     pub gender: String,
     pub birth_date: String,
@@ -119,11 +119,10 @@ impl Recruit {
     pub fn stage(&self) -> Stage {
         Stage::parse(&self.stage).unwrap_or(Stage::Applicant)
     }
-    fn masked(mut self, full: bool) -> Recruit {
-        if !full {
-            self.id_number = mask_id_number(&self.id_number);
-            self.phone = self.phone.as_deref().map(mask_phone);
-        }
+    /// ID number and phone masked, as in every member list and record.
+    fn masked(mut self) -> Recruit {
+        self.id_number = mask_id_number(&self.id_number);
+        self.phone = self.phone.as_deref().map(mask_phone);
         self
     }
 }
@@ -404,7 +403,7 @@ fn empty_file(name: &str, birth: NaiveDate) -> File {
 }
 
 fn audit_json(r: &Recruit) -> serde_json::Value {
-    serde_json::to_value(r.clone().masked(false)).unwrap_or_default()
+    serde_json::to_value(r.clone().masked()).unwrap_or_default()
 }
 
 async fn insert_step(conn: &mut Conn, actor: &Actor, recruit_id: i64, s: &StepRecord, note: &str) -> AppResult<()> {
@@ -908,7 +907,6 @@ pub struct RecruitDetail {
 pub async fn detail(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64) -> AppResult<RecruitDetail> {
     let rules = &cfg.recruitment;
     let r = get(conn, &actor.scope(), id).await?;
-    let full = actor.scope::<cap::ReadSensitive>().covers(&r.org_path);
     let org = orgs::get(conn, r.org_id).await?.ok_or(AppError::NotFound)?;
     let has = has_committee(conn, &org, cfg.org_setup.committee_min).await?;
     let file = load_file(conn, &r, has).await?;
@@ -971,7 +969,7 @@ pub async fn detail(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64) -> App
         reviews_missing,
         next,
         irregularities,
-        recruit: r.masked(full),
+        recruit: r.masked(),
     })
 }
 
@@ -1016,7 +1014,7 @@ pub fn next_steps(rules: &RecruitmentRules, file: &File, today: NaiveDate) -> Ve
 }
 
 /// Files of a subtree, newest application first; `stage` narrows to one stage.
-pub async fn list(conn: &mut Conn, scope: &Scope<cap::ReadRecruitment>, sensitive: &Scope<cap::ReadSensitive>, root: &Org, stage: Option<Stage>, limit: i64) -> AppResult<Vec<Recruit>> {
+pub async fn list(conn: &mut Conn, scope: &Scope<cap::ReadRecruitment>, root: &Org, stage: Option<Stage>, limit: i64) -> AppResult<Vec<Recruit>> {
     let scope = scope.within(&root.path);
     let mut sql = Sql::new(&format!("SELECT {COLS} FROM recruits r JOIN orgs o ON o.id = r.org_id WHERE 1=1"));
     if let Some(s) = stage {
@@ -1028,10 +1026,7 @@ pub async fn list(conn: &mut Conn, scope: &Scope<cap::ReadRecruitment>, sensitiv
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|row| from_row(row).map(|r| {
-            let full = sensitive.covers(&r.org_path);
-            r.masked(full)
-        }))
+        .map(|row| from_row(row).map(Recruit::masked))
         .collect()
 }
 
@@ -1250,9 +1245,9 @@ pub fn is_village(org: &Org) -> bool {
 }
 
 /// The 发展党员工作台账 of a subtree as a workbook: one row per file.
-pub async fn ledger_xlsx(conn: &mut Conn, scope: &Scope<cap::ReadRecruitment>, sensitive: &Scope<cap::ReadSensitive>, cfg: &Rules, root: &Org) -> AppResult<Vec<u8>> {
+pub async fn ledger_xlsx(conn: &mut Conn, scope: &Scope<cap::ReadRecruitment>, cfg: &Rules, root: &Org) -> AppResult<Vec<u8>> {
     let rules = &cfg.recruitment;
-    let files = list(conn, scope, sensitive, root, None, 20_000).await?;
+    let files = list(conn, scope, root, None, 20_000).await?;
     let mut sql = Sql::new("SELECT s.recruit_id, s.step, s.on_date FROM recruit_steps s JOIN recruits r ON r.id = s.recruit_id WHERE 1=1");
     scope.within(&root.path).push_filter(&mut sql, "r.org_path");
     let mut dates: HashMap<(i64, String), String> = HashMap::new();

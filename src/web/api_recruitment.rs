@@ -111,7 +111,7 @@ async fn list(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i
     };
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRecruitment>(), id).await?;
-    Ok(Json(recruitment::list(&mut conn, &a.scope(), &a.scope(), &org, stage, 2000).await?))
+    Ok(Json(recruitment::list(&mut conn, &a.scope(), &org, stage, 2000).await?))
 }
 
 /// The 发展党员工作台账 of a subtree as a workbook.
@@ -119,6 +119,6 @@ async fn list(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i
 async fn ledger(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRecruitment>(), id).await?;
-    let bytes = recruitment::ledger_xlsx(&mut conn, &a.scope(), &a.scope(), &s.rules, &org).await?;
+    let bytes = recruitment::ledger_xlsx(&mut conn, &a.scope(), &s.rules, &org).await?;
     Ok(super::api::xlsx_response(&format!("{}发展党员工作台账.xlsx", org.name), bytes))
 }

@@ -47,6 +47,9 @@ struct PipelinePage {
     nav: Nav,
     org: Org,
     p: Pipeline,
+    /// Children with open files or irregular ones; the others are only counted.
+    rows: Vec<recruitment::PipelineRow>,
+    quiet: usize,
     files: Vec<Recruit>,
     stage: String,
     stages: Vec<(&'static str, &'static str)>,
@@ -62,14 +65,18 @@ async fn pipeline_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRecruitment>(), id).await?;
     let p = recruitment::pipeline(&mut conn, &a.scope(), &s.rules, &org, true).await?;
+    let rows: Vec<_> = p.children.iter().filter(|c| c.counts.total() > 0 || c.irregular.unwrap_or(0) > 0).cloned().collect();
+    let quiet = p.children.len() - rows.len();
     let stage = q.stage.as_deref().and_then(Stage::parse);
-    let files = recruitment::list(&mut conn, &a.scope(), &a.scope(), &org, stage, 300).await?;
+    let files = recruitment::list(&mut conn, &a.scope(), &org, stage, 300).await?;
     render(&PipelinePage {
         nav: Nav::of(&a),
         can_write: a.can(Perm::WriteRecruitment, &org.path),
         branch: org.kind == OrgKind::Branch,
         org,
         p,
+        rows,
+        quiet,
         files,
         stage: stage.map(|s| s.code()).unwrap_or("").into(),
         stages: options(Stage::ALL, Stage::code, Stage::label),
@@ -82,7 +89,7 @@ async fn pipeline_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id
 async fn ledger(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadRecruitment>(), id).await?;
-    let bytes = recruitment::ledger_xlsx(&mut conn, &a.scope(), &a.scope(), &s.rules, &org).await?;
+    let bytes = recruitment::ledger_xlsx(&mut conn, &a.scope(), &s.rules, &org).await?;
     Ok(super::api::xlsx_response(&format!("{}发展党员工作台账.xlsx", org.name), bytes).into_response())
 }
 
@@ -190,8 +197,10 @@ async fn file_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): P
                 None => vec![],
             };
             let classes = if step == Step::Training {
-                let mut sql = crate::db::Sql::new("SELECT c.id, c.title, c.starts_on FROM training_classes c WHERE c.org_id IN (");
-                sql.bind_list(path::ids(&org.path)).push(") ORDER BY c.starts_on DESC LIMIT 40");
+                // Classes of the branch or above that end on or after the 发展对象 was filed.
+                let filed = d.steps.iter().find(|s| s.step == Step::TargetFiling.code()).map(|s| s.on.clone()).unwrap_or_default();
+                let mut sql = crate::db::Sql::new("SELECT c.id, c.title, c.starts_on FROM training_classes c WHERE c.ends_on >= ");
+                sql.bind(filed).push(" AND c.org_id IN (").bind_list(path::ids(&org.path)).push(") ORDER BY c.starts_on DESC LIMIT 40");
                 sql.query().fetch_all(&mut *conn).await?.iter().map(|r| Ok((r.try_get("id")?, format!("{} {}", r.try_get::<String, _>("starts_on")?, r.try_get::<String, _>("title")?)))).collect::<Result<Vec<_>, AppError>>()?
             } else {
                 vec![]
