@@ -29,6 +29,8 @@ pub struct Rules {
     pub disputes: crate::disputes::rules::DisputeRules,
     /// Recruitment steps, ages, periods and time limits (defaults and articles in recruitment/rules.rs).
     pub recruitment: crate::recruitment::rules::RecruitmentRules,
+    /// Mobile members: ledger period, certificate and transfer, temporary branch, 自行脱党 (mobile/rules.rs).
+    pub mobile: crate::mobile::rules::MobileRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -68,6 +70,7 @@ impl Rules {
                 rules.requests.validate()?;
                 rules.disputes.validate()?;
                 rules.recruitment.validate().map_err(|e| anyhow::anyhow!("[recruitment]: {e}"))?;
+                rules.mobile.validate().map_err(|e| anyhow::anyhow!("[mobile]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

@@ -321,10 +321,10 @@ async fn every_role_on_a_phone_and_a_desktop() {
         ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
             format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
             format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
-            format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+            format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
-            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment")]),
+            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members")]),
         ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), "/users".into()]),
         ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests")]),
     ];

@@ -64,6 +64,14 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     }
     assert!(!p["irregular_files"].as_array().unwrap().is_empty(), "{p}");
     assert!(count(&app, "SELECT COUNT(*) FROM recruits WHERE stage = 'full' AND member_id IS NOT NULL").await > 0);
+    // Mobile members: away in several cities, the two temporary branches in use, this quarter's gaps.
+    let (s, l) = app.get(&t, &format!("/api/v1/orgs/{}/mobile-members", app.tree.county.id)).await;
+    assert_eq!(s, 200);
+    let away = l["away"].as_array().unwrap();
+    assert!(away.len() > 50, "{} away", away.len());
+    assert!(away.iter().filter(|a| a["temp_org_id"].is_i64()).count() > 5);
+    let gaps = l["gaps"].as_array().unwrap().len();
+    assert!(gaps > 0 && gaps * 4 < away.len(), "{gaps} gaps of {}", away.len());
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

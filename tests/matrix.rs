@@ -186,6 +186,12 @@ impl World {
             let rid = created(app, &admin, "/api/v1/recruitment", body).await;
             records.entry("recruitment").or_default().push(at(label, rid, org));
         }
+        // A member away in each of the three branches.
+        for ((label, org), mid) in places.iter().zip([other_a, in_b, in_organ]) {
+            let body = json!({"member_id": mid, "left_on": day(-30), "place": "北京", "contact": "13900002222"});
+            let aid = created(app, &admin, "/api/v1/mobile-members", body).await;
+            records.entry("mobile-members").or_default().push(at(label, aid, org));
+        }
 
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },

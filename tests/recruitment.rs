@@ -366,7 +366,7 @@ both_backends!(scope_and_fifty_parallel_callers, |app: TestApp| async move {
     for i in 0..50u32 {
         let org = if i % 2 == 0 { va } else { app.tree.village_b.id };
         let (url, tok, client) = (format!("{}/api/v1/recruitment", app.url), admin.clone(), app.client.clone());
-        let body = json!({"org_id": org, "name": format!("申请人{i}"), "id_number": id("1991-02-03", 100 + i), "education": "高中", "applied_on": today().to_string()});
+        let body = json!({"org_id": org, "name": format!("申请人{}", char::from_u32(0x4e00 + i).unwrap()), "id_number": id("1991-02-03", 100 + i), "education": "高中", "applied_on": today().to_string()});
         tasks.push(tokio::spawn(async move { client.post(url).bearer_auth(tok).json(&body).send().await.unwrap().status().as_u16() }));
     }
     for task in tasks {

@@ -5,6 +5,7 @@ pub mod dues;
 pub mod gen;
 pub mod governance;
 pub mod meetings;
+pub mod mobile;
 pub mod recruitment;
 pub mod training;
 
@@ -232,6 +233,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     // Recruitment files at every stage, built step by step through the rules (published defaults).
     let n_recruits = recruitment::load(db, &crate::config::Rules::default(), seed).await?;
     progress("recruits", n_recruits as u64);
+    let n_mobile = mobile::load(db).await?;
+    progress("mobile members", n_mobile as u64);
     // This year's grid governance for the first township: grids, households, requests, disputes.
     let town: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee' AND domain = 'township' AND dissolved_on IS NULL ORDER BY id LIMIT 1")
         .fetch_optional(&db.pool)

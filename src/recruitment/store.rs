@@ -317,8 +317,9 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &NewRecr
         return Err(AppError::invalid_field("org_not_branch", "org_id", "入党申请应向党支部提出（《细则》第六条）：请选择一个党支部"));
     }
     let name = input.name.as_deref().map(str::trim).unwrap_or("");
-    if name.is_empty() || name.chars().count() > 30 {
-        return Err(AppError::invalid_field("name_required", "name", "请填写申请人姓名（不超过30字）"));
+    if name.is_empty() || name.chars().count() > 30 || name.chars().any(|c| c.is_ascii_digit()) {
+        // The member record made at admission takes the same name: the same rule as members.
+        return Err(AppError::invalid_field("name_invalid", "name", "请填写申请人姓名：不含数字，不超过30字"));
     }
     let id = IdCardNumber::parse(input.id_number.as_deref().unwrap_or(""))
         .map_err(|e| AppError::invalid_field("id_number_invalid", "id_number", format!("公民身份号码有误：{e}")))?;

@@ -61,6 +61,9 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/orgs/{id}/recruitment", Some(ReadRecruitment)),
         ("/api/v1/orgs/{id}/recruitment/files", Some(ReadRecruitment)),
         ("/api/v1/orgs/{id}/recruitment.xlsx", Some(ReadRecruitment)),
+        ("/api/v1/mobile-members/{id}", Some(ReadMembers)),
+        ("/api/v1/orgs/{id}/mobile-members", Some(ReadMembers)),
+        ("/api/v1/orgs/{id}/mobile-members.xlsx", Some(ReadMembers)),
     ]
 };
 
@@ -132,6 +135,10 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/recruitment/{id}/reviews", Some(WriteRecruitment)),
         ("post", "/api/v1/recruitment/{id}/probation", Some(WriteRecruitment)),
         ("post", "/api/v1/recruitment/{id}/withdraw", Some(WriteRecruitment)),
+        ("post", "/api/v1/mobile-members", Some(WriteMembers)),
+        ("patch", "/api/v1/mobile-members/{id}", Some(WriteMembers)),
+        ("post", "/api/v1/mobile-members/{id}/ledger", Some(WriteMembers)),
+        ("post", "/api/v1/mobile-members/{id}/return", Some(WriteMembers)),
     ]
 };
 

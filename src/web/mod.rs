@@ -4,6 +4,7 @@ pub mod api;
 pub mod api_governance;
 pub mod api_grids_import;
 pub mod api_life;
+pub mod api_mobile;
 pub mod api_recruitment;
 pub mod api_training;
 pub mod boundary;
@@ -17,6 +18,7 @@ pub mod trends;
 pub mod ui;
 pub mod ui_governance;
 pub mod ui_life;
+pub mod ui_mobile;
 pub mod ui_recruitment;
 pub mod ui_training;
 pub mod upload;
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_training::routes())
         .merge(api_governance::routes())
         .merge(api_recruitment::routes())
+        .merge(api_mobile::routes())
         .merge(public::routes())
         .merge(api_grids_import::routes())
         .merge(api::routes())
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_training::routes())
         .merge(ui_governance::routes())
         .merge(ui_recruitment::routes())
+        .merge(ui_mobile::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ui::error_page_with_nav))
         .layer(axum::extract::DefaultBodyLimit::max(boundary::SMALL_BODY))
