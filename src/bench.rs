@@ -422,3 +422,33 @@ pub async fn recruitment(db: &Db, people: usize, runs: usize) -> anyhow::Result<
     tx.rollback().await?;
     Ok(())
 }
+
+/// `bench-mobile`: the mobile-member ledger (members away, their flags, this quarter's gaps,
+/// places) of the root and of the largest org two levels down, on the database as it is.
+pub async fn mobile(db: &Db, runs: usize) -> anyhow::Result<()> {
+    let mut conn = db.pool.acquire().await?;
+    let away: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mobile_members WHERE returned_on IS NULL").fetch_one(&mut *conn).await?;
+    println!("database: {:?}, {away} members away", db.backend);
+    let root_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&mut *conn).await?;
+    let mid_id: i64 = sqlx::query_scalar(
+        "SELECT o.id FROM orgs o JOIN org_stats s ON s.org_id = o.id AND s.dim = 'members' AND s.key = 'all' WHERE o.depth = 2 ORDER BY s.n DESC, o.id LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or(root_id);
+    let rules = crate::config::Rules::default();
+    for (label, id) in [("root", root_id), ("depth 2", mid_id)] {
+        let org = orgs::get(&mut conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?;
+        let actor = admin_at(&org);
+        let mut ms = Vec::new();
+        let mut line = String::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let l = crate::mobile::store::ledger(&mut conn, &rules, &actor.scope(), &org).await?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            line = format!("{} away, {} gaps this quarter, {} flagged, {} places", l.away.len(), l.gaps.len(), l.flagged, l.places.len());
+        }
+        println!("mobile-member ledger, {label} ({}; {line}): {}", org.name, summary(ms));
+    }
+    Ok(())
+}

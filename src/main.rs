@@ -90,6 +90,11 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Measure the mobile-member ledger (flags, this quarter's gaps, places) of the root and a depth-2 org.
+    BenchMobile {
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Measure logins per second over HTTP (10 concurrent by default) and the server's memory over many page views.
     BenchLogin {
         #[arg(long, default_value_t = 1000)]
@@ -332,6 +337,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchRecruitment { people, runs } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::recruitment(&db, people, runs).await
+        }
+        Command::BenchMobile { runs } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::mobile(&db, runs).await
         }
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
             let db = open(&cli.database_url).await?;

@@ -1,7 +1,7 @@
 //! Dues for the demo: a basis for every member from January of last year (or the month they
 //! joined), and payments month by month up to the day it runs. Most members pay every month;
 //! about 3% have fallen one to three months behind and about 0.3% have paid nothing for seven
-//! months (the six-month flag of 党章第三十八条). Deterministic for a seed and a date.
+//! months (the six-month flag of 党章第九条). Deterministic for a seed and a date.
 
 use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};

@@ -12,7 +12,7 @@
 //! * [`basis_for`], [`adjustment_for`], [`ledger`] — month by month over a
 //!   history of wage/pension changes, adjustments and payments.
 //! * [`arrears_fen`], [`unpaid_streak`] — what is still owed, and the
-//!   consecutive unpaid months behind the six-month flag of 党章第三十八条.
+//!   consecutive unpaid months behind the six-month flag of 党章第九条.
 //!
 //! [`YearMonth`] accepts `2026-03`, `2026-3`, `2026/03` and `2026年3月`; it is
 //! always written back as `2026-03`.
@@ -26,8 +26,8 @@ use std::str::FromStr;
 /// The document the default rules come from.
 pub const SOURCE: &str = "中组发〔2008〕3号《关于中国共产党党费收缴、使用和管理的规定》";
 
-/// 《中国共产党章程》第三十八条：党员没有正当理由，连续六个月不交纳党费，就被认为是
-/// 自行脱党。Compare [`unpaid_streak`] with this to raise the flag; the decision
+/// 《中国共产党章程》第九条：党员如果没有正当理由，连续六个月不参加党的组织生活，或不交纳
+/// 党费，或不做党所分配的工作，就被认为是自行脱党。Compare [`unpaid_streak`] with this to raise the flag; the decision
 /// (正当理由) stays with the branch.
 pub const LAPSE_UNPAID_MONTHS: usize = 6;
 
@@ -858,7 +858,7 @@ pub fn arrears_fen(lines: &[MonthLine]) -> i64 {
 /// Consecutive months, counting back from the last line (lines in month order,
 /// as [`ledger`] returns them), with something owed and nothing paid. A month
 /// with any payment, or with nothing owed (waived, or before the first basis),
-/// ends the streak. Compare with [`LAPSE_UNPAID_MONTHS`] (党章第三十八条：连续六个月
+/// ends the streak. Compare with [`LAPSE_UNPAID_MONTHS`] (党章第九条：连续六个月
 /// 不交纳党费 … 视为自行脱党); whether there was a 正当理由 is for the branch.
 pub fn unpaid_streak(lines: &[MonthLine]) -> usize {
     lines.iter().rev().take_while(|l| l.owed_fen > 0 && l.paid_fen == 0).count()

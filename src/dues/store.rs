@@ -117,11 +117,11 @@ pub struct MemberDues {
     pub arrears_fen: i64,
     /// Consecutive months up to `month` with dues owed and nothing paid.
     pub unpaid_months: usize,
-    /// 党章第三十八条：连续六个月不交纳党费 … 视为自行脱党 (flag for the branch to follow up).
+    /// 党章第九条：连续六个月不交纳党费 … 视为自行脱党 (flag for the branch to follow up).
     pub six_month_flag: bool,
     /// Date of the last meeting the member attended, if any.
     pub last_attended: Option<String>,
-    /// 党章第三十八条：连续六个月不参加党的组织生活: no attended meeting in the six months
+    /// 党章第九条：连续六个月不参加党的组织生活: no attended meeting in the six months
     /// ending with `month` (members who joined within those months are not flagged).
     pub no_life_six_months: bool,
     /// A record that could not be assessed (e.g. a reduction above the amount due), and why.
@@ -139,7 +139,7 @@ fn lookback(month: YearMonth) -> YearMonth {
     m
 }
 
-/// Months without organizational life before a member is flagged (党章第三十八条).
+/// Months without organizational life before a member is flagged (党章第九条).
 pub const LAPSE_NO_LIFE_MONTHS: u32 = 6;
 
 #[allow(clippy::too_many_arguments)]
