@@ -324,7 +324,7 @@ async fn every_role_on_a_phone_and_a_desktop() {
             format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
-            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members")]),
+            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team")]),
         ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), "/users".into()]),
         ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests")]),
     ];

@@ -72,6 +72,9 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     assert!(away.iter().filter(|a| a["temp_org_id"].is_i64()).count() > 5);
     let gaps = l["gaps"].as_array().unwrap().len();
     assert!(gaps > 0 && gaps * 4 < away.len(), "{gaps} gaps of {}", away.len());
+    // Leadership teams: the secretary's branch has one 书记 in post and no warning.
+    let (_, team) = app.get(&t, &format!("/api/v1/orgs/{}/team", app.tree.village_a.id)).await;
+    assert!(team["current"].as_array().unwrap().iter().any(|s| s["post"] == "secretary"), "{team}");
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

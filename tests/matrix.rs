@@ -192,6 +192,12 @@ impl World {
             let aid = created(app, &admin, "/api/v1/mobile-members", body).await;
             records.entry("mobile-members").or_default().push(at(label, aid, org));
         }
+        // A 书记 seat in each of the three branches.
+        for ((label, org), mid) in places.iter().zip([other_a, in_b, in_organ]) {
+            let body = json!({"member_id": mid, "post": "secretary", "starts_on": day(-100)});
+            let sid = created(app, &admin, &format!("/api/v1/orgs/{}/team", org.id), body).await;
+            records.entry("team-seats").or_default().push(at(label, sid, org));
+        }
 
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },

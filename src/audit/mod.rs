@@ -151,6 +151,8 @@ pub fn action_label(action: &str) -> &'static str {
         "mobile.ledger" => "更新流动党员“七个清楚”台账",
         "mobile.update" => "流动党员活动证、介绍信、临时党支部",
         "mobile.return" => "流动党员返回",
+        "team.appoint" => "班子成员任职",
+        "team.end" => "班子成员结束任职",
         "member.view_sensitive" => "查看完整身份证号/电话",
         "member.import" => "批量导入党员",
         "org.import" => "批量导入党组织",

@@ -7,6 +7,7 @@ pub mod governance;
 pub mod meetings;
 pub mod mobile;
 pub mod recruitment;
+pub mod team;
 pub mod training;
 
 use std::time::Instant;
@@ -233,6 +234,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     // Recruitment files at every stage, built step by step through the rules (published defaults).
     let n_recruits = recruitment::load(db, &crate::config::Rules::default(), seed).await?;
     progress("recruits", n_recruits as u64);
+    let n_seats = team::load(db).await?;
+    progress("team seats", n_seats);
     let n_mobile = mobile::load(db).await?;
     progress("mobile members", n_mobile as u64);
     // This year's grid governance for the first township: grids, households, requests, disputes.

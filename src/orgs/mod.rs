@@ -5,3 +5,4 @@ pub mod model;
 pub mod rules;
 pub mod stats;
 pub mod store;
+pub mod team;

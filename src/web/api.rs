@@ -91,6 +91,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_grids_import::GridsImportApiDoc::openapi());
     doc.merge(super::api_recruitment::RecruitmentApiDoc::openapi());
     doc.merge(super::api_mobile::MobileApiDoc::openapi());
+    doc.merge(super::api_team::TeamApiDoc::openapi());
     doc
 }
 

@@ -64,6 +64,7 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/mobile-members/{id}", Some(ReadMembers)),
         ("/api/v1/orgs/{id}/mobile-members", Some(ReadMembers)),
         ("/api/v1/orgs/{id}/mobile-members.xlsx", Some(ReadMembers)),
+        ("/api/v1/orgs/{id}/team", Some(ReadOrgs)),
     ]
 };
 
@@ -139,6 +140,8 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("patch", "/api/v1/mobile-members/{id}", Some(WriteMembers)),
         ("post", "/api/v1/mobile-members/{id}/ledger", Some(WriteMembers)),
         ("post", "/api/v1/mobile-members/{id}/return", Some(WriteMembers)),
+        ("post", "/api/v1/orgs/{id}/team", Some(WriteOrgs)),
+        ("post", "/api/v1/team-seats/{id}/end", Some(WriteOrgs)),
     ]
 };
 

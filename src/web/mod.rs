@@ -6,6 +6,7 @@ pub mod api_grids_import;
 pub mod api_life;
 pub mod api_mobile;
 pub mod api_recruitment;
+pub mod api_team;
 pub mod api_training;
 pub mod boundary;
 pub mod home;
@@ -20,6 +21,7 @@ pub mod ui_governance;
 pub mod ui_life;
 pub mod ui_mobile;
 pub mod ui_recruitment;
+pub mod ui_team;
 pub mod ui_training;
 pub mod upload;
 
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_governance::routes())
         .merge(api_recruitment::routes())
         .merge(api_mobile::routes())
+        .merge(api_team::routes())
         .merge(public::routes())
         .merge(api_grids_import::routes())
         .merge(api::routes())
@@ -66,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_governance::routes())
         .merge(ui_recruitment::routes())
         .merge(ui_mobile::routes())
+        .merge(ui_team::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ui::error_page_with_nav))
         .layer(axum::extract::DefaultBodyLimit::max(boundary::SMALL_BODY))
