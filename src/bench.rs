@@ -406,7 +406,7 @@ pub async fn recruitment(db: &Db, people: usize, runs: usize) -> anyhow::Result<
         .unwrap_or(root_id);
     let branch_id = branches[0].0;
     let rules = crate::config::Rules::default();
-    for (label, id, deep) in [("root", root_id, false), ("depth 2", mid_id, false), ("branch", branch_id, false), ("branch, with file checks", branch_id, true)] {
+    for (label, id, deep) in [("root", root_id, false), ("depth 2", mid_id, false), ("branch", branch_id, false), ("depth 2, with file checks", mid_id, true)] {
         let org = orgs::get(conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?;
         let actor = admin_at(&org);
         let mut ms = Vec::new();

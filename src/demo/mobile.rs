@@ -32,9 +32,10 @@ pub async fn load(db: &Db) -> AppResult<usize> {
         let left = today - Duration::days(20 + ((i * 97) % 700) as i64);
         let months_away = (today - left).num_days() / 30;
         let temp = temps.iter().find(|(_, n)| n.contains(&format!("驻{city}"))).map(|(id, _)| *id);
-        // Under six months: the certificate, except for every fifth; some fixed places.
-        let certificate = (months_away < 6 && i % 5 != 0).then(|| format!("晋流{}{:05}", left.year(), 1000 + i));
+        // The certificate for those under six months or without a fixed place, except every fifth;
+        // one in three has a fixed place, and those away six months or more should transfer.
         let fixed = i % 3 == 0;
+        let certificate = ((months_away < 6 || !fixed) && i % 5 != 0).then(|| format!("晋流{}{:05}", left.year(), 1000 + i));
         let letter = (i % 17 == 4).then(|| (left + Duration::days(30)).to_string());
         let aid: i64 = sqlx::query_scalar(
             "INSERT INTO mobile_members (member_id, open_member_id, org_id, org_path, left_on, place, address, contact, job, place_fixed, certificate_no, certificate_on, \

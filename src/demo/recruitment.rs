@@ -137,6 +137,15 @@ pub async fn load(db: &Db, cfg: &Rules, seed: u64) -> AppResult<usize> {
         let birth = NaiveDate::from_ymd_opt(1988 + (k % 15) as i32, 1 + (k % 12) as u32, 1 + (k % 27) as u32).unwrap_or(applied);
         let id_number = crate::members::id_card::IdCardNumber::build(410_522, birth, 700 + (k % 200) as u32);
         let name = format!("{}{}", SURNAMES[k % 12], GIVEN[(k * 5 + 3) % 12]);
+        // Full members already on the day of the application, to be contacts and sponsors.
+        let full: Vec<i64> = sqlx::query_scalar("SELECT id FROM members WHERE org_path = $1 AND status = 'full' AND full_on < $2 AND left_on IS NULL ORDER BY id LIMIT 3")
+            .bind(&org_path)
+            .bind(applied.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+        if full.len() < 3 {
+            continue;
+        }
         let input = NewRecruitInput {
             org_id: Some(org_id),
             name: Some(name),
@@ -156,12 +165,6 @@ pub async fn load(db: &Db, cfg: &Rules, seed: u64) -> AppResult<usize> {
         let rid = d.recruit.id;
         let org = crate::orgs::store::get(conn, org_id).await?.ok_or(AppError::NotFound)?;
         let committee = recruitment::has_committee(conn, &org, cfg.org_setup.committee_min).await?;
-        // Full members already on the day of the application, to be contacts and sponsors.
-        let full: Vec<i64> = sqlx::query_scalar("SELECT id FROM members WHERE org_path = $1 AND status = 'full' AND full_on < $2 AND left_on IS NULL ORDER BY id LIMIT 3")
-            .bind(&org_path)
-            .bind(applied.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
         let none = StepInput::default;
         // The plan: each step on the first day it may be taken plus a working margin, up to today.
         let mut on = applied + Duration::days(if late_talk { 45 } else { 14 });
