@@ -1,5 +1,5 @@
-//! A moved village takes everything with it: members, grids, buildings, households, requests and
-//! disputes follow it to the new township, which can act on them, while the old one no longer
+//! A moved village takes everything with it: members, grids, buildings, households, requests,
+//! disputes, recruitment files (with their counters) and mobile members follow it to the new township, which can act on them, while the old one no longer
 //! sees them. The list of tables a move rewrites is checked against the schema itself.
 
 mod common;
@@ -15,7 +15,7 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     let admin = app.token("admin").await;
     let town = app.token("town").await;
     let v = tr.village_a.id;
-    app.member(&admin, &tr.village_a, "赵六", &common::id("1972-04-04", 3)).await;
+    let zhao = app.member(&admin, &tr.village_a, "赵六", &common::id("1972-04-04", 3)).await;
     let (s, grid) = app.post(&admin, "/api/v1/grids", json!({"org_id": v, "kind": "full", "code": "QK01", "name": "东关第一全科网格"})).await;
     assert_eq!(s, 201, "{grid}");
     let (s, b) = app.post(&admin, &format!("/api/v1/grids/{}/buildings", grid["id"]), json!({"name": "3号楼", "group_org_id": tr.group_a.id})).await;
@@ -29,7 +29,13 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     assert_eq!(s, 201, "{r}");
     let (s, d) = app.post(&admin, "/api/v1/disputes", json!({"org_id": v, "category": "neighbour", "risk": "general", "summary": "排水沟争执", "parties": [{"name": "孙小红"}]})).await;
     assert_eq!(s, 201, "{d}");
+    let (s, f) = app.post(&admin, "/api/v1/recruitment", json!({"org_id": v, "name": "钱七", "id_number": common::id("1998-05-05", 4), "education": "高中", "applied_on": yinghuo::db::today().to_string()})).await;
+    assert_eq!(s, 201, "{f}");
+    let (s, m) = app.post(&admin, "/api/v1/mobile-members", json!({"member_id": zhao, "left_on": yinghuo::db::today().to_string(), "place": "北京", "contact": "13900001111"})).await;
+    assert_eq!(s, 201, "{m}");
     let reads = [
+        format!("/api/v1/recruitment/{}", f["id"]),
+        format!("/api/v1/mobile-members/{}", m["id"]),
         format!("/api/v1/grids/{}", grid["id"]),
         format!("/api/v1/households/{}", h["id"]),
         format!("/api/v1/requests/{}", r["id"]),
@@ -68,6 +74,11 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     // The old township no longer reads them; the new one does, and acts.
     common::add_user(&app.db, "town2", "org_admin", &town2_org, None).await;
     let town2_t = app.token("town2").await;
+    // The recruitment counters moved with the village.
+    let (_, p) = app.get(&town2_t, &format!("/api/v1/orgs/{town2_id}/recruitment")).await;
+    assert_eq!(p["counts"]["applicant"].as_i64(), Some(1), "{p}");
+    let (_, p) = app.get(&admin, &format!("/api/v1/orgs/{}/recruitment", tr.town.id)).await;
+    assert_eq!(p["counts"]["applicant"].as_i64(), Some(0), "{p}");
     for path in &reads {
         assert_eq!(app.get(&town, path).await.0, 404, "after the move, the old town must not read {path}");
         assert_eq!(app.get(&town2_t, path).await.0, 200, "after the move, the new town reads {path}");

@@ -1,5 +1,5 @@
 //! Demo mobile members: about one member in 40 of the villages works away, in the cities the
-//! county's people go to; those in 北京 and 太原 belong to the county's two 在外临时党支部. Most
+//! county's people go to; those in the city of one of the county's 在外临时党支部 belong to it. Most
 //! have every quarter's “七个清楚” entry; some miss this quarter or an earlier one, some have no
 //! certificate, a few carry an expired transfer letter, so the ledger has something to act on.
 
@@ -19,6 +19,13 @@ pub async fn load(db: &Db) -> AppResult<usize> {
     let mut tx = db.begin_bulk().await?;
     let conn: &mut crate::db::Conn = &mut tx;
     let temps: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM orgs WHERE variant = 'temporary' AND dissolved_on IS NULL").fetch_all(&mut *conn).await?;
+    // The temporary branches' cities first (“朔城县驻太原流动党员临时党支部” → 太原), then the others.
+    let mut cities: Vec<String> = temps.iter().filter_map(|(_, n)| Some(n.split_once('驻')?.1.split_once("流动")?.0.to_string())).collect();
+    for c in CITIES {
+        if cities.len() < CITIES.len() && !cities.iter().any(|x| x == c) {
+            cities.push(c.to_string());
+        }
+    }
     let rows = sqlx::query(
         "SELECT m.id, m.org_id, m.org_path, m.phone FROM members m JOIN orgs o ON o.id = m.org_id \
          WHERE o.domain = 'rural' AND o.variant <> 'temporary' AND m.status = 'full' AND m.left_on IS NULL AND m.id % 40 = 7 ORDER BY m.id LIMIT 2000",
@@ -28,7 +35,7 @@ pub async fn load(db: &Db) -> AppResult<usize> {
     let now = crate::db::now_secs();
     for (i, r) in rows.iter().enumerate() {
         let (mid, org_id, org_path): (i64, i64, String) = (r.try_get("id")?, r.try_get("org_id")?, r.try_get("org_path")?);
-        let city = CITIES[i % CITIES.len()];
+        let city = cities[i % cities.len()].as_str();
         let left = today - Duration::days(20 + ((i * 97) % 700) as i64);
         let months_away = (today - left).num_days() / 30;
         let temp = temps.iter().find(|(_, n)| n.contains(&format!("驻{city}"))).map(|(id, _)| *id);

@@ -101,6 +101,18 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The day something already happened, from a form field: required, readable, not after today
+/// (China time). Errors name `field`.
+pub fn past_day(field: &'static str, s: Option<&str>) -> Result<NaiveDate, crate::error::AppError> {
+    use crate::error::AppError;
+    let s = s.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::invalid_field("date_required", field, "请填写日期，如 2026-03-05"))?;
+    let d = parse_date(s).ok_or_else(|| AppError::invalid_field("date_invalid", field, format!("无法识别的日期“{s}”，请写成 2026-03-05")))?;
+    if d > crate::db::today() {
+        return Err(AppError::invalid_field("date_in_future", field, format!("{d} 尚未到来：只能登记已经发生的事项")));
+    }
+    Ok(d)
+}
+
 /// A date from a form or query, or today (China time) when left empty.
 pub fn parse_day(s: Option<&str>) -> Result<NaiveDate, crate::error::AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {

@@ -18,7 +18,7 @@ use crate::db::{now_secs, Conn, Row, Sql};
 use crate::dues::rules::YearMonth;
 use crate::error::{AppError, AppResult};
 use crate::members::store as members;
-use crate::members::validate::parse_date;
+use crate::members::validate::{parse_date, past_day as day};
 use crate::orgs::model::{Org, OrgVariant};
 use crate::orgs::store as orgs;
 
@@ -102,15 +102,6 @@ fn from_row(r: &Row) -> AppResult<Away> {
         last_dues_month: None,
         flags: vec![],
     })
-}
-
-fn day(field: &'static str, s: Option<&str>) -> AppResult<NaiveDate> {
-    let s = s.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::invalid_field("date_required", field, "请填写日期，如 2026-03-05"))?;
-    let d = parse_date(s).ok_or_else(|| AppError::invalid_field("date_invalid", field, format!("无法识别的日期“{s}”，请写成 2026-03-05")))?;
-    if d > crate::db::today() {
-        return Err(AppError::invalid_field("date_in_future", field, format!("{d} 尚未到来：只能登记已经发生的事项")));
-    }
-    Ok(d)
 }
 
 fn parse_opt(s: &Option<String>) -> Option<NaiveDate> {

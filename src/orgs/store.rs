@@ -346,7 +346,7 @@ pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent:
         let dim: String = r.try_get("dim")?;
         let key: String = r.try_get("key")?;
         let n: i64 = r.try_get("n")?;
-        let dim: &'static str = super::stats::static_dim(&dim);
+        let dim: &'static str = super::stats::static_dim(&dim).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown org_stats dimension {dim}")))?;
         for a in path::ids(old_parent_path) {
             delta.add(a, dim, &key, -n);
         }

@@ -15,7 +15,7 @@ use crate::cadres::rules::{team_warnings, TeamPost, TeamSeat};
 use crate::db::{now_secs, path, Conn};
 use crate::error::{AppError, AppResult};
 use crate::members::store as members;
-use crate::members::validate::parse_date;
+use crate::members::validate::past_day as day;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Seat {
@@ -49,15 +49,6 @@ pub struct Team {
     /// The day the term ends (5 years for village and community branches, 3 for others).
     pub term_end: Option<String>,
     pub warnings: Vec<TeamWarning>,
-}
-
-fn day(field: &'static str, s: Option<&str>) -> AppResult<NaiveDate> {
-    let s = s.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::invalid_field("date_required", field, "请填写日期，如 2026-03-05"))?;
-    let d = parse_date(s).ok_or_else(|| AppError::invalid_field("date_invalid", field, format!("无法识别的日期“{s}”，请写成 2026-03-05")))?;
-    if d > crate::db::today() {
-        return Err(AppError::invalid_field("date_in_future", field, format!("{d} 尚未到来：只能登记已经任免的职务")));
-    }
-    Ok(d)
 }
 
 async fn seats(conn: &mut Conn, org_id: i64) -> AppResult<Vec<Seat>> {

@@ -21,13 +21,13 @@ use crate::meetings::rules::MeetingKind;
 use crate::members::id_card::{mask_id_number, mask_phone, IdCardNumber};
 use crate::members::model::{Education, MemberStatus};
 use crate::members::store as members;
-use crate::members::validate::{parse_date, valid_phone, MemberInput};
+use crate::members::validate::{past_day as day, valid_phone, MemberInput};
 use crate::orgs::model::{Org, OrgDomain, OrgKind};
 use crate::orgs::stats::StatsDelta;
 use crate::orgs::store as orgs;
 
 /// The `org_stats` dimension holding open files per stage.
-pub const DIM_RECRUIT: &str = "recruit";
+pub use crate::orgs::stats::DIM_RECRUIT;
 /// The stages a file is open in, counted in the pipeline.
 pub const OPEN_STAGES: [Stage; 4] = [Stage::Applicant, Stage::Activist, Stage::Target, Stage::Probationary];
 /// A 学时 is 45 minutes (the usual class hour of Party schools); a local default.
@@ -131,15 +131,6 @@ impl audit::InOrg for Recruit {
     fn org_ref(&self) -> (i64, &str) {
         (self.org_id, &self.org_path)
     }
-}
-
-fn day(field: &'static str, s: Option<&str>) -> AppResult<NaiveDate> {
-    let s = s.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::invalid_field("date_required", field, "请填写日期，如 2026-03-05"))?;
-    let d = parse_date(s).ok_or_else(|| AppError::invalid_field("date_invalid", field, format!("无法识别的日期“{s}”，请写成 2026-03-05")))?;
-    if d > crate::db::today() {
-        return Err(AppError::invalid_field("date_in_future", field, format!("{d} 尚未到来：只能登记已经办理的事项")));
-    }
-    Ok(d)
 }
 
 fn refused(r: rules::Refusal) -> AppError {
@@ -274,6 +265,24 @@ async fn branch_meeting(conn: &mut Conn, r: &Recruit, id: i64) -> AppResult<Meet
     };
     let kind: String = row.try_get("kind")?;
     Ok(MeetingRef { id, kind: MeetingKind::parse(&kind).unwrap_or(MeetingKind::GeneralAssembly), held_on })
+}
+
+/// The meeting a step or decision names (one of the branch's, held) and its day: the meeting's
+/// day unless `on` is given, else today. The meeting joins the file's meetings for the rules.
+async fn meeting_and_day(conn: &mut Conn, r: &Recruit, file: &mut File, meeting_id: Option<i64>, on: Option<&str>) -> AppResult<(Option<MeetingRef>, NaiveDate)> {
+    let meeting = match meeting_id {
+        Some(mid) => Some(branch_meeting(conn, r, mid).await?),
+        None => None,
+    };
+    let on = match (on.map(str::trim).filter(|s| !s.is_empty()), &meeting) {
+        (None, Some(m)) => m.held_on,
+        (on, _) => day("on", Some(on.unwrap_or(&crate::db::today().to_string())))?,
+    };
+    if let Some(m) = &meeting {
+        file.meetings.retain(|x| x.id != m.id);
+        file.meetings.push(m.clone());
+    }
+    Ok((meeting, on))
 }
 
 fn counted(delta: &mut StatsDelta, org_path: &str, stage: Stage, sign: i64) {
@@ -494,18 +503,7 @@ pub async fn record_step(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, i
     let org = orgs::get(conn, r.org_id).await?.ok_or(AppError::NotFound)?;
     let has = has_committee(conn, &org, cfg.org_setup.committee_min).await?;
     let mut file = load_file(conn, &r, has).await?;
-    let meeting = match input.meeting_id {
-        Some(mid) => Some(branch_meeting(conn, &r, mid).await?),
-        None => None,
-    };
-    let on = match (input.on.as_deref().map(str::trim).filter(|s| !s.is_empty()), &meeting) {
-        (None, Some(m)) => m.held_on,
-        (on, _) => day("on", Some(on.unwrap_or(&crate::db::today().to_string())))?,
-    };
-    if let Some(m) = &meeting {
-        file.meetings.retain(|x| x.id != m.id);
-        file.meetings.push(m.clone());
-    }
+    let (meeting, on) = meeting_and_day(conn, &r, &mut file, input.meeting_id, input.on.as_deref()).await?;
     // What the step brings with it.
     let mut people: Vec<(&'static str, i64, bool)> = Vec::new();
     let mut political: Option<bool> = None;
@@ -735,18 +733,7 @@ pub async fn decide_probation(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i
         "cancel" | "取消预备党员资格" => ProbationDecision::Cancel { reason: input.reason.clone().unwrap_or_default() },
         other => return Err(AppError::invalid_field("decision_invalid", "decision", format!("无法识别的决定“{other}”，可选：按期转正、延长预备期、取消预备党员资格"))),
     };
-    let meeting = match input.meeting_id {
-        Some(mid) => Some(branch_meeting(conn, &r, mid).await?),
-        None => None,
-    };
-    let on = match (input.on.as_deref().map(str::trim).filter(|s| !s.is_empty()), &meeting) {
-        (None, Some(m)) => m.held_on,
-        (on, _) => day("on", Some(on.unwrap_or(&crate::db::today().to_string())))?,
-    };
-    if let Some(m) = &meeting {
-        file.meetings.retain(|x| x.id != m.id);
-        file.meetings.push(m.clone());
-    }
+    let (meeting, on) = meeting_and_day(conn, &r, &mut file, input.meeting_id, input.on.as_deref()).await?;
     let verdict = rules::probation_outcome(rules, &file, &decision, on, meeting.as_ref()).map_err(refused)?;
     let before = r.stage();
     let mid = meeting.as_ref().map(|m| m.id);
