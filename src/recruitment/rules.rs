@@ -647,6 +647,25 @@ pub struct File {
 }
 
 impl File {
+    /// A file with nothing recorded yet, in a branch with a 支部委员会.
+    pub fn new(name: &str, birth_date: NaiveDate) -> File {
+        File {
+            name: name.into(),
+            birth_date,
+            branch_has_committee: true,
+            steps: vec![],
+            meetings: vec![],
+            contacts: vec![],
+            sponsors: vec![],
+            reviews: vec![],
+            political_review_passed: None,
+            training: None,
+            extension: None,
+            cancelled: None,
+            withdrawn: None,
+        }
+    }
+
     /// The first record of a step.
     pub fn record(&self, step: Step) -> Option<&StepRecord> {
         self.steps.iter().find(|r| r.step == step)
@@ -1627,21 +1646,7 @@ mod tests {
     }
 
     fn empty_file(birth: NaiveDate) -> File {
-        File {
-            name: "张三".into(),
-            birth_date: birth,
-            branch_has_committee: true,
-            steps: vec![],
-            meetings: vec![],
-            contacts: vec![],
-            sponsors: vec![],
-            reviews: vec![],
-            political_review_passed: None,
-            training: None,
-            extension: None,
-            cancelled: None,
-            withdrawn: None,
-        }
+        File::new("张三", birth)
     }
 
     /// Records a step, with a meeting of the kind it needs held that day. Panics if refused.

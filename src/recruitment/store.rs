@@ -285,12 +285,22 @@ async fn meeting_and_day(conn: &mut Conn, r: &Recruit, file: &mut File, meeting_
     Ok((meeting, on))
 }
 
-fn counted(delta: &mut StatsDelta, org_path: &str, stage: Stage, sign: i64) {
-    if is_open(stage) {
-        for a in path::ids(org_path) {
-            delta.add(a, DIM_RECRUIT, stage.code(), sign);
+/// Moves a file's count in `org_stats` from stage `before` (none for a new file) to `after`, for
+/// every ancestor; stages that are not open are not counted.
+async fn recount(conn: &mut Conn, org_path: &str, before: Option<Stage>, after: Stage) -> AppResult<()> {
+    if before == Some(after) {
+        return Ok(());
+    }
+    let mut delta = StatsDelta::default();
+    for a in path::ids(org_path) {
+        if let Some(b) = before.filter(|b| is_open(*b)) {
+            delta.add(a, DIM_RECRUIT, b.code(), -1);
+        }
+        if is_open(after) {
+            delta.add(a, DIM_RECRUIT, after.code(), 1);
         }
     }
+    delta.apply(conn).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +371,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &NewRecr
     if open.is_some() {
         return Err(AppError::conflict("recruit_exists", "该申请人已有在办的发展党员档案，请勿重复登记"));
     }
-    let mut file = empty_file(name, id.birth_date());
+    let mut file = File::new(name, id.birth_date());
     let allowed = rules::check_step(rules, &file, Step::Application, applied, None).map_err(refused)?;
     let now = now_secs();
     let gender = if id.is_male() { "male" } else { "female" };
@@ -386,30 +396,10 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &NewRecr
     .await?;
     file.steps.push(StepRecord { step: Step::Application, on: applied, body: format!("{name}（本人）"), meeting_id: None, note: None });
     insert_step(conn, actor, rid, &file.steps[0], input.note.as_deref().unwrap_or("")).await?;
-    let mut delta = StatsDelta::default();
-    counted(&mut delta, &org.path, allowed.stage, 1);
-    delta.apply(conn).await?;
+    recount(conn, &org.path, None, allowed.stage).await?;
     let r = get(conn, &actor.scope(), rid).await?;
     audit::record(conn, Some(actor), "recruit.apply", "recruit", Some(rid), &r, None, Some(&audit_json(&r))).await?;
     detail(conn, actor, cfg, rid).await
-}
-
-fn empty_file(name: &str, birth: NaiveDate) -> File {
-    File {
-        name: name.into(),
-        birth_date: birth,
-        branch_has_committee: true,
-        steps: vec![],
-        meetings: vec![],
-        contacts: vec![],
-        sponsors: vec![],
-        reviews: vec![],
-        political_review_passed: None,
-        training: None,
-        extension: None,
-        cancelled: None,
-        withdrawn: None,
-    }
 }
 
 fn audit_json(r: &Recruit) -> serde_json::Value {
@@ -618,12 +608,7 @@ pub async fn record_step(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, i
     if step == Step::ConversionApproval {
         convert_member(conn, actor, rules, &r, &file).await?;
     }
-    if before != after {
-        let mut delta = StatsDelta::default();
-        counted(&mut delta, &r.org_path, before, -1);
-        counted(&mut delta, &r.org_path, after, 1);
-        delta.apply(conn).await?;
-    }
+    recount(conn, &r.org_path, Some(before), after).await?;
     let new = get(conn, &actor.scope(), r.id).await?;
     let entry = serde_json::json!({ "step": step.code(), "label": step.label(), "on": on.to_string(), "meeting_id": record.meeting_id, "stage": after.code(), "warnings": allowed.warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>() });
     audit::record(conn, Some(actor), "recruit.step", "recruit", Some(r.id), &new, None, Some(&entry)).await?;
@@ -766,12 +751,7 @@ pub async fn decide_probation(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i
     }
     let after = verdict.stage;
     sqlx::query("UPDATE recruits SET stage = $1, updated_at = $2 WHERE id = $3").bind(after.code()).bind(now_secs()).bind(r.id).execute(&mut *conn).await?;
-    if before != after {
-        let mut delta = StatsDelta::default();
-        counted(&mut delta, &r.org_path, before, -1);
-        counted(&mut delta, &r.org_path, after, 1);
-        delta.apply(conn).await?;
-    }
+    recount(conn, &r.org_path, Some(before), after).await?;
     let new = get(conn, &actor.scope(), r.id).await?;
     let entry = serde_json::json!({ "decision": verdict.kind.code(), "label": verdict.kind.label(), "on": on.to_string(), "meeting_id": mid, "explanation": verdict.explanation });
     audit::record(conn, Some(actor), "recruit.probation", "recruit", Some(r.id), &new, None, Some(&entry)).await?;
@@ -809,9 +789,7 @@ pub async fn withdraw(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, inpu
         .bind(r.id)
         .execute(&mut *conn)
         .await?;
-    let mut delta = StatsDelta::default();
-    counted(&mut delta, &r.org_path, before, -1);
-    delta.apply(conn).await?;
+    recount(conn, &r.org_path, Some(before), Stage::Withdrawn).await?;
     let new = get(conn, &actor.scope(), r.id).await?;
     audit::record(conn, Some(actor), "recruit.withdraw", "recruit", Some(r.id), &new, Some(&audit_json(&r)), Some(&audit_json(&new))).await?;
     detail(conn, actor, cfg, r.id).await
@@ -898,22 +876,19 @@ pub async fn detail(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64) -> App
     let org = orgs::get(conn, r.org_id).await?.ok_or(AppError::NotFound)?;
     let has = has_committee(conn, &org, cfg.org_setup.committee_min).await?;
     let file = load_file(conn, &r, has).await?;
-    let rows = sqlx::query("SELECT step, on_date, body, meeting_id, note FROM recruit_steps WHERE recruit_id = $1").bind(r.id).fetch_all(&mut *conn).await?;
-    let mut steps: Vec<StepView> = rows
+    let mut steps: Vec<StepView> = file
+        .steps
         .iter()
-        .filter_map(|row| {
-            let s = Step::parse(&row.try_get::<String, _>("step").ok()?)?;
-            Some(StepView {
-                number: s.number(),
-                step: s.code().into(),
-                label: s.label().into(),
-                phase: s.phase().label().into(),
-                on: row.try_get("on_date").ok()?,
-                body: row.try_get("body").ok()?,
-                meeting_id: row.try_get("meeting_id").ok()?,
-                article: s.article().into(),
-                note: row.try_get("note").ok()?,
-            })
+        .map(|x| StepView {
+            number: x.step.number(),
+            step: x.step.code().into(),
+            label: x.step.label().into(),
+            phase: x.step.phase().label().into(),
+            on: x.on.to_string(),
+            body: x.body.clone(),
+            meeting_id: x.meeting_id,
+            article: x.step.article().into(),
+            note: x.note.clone().unwrap_or_default(),
         })
         .collect();
     steps.sort_by_key(|s| s.number);

@@ -16,6 +16,15 @@ use crate::error::AppResult;
 use crate::members::store::{self as members, MemberQuery};
 use crate::orgs::store as orgs;
 
+/// The id a picker left in its hidden field: `None` when nothing was picked, else the number;
+/// anything else is refused with “请从列表中选择{what}”.
+pub fn picked(field: &'static str, v: &Option<String>, what: &str) -> Result<Option<i64>, crate::error::AppError> {
+    match v.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        None => Ok(None),
+        Some(x) => x.parse().map(Some).map_err(|_| crate::error::AppError::invalid_field("id_invalid", field, format!("请从列表中选择{what}"))),
+    }
+}
+
 /// At most this many choices per answer.
 const LIMIT: i64 = 12;
 

@@ -9,12 +9,12 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::boundary::Flash;
+use super::pick::picked;
 use super::session::WebActor;
 use super::ui::{notice_redirect, render, Nav, UiResult};
 use super::AppState;
 use crate::auth::cap;
 use crate::auth::roles::Perm;
-use crate::error::AppError;
 use crate::mobile::store::{self as mobile, Away, Ledger, LedgerEntry, LedgerInput, LeaveInput, ReturnInput, UpdateInput};
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
@@ -71,10 +71,7 @@ struct LeaveForm {
 async fn leave(State(s): State<AppState>, wa: WebActor, Form(f): Form<LeaveForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    let member_id = match f.member_id.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        None => None,
-        Some(x) => Some(x.parse().map_err(|_| AppError::invalid_field("id_invalid", "member_id", "请从列表中选择党员"))?),
-    };
+    let member_id = picked("member_id", &f.member_id, "党员")?;
     let input = LeaveInput { member_id, left_on: f.left_on, place: f.place, address: f.address, contact: f.contact, job: f.job, place_fixed: f.place_fixed.is_some(), certificate_no: f.certificate_no };
     let m = write_tx!(&s.db, |tx| mobile::leave(&mut tx, a, &s.rules, &input).await)?;
     Ok(notice_redirect(&format!("/mobile-members/{}", m.id), "外出报备已登记。每季度请更新一次“七个清楚”台账"))
@@ -131,10 +128,7 @@ struct UpdateForm {
 async fn update(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<UpdateForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    let temp_org_id = match f.temp_org_id.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        None => None,
-        Some(x) => Some(x.parse().map_err(|_| AppError::invalid_field("id_invalid", "temp_org_id", "请从列表中选择临时党支部"))?),
-    };
+    let temp_org_id = picked("temp_org_id", &f.temp_org_id, "临时党支部")?;
     let input = UpdateInput {
         certificate_no: f.certificate_no,
         letter_issued_on: f.letter_issued_on,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sqlx::Row as _;
 
 use super::boundary::Flash;
+use super::pick::picked;
 use super::session::WebActor;
 use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use super::AppState;
@@ -106,18 +107,11 @@ struct NewForm {
     note: Option<String>,
 }
 
-fn opt_id(field: &'static str, v: &Option<String>) -> Result<Option<i64>, AppError> {
-    match v.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        None => Ok(None),
-        Some(x) => x.parse().map(Some).map_err(|_| AppError::invalid_field("id_invalid", field, "请从列表中选择")),
-    }
-}
-
 async fn create(State(s): State<AppState>, wa: WebActor, Form(f): Form<NewForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
     let input = NewRecruitInput {
-        org_id: opt_id("org_id", &f.org_id)?,
+        org_id: picked("org_id", &f.org_id, "党支部")?,
         name: f.name,
         id_number: f.id_number,
         phone: f.phone,
@@ -287,11 +281,11 @@ async fn step(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form
     let input = StepInput {
         step: f.step,
         on: f.on,
-        meeting_id: opt_id("meeting_id", &f.meeting_id)?,
+        meeting_id: picked("meeting_id", &f.meeting_id, "会议")?,
         note: f.note,
-        member_ids: [opt_id("member_ids", &f.member_1)?, opt_id("member_ids", &f.member_2)?].into_iter().flatten().collect(),
+        member_ids: [picked("member_ids", &f.member_1, "党员")?, picked("member_ids", &f.member_2, "党员")?].into_iter().flatten().collect(),
         passed: f.passed.as_deref().map(|p| p == "yes"),
-        training_class_id: opt_id("training_class_id", &f.training_class_id)?,
+        training_class_id: picked("training_class_id", &f.training_class_id, "培训班")?,
         days: num("days", &f.days)?,
         class_hours: num("class_hours", &f.class_hours)?,
     };
@@ -332,7 +326,7 @@ async fn probation(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>,
         None => None,
         Some(x) => Some(x.parse::<u32>().map_err(|_| AppError::invalid_field("months_invalid", "months", "延长月数应为6至12的整数"))?),
     };
-    let input = ProbationInput { decision: f.decision, on: f.on, meeting_id: opt_id("meeting_id", &f.meeting_id)?, months, reason: f.reason };
+    let input = ProbationInput { decision: f.decision, on: f.on, meeting_id: picked("meeting_id", &f.meeting_id, "会议")?, months, reason: f.reason };
     let d = write_tx!(&s.db, Lock::Tree, |tx| recruitment::decide_probation(&mut tx, a, &s.rules, id, &input).await)?;
     Ok(notice_redirect(&format!("/recruitment/{id}"), &format!("已登记支部大会决定，现为{}", d.recruit.stage_label)))
 }

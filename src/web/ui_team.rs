@@ -8,13 +8,13 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::boundary::Flash;
+use super::pick::picked;
 use super::session::WebActor;
 use super::ui::{notice_redirect, options, render, Nav, UiResult};
 use super::AppState;
 use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::cadres::rules::TeamPost;
-use crate::error::AppError;
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 use crate::orgs::team::{self, AppointInput, EndInput, Team};
@@ -62,10 +62,7 @@ struct AppointForm {
 async fn appoint(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<AppointForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    let member_id = match f.member_id.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        None => None,
-        Some(x) => Some(x.parse().map_err(|_| AppError::invalid_field("id_invalid", "member_id", "请从列表中选择党员"))?),
-    };
+    let member_id = picked("member_id", &f.member_id, "党员")?;
     let input = AppointInput { member_id, post: f.post, starts_on: f.starts_on };
     let seat = write_tx!(&s.db, |tx| team::appoint(&mut tx, a, id, &input).await)?;
     Ok(notice_redirect(&format!("/orgs/{id}/team"), &format!("{}任{}已登记", seat.name, seat.post_label)))
