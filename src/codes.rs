@@ -50,3 +50,15 @@ macro_rules! code_enum {
         }
     };
 }
+
+/// A rule's verdict as the API and pages show it: stable code, label, the message with its
+/// records and dates, the rule with its source, and the first day it holds.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FlagView {
+    pub code: String,
+    pub label: String,
+    pub message: String,
+    /// The rule and its source.
+    pub rule: String,
+    pub since: Option<String>,
+}

@@ -31,6 +31,12 @@ pub struct Rules {
     pub recruitment: crate::recruitment::rules::RecruitmentRules,
     /// Mobile members: ledger period, certificate and transfer, temporary branch, 自行脱党 (mobile/rules.rs).
     pub mobile: crate::mobile::rules::MobileRules,
+    /// Delegates: the 届期 and the 一季一析 review (delegates/rules.rs).
+    pub delegates: crate::delegates::rules::DelegateRules,
+    /// Village cadres: archive documents, reserves, first secretaries, “四不一起” (cadres/rules.rs).
+    pub cadres: crate::cadres::rules::CadreRules,
+    /// Pairings: when a pairing with no activity is shown as quiet (pairings/rules.rs).
+    pub pairings: crate::pairings::rules::PairingRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -71,6 +77,7 @@ impl Rules {
                 rules.disputes.validate()?;
                 rules.recruitment.validate().map_err(|e| anyhow::anyhow!("[recruitment]: {e}"))?;
                 rules.mobile.validate().map_err(|e| anyhow::anyhow!("[mobile]: {e}"))?;
+                rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

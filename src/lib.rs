@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod members;
 pub mod mobile;
 pub mod orgs;
+pub mod pairings;
 pub mod recruitment;
 pub mod requests;
 pub mod training;

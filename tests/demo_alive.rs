@@ -75,6 +75,28 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     // Leadership teams: the secretary's branch has one 书记 in post and no warning.
     let (_, team) = app.get(&t, &format!("/api/v1/orgs/{}/team", app.tree.village_a.id)).await;
     assert!(team["current"].as_array().unwrap().iter().any(|s| s["post"] == "secretary"), "{team}");
+    // Delegates: county, city and province; most analysed this quarter, some not yet.
+    let (_, d) = app.get(&t, &format!("/api/v1/orgs/{}/delegates", app.tree.county.id)).await;
+    let n = d["delegates"].as_array().unwrap().len() as i64;
+    assert!(d["by_congress"].as_array().unwrap().iter().all(|c| c["count"].as_i64().unwrap() > 0), "{}", d["summary"]);
+    let due = d["review_due"].as_i64().unwrap();
+    assert!(due > 0 && due * 2 < n, "{due} of {n} due");
+    assert!(!d["ended"].as_array().unwrap().is_empty());
+    // Village cadres: every village has a secretary, 一肩挑 near the seed's two thirds, some
+    // villages short of reserves, first secretaries, archives mostly complete.
+    let (_, o) = app.get(&t, &format!("/api/v1/orgs/{}/cadres", app.tree.county.id)).await;
+    let villages = o["villages"].as_array().unwrap();
+    assert!(villages.len() > 50 && villages.iter().all(|v| v["secretary"].is_object()), "{}", o["summary"]);
+    let bp = o["one_shoulder_basis_points"].as_i64().unwrap();
+    assert!((5500..=7500).contains(&bp), "{}", o["summary"]);
+    let short = o["reserves_short"].as_i64().unwrap() as usize;
+    assert!(short > 0 && short < villages.len(), "{}", o["summary"]);
+    assert!(o["first_secretaries"].as_i64().unwrap() > 5 && o["archives_complete"].as_i64().unwrap() > 5, "{}", o["summary"]);
+    // Pairings: each kind in force, most active, some quiet.
+    let (_, p) = app.get(&t, &format!("/api/v1/orgs/{}/pairings", app.tree.county.id)).await;
+    assert!(p["by_kind"].as_array().unwrap().iter().all(|k| k["count"].as_i64().unwrap() > 0), "{}", p["summary"]);
+    let quiet = p["quiet"].as_i64().unwrap() as usize;
+    assert!(quiet > 0 && quiet * 3 < p["current"].as_array().unwrap().len(), "{}", p["summary"]);
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

@@ -198,6 +198,33 @@ impl World {
             let sid = created(app, &admin, &format!("/api/v1/orgs/{}/team", org.id), body).await;
             records.entry("team-seats").or_default().push(at(label, sid, org));
         }
+        // A county delegate in each of the three branches.
+        for ((label, org), mid) in places.iter().zip([other_a, in_b, in_organ]) {
+            let did = created(app, &admin, "/api/v1/delegates", json!({"member_id": mid, "congress": "county", "term_start": day(-60)})).await;
+            records.entry("delegates").or_default().push(at(label, did, org));
+        }
+        // Villages: the township helps each; a cadre file with a document (the seats above give
+        // each village its secretary), a reserve and a first secretary.
+        for (i, (label, org)) in places[..2].iter().enumerate() {
+            let pid = created(app, &admin, "/api/v1/pairings", json!({"kind": "assistance", "helper_org_id": tr.town.id, "helped_org_id": org.id, "starts_on": day(-30)})).await;
+            records.entry("pairings").or_default().push(at(label, pid, org));
+            let r = app
+                .client
+                .post(format!("{}/api/v1/cadres/{}/docs?kind=basic_info&filename=info.pdf", app.url, org.id))
+                .bearer_auth(&admin)
+                .body(b"%PDF-1.4 info".to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "cadre doc");
+            let doc = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            records.entry("cadres").or_default().push(Target { extra: vec![("doc_id", doc)], ..at(label, org.id, org) });
+            let body = json!({"name": "后备", "id_number": common::id("1995-03-03", 30 + i as u32), "added_on": day(-5)});
+            let rid = created(app, &admin, &format!("/api/v1/cadres/{}/reserves", org.id), body).await;
+            records.entry("cadre-reserves").or_default().push(at(label, rid, org));
+            let fid = created(app, &admin, &format!("/api/v1/cadres/{}/first-secretaries", org.id), json!({"name": "第一书记", "unit": "县财政局", "started_on": day(-50)})).await;
+            records.entry("first-secretaries").or_default().push(at(label, fid, org));
+        }
 
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },

@@ -46,6 +46,10 @@ pub enum Perm {
     /// Recruitment files (发展党员): applicants' ID numbers, reviews, political review.
     ReadRecruitment,
     WriteRecruitment,
+    /// Delegates (党代表) and village cadres (一人一档, 后备干部, 第一书记, 年度考核): the county
+    /// organization department's files on people, kept from the branches they are about.
+    ReadCadres,
+    WriteCadres,
 }
 
 impl Perm {
@@ -81,6 +85,8 @@ impl Perm {
             Perm::WriteDisputes => "调处矛盾纠纷",
             Perm::ReadRecruitment => "查看发展党员",
             Perm::WriteRecruitment => "办理发展党员",
+            Perm::ReadCadres => "查看党代表和村干部",
+            Perm::WriteCadres => "管理党代表和村干部",
         }
     }
 }

@@ -67,6 +67,8 @@ capabilities!(
     WriteDisputes,
     ReadRecruitment,
     WriteRecruitment,
+    ReadCadres,
+    WriteCadres,
 );
 
 /// Where the caller holds `C`: subtree path prefixes, and for a member-role caller and a
@@ -159,17 +161,27 @@ impl<C: Capability> Scope<C> {
 
     /// Appends `AND (col in any of the subtrees)`; an empty scope matches nothing.
     pub fn push_filter(&self, sql: &mut Sql, col: &str) {
-        if self.prefixes.is_empty() {
+        self.push_filter_any(sql, &[col]);
+    }
+
+    /// Appends `AND (any of cols in any of the subtrees)`: a record with two orgs (a pairing)
+    /// is seen from either side. An empty scope matches nothing.
+    pub fn push_filter_any(&self, sql: &mut Sql, cols: &[&str]) {
+        if self.prefixes.is_empty() || cols.is_empty() {
             sql.push(" AND 1=0");
             return;
         }
         sql.push(" AND (");
-        for (i, p) in self.prefixes.iter().enumerate() {
-            if i > 0 {
-                sql.push(" OR ");
+        let mut first = true;
+        for col in cols {
+            for p in &self.prefixes {
+                if !first {
+                    sql.push(" OR ");
+                }
+                first = false;
+                sql.push("(").push(col).push(" >= ").bind(p.clone());
+                sql.push(" AND ").push(col).push(" < ").bind(path::upper(p)).push(")");
             }
-            sql.push("(").push(col).push(" >= ").bind(p.clone());
-            sql.push(" AND ").push(col).push(" < ").bind(path::upper(p)).push(")");
         }
         sql.push(")");
     }

@@ -2,6 +2,7 @@
 //! congresses, the five-year term, the quarterly review (一季一析) and the termination of a
 //! delegate's qualification.
 //!
-//! [`rules`] holds the pure rules; the store and the UI come later.
+//! [`rules`] holds the pure rules, [`store`] the records; pages and API are in `web`.
 
 pub mod rules;
+pub mod store;

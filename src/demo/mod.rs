@@ -1,6 +1,7 @@
 //! Loading a generated demo county, city or province into an empty database.
 
 pub mod accounts;
+pub mod cadres;
 pub mod dues;
 pub mod gen;
 pub mod governance;
@@ -238,6 +239,10 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     progress("team seats", n_seats);
     let n_mobile = mobile::load(db).await?;
     progress("mobile members", n_mobile as u64);
+    let c = cadres::load(db).await?;
+    progress("delegates", c.delegates as u64);
+    progress("villages with cadre files", c.villages as u64);
+    progress("pairings", c.pairings as u64);
     // This year's grid governance for the first township: grids, households, requests, disputes.
     let town: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee' AND domain = 'township' AND dissolved_on IS NULL ORDER BY id LIMIT 1")
         .fetch_optional(&db.pool)

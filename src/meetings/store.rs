@@ -661,44 +661,18 @@ pub async fn set_items(conn: &mut Conn, actor: &Actor, default: &Checklist, id: 
 // Photos and files
 // ---------------------------------------------------------------------------
 
-/// One photo or file; larger ones are refused with this limit in the message.
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_FILES_PER_MEETING: i64 = 30;
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct MeetingFile {
-    pub id: i64,
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub at: i64,
-}
-
-impl MeetingFile {
-    pub fn is_image(&self) -> bool {
-        self.content_type.starts_with("image/")
-    }
-}
+pub use crate::files::StoredFile as MeetingFile;
 
 pub async fn add_file(conn: &mut Conn, actor: &Actor, id: i64, name: &str, data: &[u8]) -> AppResult<MeetingFile> {
-    use sha2::Digest;
     let m = get_writable(conn, actor, id).await?;
     refuse_if_closed(&m)?;
-    if data.is_empty() {
-        return Err(AppError::invalid_field("file_empty", "file", "文件是空的，请重新选择"));
-    }
-    if data.len() > MAX_FILE_BYTES {
-        return Err(AppError::invalid_field("file_too_large", "file", format!("文件过大（{} KB）：每个文件不超过 {} MB", data.len() / 1024, MAX_FILE_BYTES / 1024 / 1024)));
-    }
-    let name = crate::files::clean_name(name);
-    let content_type = crate::files::sniff(&name, data)
-        .ok_or_else(|| AppError::invalid_field("file_type", "file", "只接受照片（JPG、PNG）和文件（PDF、Word、Excel、PPT 的 docx/xlsx/pptx 格式）"))?;
+    let crate::files::Checked { name, content_type, sha256: sha } = crate::files::check(name, data)?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meeting_files WHERE meeting_id = $1").bind(m.id).fetch_one(&mut *conn).await?;
     if count >= MAX_FILES_PER_MEETING {
         return Err(AppError::invalid("too_many_files", format!("每次会议最多上传 {MAX_FILES_PER_MEETING} 个照片或文件")));
     }
-    let sha = sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect::<String>();
     let now = now_secs();
     let fid: i64 = sqlx::query_scalar(
         "INSERT INTO meeting_files (meeting_id, name, content_type, size, sha256, data, by_user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -718,23 +692,12 @@ pub async fn add_file(conn: &mut Conn, actor: &Actor, id: i64, name: &str, data:
     Ok(f)
 }
 
-fn file_from_row(r: &Row) -> AppResult<MeetingFile> {
-    Ok(MeetingFile {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        content_type: r.try_get("content_type")?,
-        size: r.try_get("size")?,
-        sha256: r.try_get("sha256")?,
-        at: r.try_get("at")?,
-    })
-}
-
 pub async fn files(conn: &mut Conn, meeting_id: i64) -> AppResult<Vec<MeetingFile>> {
     let rows = sqlx::query("SELECT id, name, content_type, size, sha256, at FROM meeting_files WHERE meeting_id = $1 ORDER BY id")
         .bind(meeting_id)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(file_from_row).collect()
+    rows.iter().map(MeetingFile::from_row).collect()
 }
 
 /// A file of a meeting inside `scope`, with its bytes.
@@ -746,5 +709,5 @@ pub async fn file(conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, meeting_id: 
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((file_from_row(&r)?, r.try_get("data")?))
+    Ok((MeetingFile::from_row(&r)?, r.try_get("data")?))
 }

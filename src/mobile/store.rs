@@ -55,15 +55,7 @@ pub struct Away {
     pub org_path: String,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct FlagView {
-    pub code: String,
-    pub label: String,
-    pub message: String,
-    /// The rule and its source.
-    pub rule: String,
-    pub since: Option<String>,
-}
+pub use crate::codes::FlagView;
 
 impl audit::InOrg for Away {
     fn org_ref(&self) -> (i64, &str) {

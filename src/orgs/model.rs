@@ -39,15 +39,6 @@ crate::code_enum!(
     }
 );
 
-crate::code_enum!(
-    /// Pairings between organizations (DOMAIN.md §1).
-    PairingKind {
-        Liaison = ("liaison", "包联"),
-        CoBuilding = ("co_building", "共驻共建"),
-        Assistance = ("assistance", "结对帮扶"),
-    }
-);
-
 impl OrgKind {
     /// Members belong to branches and their groups, where they hold their organizational life.
     pub fn holds_members(self) -> bool {

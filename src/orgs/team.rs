@@ -136,7 +136,7 @@ pub async fn appoint(conn: &mut Conn, actor: &Actor, org_id: i64, input: &Appoin
     if open.is_some() {
         return Err(AppError::conflict("already_in_post", format!("{}已任{}{}", m.name, org.name, post.label())));
     }
-    let id: i64 = sqlx::query_scalar("INSERT INTO org_team (org_id, member_id, post, starts_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+    let res = sqlx::query_scalar::<_, i64>("INSERT INTO org_team (org_id, member_id, post, starts_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(org.id)
         .bind(m.id)
         .bind(post.code())
@@ -144,7 +144,12 @@ pub async fn appoint(conn: &mut Conn, actor: &Actor, org_id: i64, input: &Appoin
         .bind(actor.user_id)
         .bind(now_secs())
         .fetch_one(&mut *conn)
-        .await?;
+        .await;
+    // The partial unique index settles two parallel appointments the check above let through.
+    let id = match res {
+        Err(e) if crate::error::is_unique_violation(&e) => return Err(AppError::conflict("already_in_post", format!("{}已任{}{}", m.name, org.name, post.label()))),
+        other => other?,
+    };
     audit::record(conn, Some(actor), "team.appoint", "org", Some(org.id), &org, None, Some(&serde_json::json!({"member": m.name, "post": post.label(), "starts_on": start.to_string()}))).await?;
     seats(conn, org.id).await?.into_iter().find(|s| s.id == id).ok_or(AppError::NotFound)
 }
@@ -175,7 +180,10 @@ pub async fn end_seat(conn: &mut Conn, actor: &Actor, seat_id: i64, input: &EndI
     if reason.is_empty() {
         return Err(AppError::invalid_field("reason_required", "reason", "请填写结束原因，如“换届”“调离”"));
     }
-    sqlx::query("UPDATE org_team SET ends_on = $1, end_reason = $2 WHERE id = $3").bind(end.to_string()).bind(reason).bind(seat_id).execute(&mut *conn).await?;
+    let done = sqlx::query("UPDATE org_team SET ends_on = $1, end_reason = $2 WHERE id = $3 AND ends_on IS NULL").bind(end.to_string()).bind(reason).bind(seat_id).execute(&mut *conn).await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::conflict("seat_ended", format!("{}的{}职务已结束", seat.name, seat.post_label)));
+    }
     audit::record(conn, Some(actor), "team.end", "org", Some(org.id), &org, None, Some(&serde_json::json!({"member": seat.name, "post": seat.post_label, "ends_on": end.to_string(), "reason": reason}))).await?;
     seats(conn, org.id).await?.into_iter().find(|s| s.id == seat_id).ok_or(AppError::NotFound)
 }

@@ -92,6 +92,9 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_recruitment::RecruitmentApiDoc::openapi());
     doc.merge(super::api_mobile::MobileApiDoc::openapi());
     doc.merge(super::api_team::TeamApiDoc::openapi());
+    doc.merge(super::api_delegates::DelegatesApiDoc::openapi());
+    doc.merge(super::api_pairings::PairingsApiDoc::openapi());
+    doc.merge(super::api_cadres::CadresApiDoc::openapi());
     doc
 }
 

@@ -37,7 +37,7 @@ use crate::error::AppError;
 pub const SMALL_BODY: usize = 64 * 1024;
 pub const LIST_BODY: usize = 1024 * 1024;
 pub const PUBLIC_FORM_BODY: usize = crate::requests::store::MAX_PHOTO_BYTES + 64 * 1024;
-pub const MEETING_FILE_BODY: usize = crate::meetings::store::MAX_FILE_BYTES + 64 * 1024;
+pub const MEETING_FILE_BODY: usize = crate::files::MAX_FILE_BYTES + 64 * 1024;
 pub const IMPORT_BODY: usize = 50 * 1024 * 1024;
 /// No route reads more than this.
 pub const MAX_BODY: usize = IMPORT_BODY;

@@ -65,6 +65,16 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/orgs/{id}/mobile-members", Some(ReadMembers)),
         ("/api/v1/orgs/{id}/mobile-members.xlsx", Some(ReadMembers)),
         ("/api/v1/orgs/{id}/team", Some(ReadOrgs)),
+        ("/api/v1/delegates/{id}", Some(ReadCadres)),
+        ("/api/v1/orgs/{id}/delegates", Some(ReadCadres)),
+        ("/api/v1/orgs/{id}/delegates.xlsx", Some(ReadCadres)),
+        ("/api/v1/pairings/{id}", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/pairings", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/pairings.xlsx", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/cadres", Some(ReadCadres)),
+        ("/api/v1/orgs/{id}/cadres.xlsx", Some(ReadCadres)),
+        ("/api/v1/cadres/{id}", Some(ReadCadres)),
+        ("/api/v1/cadres/{id}/docs/{doc_id}", Some(ReadCadres)),
     ]
 };
 
@@ -142,6 +152,19 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/mobile-members/{id}/return", Some(WriteMembers)),
         ("post", "/api/v1/orgs/{id}/team", Some(WriteOrgs)),
         ("post", "/api/v1/team-seats/{id}/end", Some(WriteOrgs)),
+        ("post", "/api/v1/delegates", Some(WriteCadres)),
+        ("post", "/api/v1/delegates/{id}/reviews", Some(WriteCadres)),
+        ("post", "/api/v1/delegates/{id}/terminate", Some(WriteCadres)),
+        ("post", "/api/v1/pairings", Some(WriteOrgs)),
+        ("post", "/api/v1/pairings/{id}/activities", Some(WriteOrgLife)),
+        ("post", "/api/v1/pairings/{id}/end", Some(WriteOrgs)),
+        ("post", "/api/v1/cadres/{id}/docs", Some(WriteCadres)),
+        ("post", "/api/v1/cadres/{id}/reserves", Some(WriteCadres)),
+        ("post", "/api/v1/cadres/{id}/director", Some(WriteCadres)),
+        ("post", "/api/v1/cadres/{id}/first-secretaries", Some(WriteCadres)),
+        ("post", "/api/v1/cadres/{id}/assessments", Some(WriteCadres)),
+        ("post", "/api/v1/cadre-reserves/{id}/remove", Some(WriteCadres)),
+        ("post", "/api/v1/first-secretaries/{id}/end", Some(WriteCadres)),
     ]
 };
 

@@ -7,6 +7,9 @@ pub mod api_life;
 pub mod api_mobile;
 pub mod api_recruitment;
 pub mod api_team;
+pub mod api_delegates;
+pub mod api_pairings;
+pub mod api_cadres;
 pub mod api_training;
 pub mod boundary;
 pub mod home;
@@ -22,6 +25,9 @@ pub mod ui_life;
 pub mod ui_mobile;
 pub mod ui_recruitment;
 pub mod ui_team;
+pub mod ui_delegates;
+pub mod ui_pairings;
+pub mod ui_cadres;
 pub mod ui_training;
 pub mod upload;
 
@@ -59,6 +65,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api_recruitment::routes())
         .merge(api_mobile::routes())
         .merge(api_team::routes())
+        .merge(api_delegates::routes())
+        .merge(api_pairings::routes())
+        .merge(api_cadres::routes())
         .merge(public::routes())
         .merge(api_grids_import::routes())
         .merge(api::routes())
@@ -70,6 +79,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_recruitment::routes())
         .merge(ui_mobile::routes())
         .merge(ui_team::routes())
+        .merge(ui_delegates::routes())
+        .merge(ui_pairings::routes())
+        .merge(ui_cadres::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ui::error_page_with_nav))
         .layer(axum::extract::DefaultBodyLimit::max(boundary::SMALL_BODY))
