@@ -317,14 +317,28 @@ async fn every_role_on_a_phone_and_a_desktop() {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
+    let upper = yinghuo::db::path::upper(&app.tree.town.path);
+    let delegate: i64 = sqlx::query_scalar("SELECT MAX(d.id) FROM delegates d JOIN members m ON m.id = d.member_id WHERE m.org_path >= $1 AND m.org_path < $2")
+        .bind(app.tree.town.path.clone())
+        .bind(upper.clone())
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let pairing: i64 = sqlx::query_scalar("SELECT MIN(p.id) FROM pairings p JOIN orgs d ON d.id = p.helped_id WHERE d.path >= $1 AND d.path < $2")
+        .bind(app.tree.town.path.clone())
+        .bind(upper)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
             format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
             format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
-            format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+            format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"),
+            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
-            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team")]),
+            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team"), format!("/orgs/{village}/pairings")]),
         ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), "/users".into()]),
         ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests")]),
     ];
