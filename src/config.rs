@@ -37,6 +37,8 @@ pub struct Rules {
     pub cadres: crate::cadres::rules::CadreRules,
     /// Pairings: when a pairing with no activity is shown as quiet (pairings/rules.rs).
     pub pairings: crate::pairings::rules::PairingRules,
+    /// Household points: the civic-practice catalog, basket limits (points/rules.rs).
+    pub household_points: crate::points::rules::HouseholdPointRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -78,6 +80,7 @@ impl Rules {
                 rules.recruitment.validate().map_err(|e| anyhow::anyhow!("[recruitment]: {e}"))?;
                 rules.mobile.validate().map_err(|e| anyhow::anyhow!("[mobile]: {e}"))?;
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
+                rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

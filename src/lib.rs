@@ -21,6 +21,7 @@ pub mod members;
 pub mod mobile;
 pub mod orgs;
 pub mod pairings;
+pub mod points;
 pub mod recruitment;
 pub mod requests;
 pub mod training;

@@ -160,6 +160,12 @@ impl World {
             records.entry("buildings").or_default().push(at(label, b["id"].as_i64().unwrap(), org));
             let hid = created(app, &admin, "/api/v1/households", json!({"grid_id": gid, "address": "3号楼101", "head_name": "赵大", "phone": "13800001111"})).await;
             records.entry("households").or_default().push(at(label, hid, org));
+            // The village's 文明超市 and a civic-practice entry of the household.
+            let mid = created(app, &admin, "/api/v1/supermarket", json!({"org_id": org.id})).await;
+            records.entry("supermarket").or_default().push(at(label, mid, org));
+            let (s, p) = app.post(&admin, &format!("/api/v1/points/households/{hid}/civic"), json!({"item": "tidy_yard", "on": day(0), "evidence": "入户查看"})).await;
+            assert_eq!(s, 200, "{p}");
+            records.entry("transfers").or_default().push(at(label, p["entries"][0]["transfer_id"].as_i64().unwrap(), org));
             let sid = created(app, &admin, &format!("/api/v1/households/{hid}/special"), json!({"kind": "80岁以上高龄老人", "note": "独居"})).await;
             records.entry("special").or_default().push(at(label, sid, org));
             let rid = created(

@@ -75,6 +75,13 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/orgs/{id}/cadres.xlsx", Some(ReadCadres)),
         ("/api/v1/cadres/{id}", Some(ReadCadres)),
         ("/api/v1/cadres/{id}/docs/{doc_id}", Some(ReadCadres)),
+        ("/api/v1/points/civic-items", None),
+        ("/api/v1/points/households/{id}", Some(ReadResidents)),
+        ("/api/v1/orgs/{id}/supermarket", Some(ReadResidents)),
+        ("/api/v1/supermarket/{id}", Some(ReadResidents)),
+        ("/api/v1/supermarket/{id}/households", Some(ReadResidents)),
+        ("/api/v1/supermarket/{id}/redemptions", Some(ReadResidents)),
+        ("/api/v1/supermarket/{id}/ledger.xlsx", Some(ReadResidents)),
     ]
 };
 
@@ -165,6 +172,12 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/cadres/{id}/assessments", Some(WriteCadres)),
         ("post", "/api/v1/cadre-reserves/{id}/remove", Some(WriteCadres)),
         ("post", "/api/v1/first-secretaries/{id}/end", Some(WriteCadres)),
+        ("post", "/api/v1/points/households/{id}/civic", Some(WriteResidents)),
+        ("post", "/api/v1/points/transfers/{id}/reverse", Some(WriteResidents)),
+        ("post", "/api/v1/supermarket", Some(WriteResidents)),
+        ("post", "/api/v1/supermarket/{id}/goods", Some(WriteResidents)),
+        ("post", "/api/v1/supermarket/{id}/stock", Some(WriteResidents)),
+        ("post", "/api/v1/supermarket/{id}/redeem", Some(WriteResidents)),
     ]
 };
 

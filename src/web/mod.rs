@@ -10,6 +10,7 @@ pub mod api_team;
 pub mod api_delegates;
 pub mod api_pairings;
 pub mod api_cadres;
+pub mod api_points;
 pub mod api_training;
 pub mod boundary;
 pub mod home;
@@ -28,6 +29,7 @@ pub mod ui_team;
 pub mod ui_delegates;
 pub mod ui_pairings;
 pub mod ui_cadres;
+pub mod ui_points;
 pub mod ui_training;
 pub mod upload;
 
@@ -68,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_delegates::routes())
         .merge(api_pairings::routes())
         .merge(api_cadres::routes())
+        .merge(api_points::routes())
         .merge(public::routes())
         .merge(api_grids_import::routes())
         .merge(api::routes())
@@ -82,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_delegates::routes())
         .merge(ui_pairings::routes())
         .merge(ui_cadres::routes())
+        .merge(ui_points::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ui::error_page_with_nav))
         .layer(axum::extract::DefaultBodyLimit::max(boundary::SMALL_BODY))
