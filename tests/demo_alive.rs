@@ -97,6 +97,13 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     assert!(p["by_kind"].as_array().unwrap().iter().all(|k| k["count"].as_i64().unwrap() > 0), "{}", p["summary"]);
     let quiet = p["quiet"].as_i64().unwrap() as usize;
     assert!(quiet > 0 && quiet * 3 < p["current"].as_array().unwrap().len(), "{}", p["summary"]);
+    // 文明超市: the township's villages keep one, with this year's points earned and spent, and
+    // a ledger that balances.
+    let (_, m) = app.get(&t, &format!("/api/v1/orgs/{}/supermarket", app.tree.village_a.id)).await;
+    assert!(m["redemptions"].as_i64().unwrap() > 0 && m["goods"].as_array().unwrap().len() == 8, "{m}");
+    let off: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM point_accounts a WHERE a.balance <> (SELECT COALESCE(SUM(m.points), 0) FROM point_movements m WHERE m.account_id = a.id)").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(off, 0);
+    assert!(count(&app, "SELECT COUNT(*) FROM point_transfers WHERE kind = 'civic'").await > 1000);
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

@@ -5,6 +5,7 @@ pub mod cadres;
 pub mod dues;
 pub mod gen;
 pub mod governance;
+pub mod market;
 pub mod meetings;
 pub mod mobile;
 pub mod recruitment;
@@ -252,6 +253,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let g = governance::load_town(db, town, crate::db::today().year(), seed).await?;
         progress("households", g.households as u64);
         (households, requests, disputes) = (g.households, g.requests, g.disputes);
+        let n = market::load(db).await?;
+        progress("points transfers", n as u64);
     }
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
