@@ -15,6 +15,9 @@ use crate::points::rules::HouseholdPointRules;
 
 const GOODS: [(&str, &str, i64); 8] =
     [("洗衣粉", "袋", 30), ("食用油", "桶", 80), ("香皂", "块", 10), ("毛巾", "条", 15), ("牙膏", "支", 12), ("大米", "袋", 100), ("酱油", "瓶", 20), ("卫生纸", "提", 40)];
+/// A good on the demo shelf: id, name, price, stock.
+type Shelf = Vec<(i64, String, i64, i64)>;
+
 const EVIDENCE: [&str; 4] = ["入户查看，情况属实", "村民代表评议通过", "网格员走访核实", "邻里推荐，村委会公示"];
 
 async fn insert(conn: &mut crate::db::Conn, head: &str, rows: &[Vec<Val>]) -> AppResult<()> {
@@ -57,7 +60,7 @@ pub async fn load(db: &Db) -> AppResult<usize> {
     let mut balance: HashMap<i64, i64> = HashMap::new();
     // Per village: its issuing account, its market's account and goods (id, price, stock).
     let mut source: HashMap<i64, i64> = HashMap::new();
-    let mut shop: HashMap<i64, (i64, Vec<(i64, String, i64, i64)>)> = HashMap::new();
+    let mut shop: HashMap<i64, (i64, Shelf)> = HashMap::new();
     for (vid, vname) in &villages {
         let mid: i64 = sqlx::query_scalar("INSERT INTO markets (org_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(vid)
