@@ -452,3 +452,39 @@ pub async fn mobile(db: &Db, runs: usize) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Members' points: the year of the whole database recomputed from the records (a replay of the
+/// projection, rolled back unless `commit`), then the standing of the largest branch `runs` times.
+pub async fn points(db: &Db, year: Option<i32>, runs: usize, commit: bool) -> anyhow::Result<()> {
+    let year = year.unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()));
+    let rules = crate::config::Rules::default();
+    let mut tx = db.pool.begin().await?;
+    let root: String = sqlx::query_scalar("SELECT path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&mut *tx).await?;
+    let t = Instant::now();
+    let n = crate::points::members::sync(&mut tx, &rules, &root, year).await?;
+    let replay = t.elapsed().as_secs_f64();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_points WHERE year = $1").bind(year as i64).fetch_one(&mut *tx).await?;
+    println!("database: {:?}; points of {year} replayed from the records: {n} entries appended ({total} in the ledger) in {replay:.2} s", db.backend);
+    if commit {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    let mut conn = db.pool.acquire().await?;
+    let branch: Option<i64> = sqlx::query_scalar("SELECT org_id FROM members WHERE left_on IS NULL GROUP BY org_id ORDER BY COUNT(*) DESC, org_id LIMIT 1").fetch_optional(&mut *conn).await?;
+    let Some(branch) = branch else { return Ok(()) };
+    let org = orgs::get(&mut conn, branch).await?.ok_or_else(|| anyhow::anyhow!("org {branch}"))?;
+    let actor = admin_at(&org);
+    let mut ms = Vec::new();
+    let mut line = String::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mut tx = db.pool.begin().await?;
+        let p = crate::points::members::org_points(&mut tx, &rules, &actor.scope(), &org, year).await?;
+        tx.commit().await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        line = format!("{} members", p.members.len());
+    }
+    println!("a branch's standing ({}, {line}; synced, then read): {}", org.name, summary(ms));
+    Ok(())
+}

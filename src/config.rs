@@ -39,6 +39,8 @@ pub struct Rules {
     pub pairings: crate::pairings::rules::PairingRules,
     /// Household points: the civic-practice catalog, basket limits (points/rules.rs).
     pub household_points: crate::points::rules::HouseholdPointRules,
+    /// Members' points: the default catalog and frame; a county sets its own in the app (points/member_rules.rs).
+    pub member_points: crate::points::member_rules::MemberCatalog,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -81,6 +83,7 @@ impl Rules {
                 rules.mobile.validate().map_err(|e| anyhow::anyhow!("[mobile]: {e}"))?;
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
+                rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

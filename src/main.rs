@@ -95,6 +95,17 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Replay members' points of a year from the records (rolled back unless --commit) and time a
+    /// branch's standing.
+    BenchPoints {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Keep the replayed entries (a replay appends only what the ledger lacks).
+        #[arg(long)]
+        commit: bool,
+    },
     /// Measure logins per second over HTTP (10 concurrent by default) and the server's memory over many page views.
     BenchLogin {
         #[arg(long, default_value_t = 1000)]
@@ -341,6 +352,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchMobile { runs } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::mobile(&db, runs).await
+        }
+        Command::BenchPoints { year, runs, commit } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::points(&db, year, runs, commit).await
         }
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
             let db = open(&cli.database_url).await?;

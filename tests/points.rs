@@ -185,3 +185,93 @@ both_backends!(concurrent_redemptions_never_go_below_zero, |app: TestApp| async 
     let neg: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM point_accounts WHERE kind <> 'source' AND balance < 0").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(neg, 0);
 });
+
+both_backends!(member_points_follow_the_records, |app: TestApp| async move {
+    let t = app.token("admin").await;
+    let va = app.tree.village_a.id;
+    let m = app.member(&t, &app.tree.village_a, "积分党员", &common::id("1980-08-08", 5)).await;
+    let other = app.member(&t, &app.tree.village_a, "另一党员", &common::id("1981-08-08", 7)).await;
+    let held = yinghuo::db::today() - chrono::Duration::days(2);
+    let year = chrono::Datelike::year(&held);
+    let (s, mt) = app.post(&t, "/api/v1/meetings", json!({"org_id": va, "kind": "party_lecture", "topic": "专题党课", "planned_start": format!("{held} 09:00")})).await;
+    assert_eq!(s, 201, "{mt}");
+    let mid = mt["id"].as_i64().unwrap_or_else(|| mt["meeting"]["id"].as_i64().unwrap());
+    let (s, e) = app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), json!([{"member_id": m, "status": "present"}, {"member_id": other, "status": "absent"}])).await;
+    assert_eq!(s, 200, "{e}");
+    assert_eq!(app.post(&t, &format!("/api/v1/meetings/{mid}/hold"), json!({"held_on": held.to_string()})).await.0, 200);
+    // A meeting attended gives its points with no other entry; an absence costs 基础分.
+    let path = format!("/api/v1/points/members/{m}?year={year}");
+    let (s, p) = app.get(&t, &path).await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!((p["task"].as_i64(), p["base"].as_i64(), p["total"].as_i64()), (Some(2), Some(20), Some(22)), "{p}");
+    assert_eq!(p["entries"][0]["rule"], "meeting_present");
+    assert!(p["entries"][0]["source"].as_str().unwrap().contains("专题党课"), "{p}");
+    let (_, o) = app.get(&t, &format!("/api/v1/points/members/{other}?year={year}")).await;
+    assert_eq!((o["base"].as_i64(), o["total"].as_i64()), (Some(18), Some(18)), "{o}");
+    // Reading again appends nothing.
+    let (_, again) = app.get(&t, &path).await;
+    assert_eq!(again["entries"].as_array().unwrap().len(), 1);
+    // A correction of the record reverses its points with a new entry: leave costs nothing.
+    let (s, e) = app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), json!([{"member_id": m, "status": "excused", "reason": "生病住院"}, {"member_id": other, "status": "excused", "reason": "外出务工"}])).await;
+    assert_eq!(s, 200, "{e}");
+    let (_, p) = app.get(&t, &path).await;
+    assert_eq!((p["total"].as_i64(), p["entries"].as_array().unwrap().len()), (Some(20), 2), "{p}");
+    assert_eq!(p["entries"][0]["points"], -2);
+    let (_, o) = app.get(&t, &format!("/api/v1/points/members/{other}?year={year}")).await;
+    assert_eq!(o["total"], 20, "{o}");
+    // The county's catalog overrides the default: attendance worth 5.
+    app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), json!([{"member_id": m, "status": "present"}])).await;
+    let (s, c) = app.put(&t, &format!("/api/v1/orgs/{}/points-catalog", app.tree.county.id), json!({"catalog": {"meeting_present": 5, "rankings": false}})).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["from"], "中共测试县委员会");
+    let (_, c) = app.get(&t, &format!("/api/v1/orgs/{va}/points-catalog")).await;
+    assert_eq!(c["catalog"]["meeting_present"], 5);
+    let (_, p) = app.get(&t, &path).await;
+    assert_eq!(p["task"], 5, "{p}");
+    let (s, e) = app.put(&t, &format!("/api/v1/orgs/{}/points-catalog", app.tree.county.id), json!({"catalog": {"meeting_absent": 3}})).await;
+    assert_eq!((s, err(&e)), (422, "catalog_invalid"));
+    // The branch's own entry with evidence; rankings off: no rank.
+    let sec = app.token("sec_a").await;
+    let (s, e) = app.post(&sec, &format!("/api/v1/points/members/{m}/entries"), json!({"points": 5, "on": held.to_string()})).await;
+    assert_eq!((s, err(&e)), (422, "evidence_required"));
+    let (s, p) = app.post(&sec, &format!("/api/v1/points/members/{m}/entries"), json!({"points": 5, "note": "获评优秀共产党员", "on": held.to_string()})).await;
+    assert_eq!((s, p["reward"].as_i64()), (200, Some(5)), "{p}");
+    let (_, b) = app.get(&sec, &format!("/api/v1/orgs/{va}/points?year={year}")).await;
+    let me = b["members"].as_array().unwrap().iter().find(|x| x["member_id"].as_i64() == Some(m)).unwrap().clone();
+    assert_eq!((me["total"].as_i64(), me["rank"].is_null()), (Some(30), true), "{b}");
+    // A member reads their own points, not another's; another village cannot.
+    common::add_user(&app.db, "pmember", "member", &app.tree.village_a, Some(m)).await;
+    let mine = app.token("pmember").await;
+    assert_eq!(app.get(&mine, &path).await.0, 200);
+    assert_eq!(app.get(&mine, &format!("/api/v1/points/members/{other}")).await.0, 404);
+    let sec_b = app.token("sec_b").await;
+    assert_eq!(app.get(&sec_b, &path).await.0, 404);
+    let c = common::ui_login(&app, "sec_a").await;
+    let page = c.get(format!("{}/orgs/{va}/points", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("积分党员") && page.contains("任务分"), "{page}");
+    let page = c.get(format!("{}/members/{m}/points", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("专题党课") && page.contains("获评优秀共产党员"), "{page}");
+});
+
+both_backends!(fifty_parallel_reads_append_each_point_once, |app: TestApp| async move {
+    let t = app.token("admin").await;
+    let va = app.tree.village_a.id;
+    let m = app.member(&t, &app.tree.village_a, "并发积分", &common::id("1982-09-09", 9)).await;
+    let held = yinghuo::db::today() - chrono::Duration::days(1);
+    let (_, mt) = app.post(&t, "/api/v1/meetings", json!({"org_id": va, "kind": "party_lecture", "topic": "党课", "planned_start": format!("{held} 09:00")})).await;
+    let mid = mt["id"].as_i64().unwrap_or_else(|| mt["meeting"]["id"].as_i64().unwrap());
+    app.post(&t, &format!("/api/v1/meetings/{mid}/attendance"), json!([{"member_id": m, "status": "present"}])).await;
+    assert_eq!(app.post(&t, &format!("/api/v1/meetings/{mid}/hold"), json!({"held_on": held.to_string()})).await.0, 200);
+    let year = chrono::Datelike::year(&held);
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let url = if i % 2 == 0 { format!("{}/api/v1/points/members/{m}?year={year}", app.url) } else { format!("{}/api/v1/orgs/{va}/points?year={year}", app.url) };
+        let (tok, client) = (t.clone(), app.client.clone());
+        tasks.push(tokio::spawn(async move { client.get(url).bearer_auth(tok).send().await.unwrap().status().as_u16() }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_points WHERE member_id = $1").bind(m).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(n, 1);
+});

@@ -167,6 +167,8 @@ pub fn action_label(action: &str) -> &'static str {
         "pairing.activity" => "登记结对活动",
         "pairing.end" => "结束结对",
         "points.civic" => "登记文明实践积分",
+        "points.manual" => "登记党员奖励分或扣分",
+        "points.catalog" => "设置党员积分规则",
         "points.reverse" => "更正积分",
         "market.create" => "开设文明超市",
         "market.good" => "文明超市上架物品",

@@ -2,7 +2,11 @@
 //! civic practice (and, with the volunteering module, for service) and spend them at their
 //! village's supermarket. [`rules`] is pure; [`ledger`] keeps accounts and transfers (two
 //! movements summing to zero, append-only); [`market`] keeps goods, stock and redemptions.
+//! Members' points are a projection of their records: [`member_rules`] (pure) says what each
+//! record is worth, [`members`] keeps the append-only ledger in step with the records.
 
 pub mod ledger;
 pub mod market;
+pub mod member_rules;
+pub mod members;
 pub mod rules;

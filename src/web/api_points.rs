@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::api::ErrorResponse;
@@ -17,12 +17,18 @@ use crate::error::AppResult;
 use crate::orgs::store as orgs;
 use crate::points::ledger::{self, CivicInput, EntryView, HouseholdPoints, ReverseInput};
 use crate::points::market::{self, BasketLine, GoodInput, GoodView, HouseholdBalance, MarketInput, MarketView, Receipt, RedeemInput, RedemptionView, StockInput};
+use crate::points::member_rules::{MemberCatalog, Standing};
+use crate::points::members::{self, ManualInput, MemberPoints, MemberStanding, OrgPoints, PointEntry};
 use crate::points::rules::CivicItem;
 use crate::write_tx;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/points/civic-items", get(civic_items))
+        .route("/api/v1/orgs/{id}/points", get(org_points))
+        .route("/api/v1/orgs/{id}/points-catalog", get(get_catalog).put(put_catalog))
+        .route("/api/v1/points/members/{id}", get(member_points))
+        .route("/api/v1/points/members/{id}/entries", post(add_manual))
         .route("/api/v1/points/households/{id}", get(household_points))
         .route("/api/v1/points/households/{id}/civic", post(add_civic))
         .route("/api/v1/points/transfers/{id}/reverse", post(reverse))
@@ -39,10 +45,80 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(civic_items, household_points, add_civic, reverse, create, of_org, detail, add_good, add_stock, lookup, redeem, redemptions, ledger_xlsx),
-    components(schemas(CivicItem, HouseholdPoints, EntryView, CivicInput, ReverseInput, MarketInput, MarketView, GoodView, GoodInput, StockInput, HouseholdBalance, RedeemInput, BasketLine, Receipt, RedemptionView))
+    paths(org_points, get_catalog, put_catalog, member_points, add_manual, civic_items, household_points, add_civic, reverse, create, of_org, detail, add_good, add_stock, lookup, redeem, redemptions, ledger_xlsx),
+    components(schemas(OrgPoints, MemberStanding, Standing, MemberCatalog, CatalogView, CatalogInput, MemberPoints, PointEntry, ManualInput, CivicItem, HouseholdPoints, EntryView, CivicInput, ReverseInput, MarketInput, MarketView, GoodView, GoodInput, StockInput, HouseholdBalance, RedeemInput, BasketLine, Receipt, RedemptionView))
 )]
 pub struct PointsApiDoc;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct YearQuery {
+    /// The year; this year when absent.
+    pub year: Option<i32>,
+}
+
+fn year(q: &YearQuery) -> i32 {
+    q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()))
+}
+
+/// Members' standing for the year (基础分, 任务分, 奖励分), ranked unless the county turned
+/// rankings off; the ledger is brought in step with the records first.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/points", params(YearQuery), responses((status = 200, body = OrgPoints), (status = 404, body = ErrorResponse)))]
+async fn org_points(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> AppResult<Json<OrgPoints>> {
+    let y = year(&q);
+    Ok(Json(write_tx!(&s.db, |tx| {
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
+        members::org_points(&mut tx, &s.rules, &a.scope(), &org, y).await
+    })?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CatalogView {
+    pub catalog: MemberCatalog,
+    /// The org whose catalog is in force; null for the published default.
+    pub from: Option<String>,
+}
+
+/// The members' points catalog in force at an org (its own, an ancestor's, or the default).
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/points-catalog", responses((status = 200, body = CatalogView), (status = 404, body = ErrorResponse)))]
+async fn get_catalog(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<CatalogView>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
+    let (catalog, from) = members::effective_catalog(&mut conn, &s.rules, &org).await?;
+    Ok(Json(CatalogView { catalog, from }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CatalogInput {
+    pub catalog: Option<MemberCatalog>,
+}
+
+/// Sets the catalog for an org's subtree (a county sets it once).
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/points-catalog", request_body = CatalogInput, responses((status = 200, body = CatalogView), (status = 422, body = ErrorResponse)))]
+async fn put_catalog(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<CatalogInput>) -> AppResult<Json<CatalogView>> {
+    Ok(Json(write_tx!(&s.db, |tx| {
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgs>(), id).await?;
+        if !a.can(crate::auth::roles::Perm::WriteOrgs, &org.path) {
+            return Err(crate::error::AppError::forbidden("您的角色无权设置积分规则"));
+        }
+        let c = body.catalog.clone().ok_or_else(|| crate::error::AppError::invalid_field("catalog_required", "catalog", "请提交积分规则"))?;
+        members::set_catalog(&mut tx, &a, &org, &c).await?;
+        let (catalog, from) = members::effective_catalog(&mut tx, &s.rules, &org).await?;
+        Ok(CatalogView { catalog, from })
+    })?))
+}
+
+/// A member's year: the standing and every entry with the record it came from.
+#[utoipa::path(get, path = "/api/v1/points/members/{id}", params(YearQuery), responses((status = 200, body = MemberPoints), (status = 404, body = ErrorResponse)))]
+async fn member_points(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> AppResult<Json<MemberPoints>> {
+    let y = year(&q);
+    Ok(Json(write_tx!(&s.db, |tx| members::member_points(&mut tx, &s.rules, &a.scope(), id, y).await)?))
+}
+
+/// An entry by the branch with its evidence.
+#[utoipa::path(post, path = "/api/v1/points/members/{id}/entries", request_body = ManualInput, responses((status = 200, body = MemberPoints), (status = 422, body = ErrorResponse)))]
+async fn add_manual(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Json(body): Json<ManualInput>) -> AppResult<Json<MemberPoints>> {
+    Ok(Json(write_tx!(&s.db, |tx| members::add_manual(&mut tx, &a, &s.rules, id, &body).await)?))
+}
 
 /// The civic-practice catalog (items and points) in force.
 #[utoipa::path(get, path = "/api/v1/points/civic-items", responses((status = 200, body = Vec<CivicItem>)))]

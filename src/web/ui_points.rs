@@ -20,6 +20,8 @@ use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 use crate::points::ledger::{self, CivicInput, HouseholdPoints, ReverseInput};
 use crate::points::market::{self, BasketLine, GoodInput, HouseholdBalance, MarketInput, MarketView, RedeemInput, RedemptionView, StockInput};
+use crate::points::member_rules::{Category, MemberCatalog};
+use crate::points::members::{self, ManualInput, MemberPoints, OrgPoints};
 use crate::points::rules::CivicItem;
 use crate::write_tx;
 
@@ -35,6 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}/points", get(points_page))
         .route("/households/{id}/points/civic", post(add_civic))
         .route("/point-transfers/{id}/reverse", post(reverse))
+        .route("/orgs/{id}/points", get(org_points_page))
+        .route("/orgs/{id}/points-catalog", post(set_catalog))
+        .route("/members/{id}/points", get(member_points_page).post(add_manual))
 }
 
 #[derive(Template)]
@@ -221,4 +226,103 @@ async fn reverse(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, F
     let input = ReverseInput { reason: f.reason };
     let p = write_tx!(&s.db, |tx| ledger::reverse(&mut tx, a, id, &input).await)?;
     Ok(notice_redirect(&format!("/households/{}/points", p.household_id), &format!("已更正，现有积分 {}", p.balance)))
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: Option<i32>,
+}
+
+fn year_of(q: &YearQuery) -> i32 {
+    q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()))
+}
+
+#[derive(Template)]
+#[template(path = "points.html")]
+struct OrgPointsPage {
+    nav: Nav,
+    org: Org,
+    p: OrgPoints,
+    can_set: bool,
+    notice: Option<String>,
+}
+
+async fn org_points_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
+    let y = year_of(&q);
+    let (org, p) = write_tx!(&s.db, |tx| {
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
+        let p = members::org_points(&mut tx, &s.rules, &a.scope(), &org, y).await?;
+        Ok::<_, AppError>((org, p))
+    })?;
+    render(&OrgPointsPage { nav: Nav::of(&a), can_set: a.can(Perm::WriteOrgs, &org.path), org, p, notice: f.notice })
+}
+
+#[derive(Deserialize)]
+struct CatalogForm {
+    csrf: String,
+    meeting_present: Option<String>,
+    meeting_absent: Option<String>,
+    training_hour: Option<String>,
+    dues_on_time: Option<String>,
+    rankings: Option<String>,
+}
+
+async fn set_catalog(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<CatalogForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let d = MemberCatalog::default();
+    let c = MemberCatalog {
+        meeting_present: int("meeting_present", &f.meeting_present, "参加组织生活")?.unwrap_or(d.meeting_present),
+        meeting_absent: int("meeting_absent", &f.meeting_absent, "无故缺席")?.unwrap_or(d.meeting_absent),
+        training_hour: int("training_hour", &f.training_hour, "学习培训")?.unwrap_or(d.training_hour),
+        dues_on_time: int("dues_on_time", &f.dues_on_time, "按月交纳党费")?.unwrap_or(d.dues_on_time),
+        rankings: f.rankings.is_some(),
+        ..d
+    };
+    write_tx!(&s.db, |tx| {
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgs>(), id).await?;
+        members::set_catalog(&mut tx, a, &org, &c).await
+    })?;
+    Ok(notice_redirect(&format!("/orgs/{id}/points"), "积分规则已保存，本组织及下级按新规则重新计算"))
+}
+
+#[derive(Template)]
+#[template(path = "member_points.html")]
+struct MemberPointsPage {
+    nav: Nav,
+    p: MemberPoints,
+    can_write: bool,
+    categories: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    today: String,
+}
+
+async fn member_points_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
+    let y = year_of(&q);
+    let p = write_tx!(&s.db, |tx| members::member_points(&mut tx, &s.rules, &a.scope(), id, y).await)?;
+    render(&MemberPointsPage {
+        nav: Nav::of(&a),
+        can_write: a.can(Perm::WriteOrgLife, &p.org_path),
+        p,
+        categories: super::ui::options(Category::ALL, Category::code, Category::label),
+        notice: f.notice,
+        today: crate::db::today().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+struct ManualForm {
+    csrf: String,
+    category: Option<String>,
+    points: Option<String>,
+    note: Option<String>,
+    on: Option<String>,
+}
+
+async fn add_manual(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<ManualForm>) -> UiResult<Redirect> {
+    wa.check_csrf(&f.csrf)?;
+    let a = &wa.0;
+    let input = ManualInput { category: f.category, points: int("points", &f.points, "分值")?, note: f.note, on: f.on };
+    let p = write_tx!(&s.db, |tx| members::add_manual(&mut tx, a, &s.rules, id, &input).await)?;
+    Ok(notice_redirect(&format!("/members/{id}/points?year={}", p.year), &format!("已登记，{}年积分 {}", p.year, p.standing.total)))
 }

@@ -186,6 +186,10 @@ impl TestApp {
         self.send(reqwest::Method::POST, token, path, body).await
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, token, path, body).await
+    }
+
     pub async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::PATCH, token, path, body).await
     }
