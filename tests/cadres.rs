@@ -230,6 +230,16 @@ both_backends!(village_cadre_files_and_flags, |app: TestApp| async move {
     assert!(page.contains("东关村党支部") && page.contains("50.00%"), "{page}");
     let page = c.get(format!("{}/cadres/{va}", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("老书记") && page.contains("年龄超过60周岁") && page.contains("还缺 12 类"), "{page}");
+    // A scan filed through the page's form.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", common::hidden(&page, "csrf"))
+        .text("kind", "id_card")
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 id".to_vec()).file_name("身份证.pdf"));
+    let r = c.post(format!("{}/cadres/{va}/docs", app.url)).multipart(form).send().await.unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    assert_eq!(r.headers()["location"], format!("/cadres/{va}").as_str());
+    let (_, v) = app.get(&t, &format!("/api/v1/cadres/{va}")).await;
+    assert_eq!(v["docs_present"], 2, "{v}");
 });
 
 both_backends!(fifty_parallel_callers_keep_one_record, |app: TestApp| async move {

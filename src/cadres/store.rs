@@ -21,7 +21,7 @@ use crate::dues::rules::yuan;
 use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::files::StoredFile;
 use crate::members::id_card::IdCardNumber;
-use crate::members::validate::past_day as day;
+use crate::members::validate::{past_day as day, short_text};
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 
@@ -400,14 +400,6 @@ pub async fn village_file(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadC
     Ok(VillageFile { row, docs, missing, reserves_list, first_secretaries, assessments })
 }
 
-fn text(field: &'static str, v: &Option<String>, max: usize, label: &str) -> AppResult<String> {
-    let s = v.as_deref().map(str::trim).unwrap_or("").to_string();
-    if s.chars().count() > max {
-        return Err(AppError::invalid_field("too_long", field, format!("{label}不超过{max}字")));
-    }
-    Ok(s)
-}
-
 async fn current_secretary(conn: &mut Conn, org: &Org) -> AppResult<(i64, String)> {
     let today = crate::db::today().to_string();
     let r = sqlx::query(
@@ -477,7 +469,7 @@ pub struct ReserveInput {
 /// Adds a person to the village's 后备干部库 (once per ID number while listed).
 pub async fn add_reserve(conn: &mut Conn, actor: &Actor, org_id: i64, input: &ReserveInput) -> AppResult<ReserveView> {
     let org = writable_village(conn, actor, org_id).await?;
-    let mut name = text("name", &input.name, 20, "姓名")?;
+    let mut name = short_text("name", &input.name, 20, "姓名")?;
     let member_id = match input.member_id {
         Some(mid) => {
             let m = crate::members::store::get_scoped(conn, &actor.scope::<cap::ReadCadres>(), mid).await.map_err(|_| AppError::invalid_field("member_unknown", "member_id", "所选党员不存在或不在您的管理范围内"))?;
@@ -501,8 +493,8 @@ pub async fn add_reserve(conn: &mut Conn, actor: &Actor, org_id: i64, input: &Re
     .bind(&name)
     .bind(idn.as_str())
     .bind(member_id)
-    .bind(text("education", &input.education, 20, "学历")?)
-    .bind(text("present_post", &input.present_post, 40, "现任职务")?)
+    .bind(short_text("education", &input.education, 20, "学历")?)
+    .bind(short_text("present_post", &input.present_post, 40, "现任职务")?)
     .bind(input.for_secretary as i64)
     .bind(on.to_string())
     .bind(actor.user_id)
@@ -542,7 +534,7 @@ pub async fn remove_reserve(conn: &mut Conn, actor: &Actor, reserve_id: i64, inp
     let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM cadre_reserves WHERE id = $1").bind(reserve_id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
     let org = writable_village(conn, actor, org_id).await?;
     let on = day("on", input.on.as_deref())?;
-    let reason = text("reason", &input.reason, 100, "原因")?;
+    let reason = short_text("reason", &input.reason, 100, "原因")?;
     if reason.is_empty() {
         return Err(AppError::invalid_field("reason_required", "reason", "请填写移出原因，如“已任村委委员”"));
     }
@@ -578,7 +570,7 @@ pub async fn set_director(conn: &mut Conn, actor: &Actor, org_id: i64, input: &D
             Person { member_id: Some(m.id), name: m.name }
         }
         None => {
-            let name = text("name", &input.name, 20, "姓名")?;
+            let name = short_text("name", &input.name, 20, "姓名")?;
             if name.is_empty() {
                 return Err(AppError::invalid_field("name_required", "name", "请选择党员或填写村委会主任姓名"));
             }
@@ -622,11 +614,11 @@ pub struct FirstSecretaryInput {
 /// Posts a 第一书记 to the village (one in post at a time).
 pub async fn add_first_secretary(conn: &mut Conn, actor: &Actor, cfg: &Rules, org_id: i64, input: &FirstSecretaryInput) -> AppResult<FirstSecretaryView> {
     let org = writable_village(conn, actor, org_id).await?;
-    let name = text("name", &input.name, 20, "姓名")?;
+    let name = short_text("name", &input.name, 20, "姓名")?;
     if name.is_empty() {
         return Err(AppError::invalid_field("name_required", "name", "请填写第一书记姓名"));
     }
-    let unit = text("unit", &input.unit, 60, "派出单位")?;
+    let unit = short_text("unit", &input.unit, 60, "派出单位")?;
     if unit.is_empty() {
         return Err(AppError::invalid_field("unit_required", "unit", "请填写派出单位"));
     }
@@ -639,7 +631,7 @@ pub async fn add_first_secretary(conn: &mut Conn, actor: &Actor, cfg: &Rules, or
         .bind(org.id)
         .bind(&name)
         .bind(&unit)
-        .bind(text("phone", &input.phone, 20, "电话")?)
+        .bind(short_text("phone", &input.phone, 20, "电话")?)
         .bind(start.to_string())
         .bind(subsidy)
         .bind(actor.user_id)
@@ -664,7 +656,7 @@ pub async fn end_first_secretary(conn: &mut Conn, actor: &Actor, fs_id: i64, inp
     if on.to_string() < started {
         return Err(AppError::invalid_field("date_order", "on", format!("结束日期不能早于选派日期 {started}")));
     }
-    let reason = text("reason", &input.reason, 100, "原因")?;
+    let reason = short_text("reason", &input.reason, 100, "原因")?;
     if reason.is_empty() {
         return Err(AppError::invalid_field("reason_required", "reason", "请填写结束原因，如“期满轮换”"));
     }

@@ -15,7 +15,7 @@ use crate::config::Rules;
 use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::members::store as members;
-use crate::members::validate::past_day as day;
+use crate::members::validate::{past_day as day, short_text};
 use crate::orgs::model::Org;
 
 /// A list holds at most this many delegates (a province has a few thousand).
@@ -136,14 +136,6 @@ pub async fn reviews(conn: &mut Conn, id: i64) -> AppResult<Vec<ReviewView>> {
     rows.iter().map(|r| Ok(ReviewView { period: r.try_get("period")?, reviewed_on: r.try_get("reviewed_on")?, findings: r.try_get("findings")? })).collect()
 }
 
-fn text(field: &'static str, v: &Option<String>, max: usize, label: &str) -> AppResult<String> {
-    let s = v.as_deref().map(str::trim).unwrap_or("").to_string();
-    if s.chars().count() > max {
-        return Err(AppError::invalid_field("too_long", field, format!("{label}不超过{max}字")));
-    }
-    Ok(s)
-}
-
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DelegateInput {
     pub member_id: Option<i64>,
@@ -170,7 +162,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &Delegat
     }
     let congress = input.congress.as_deref().and_then(Congress::parse).ok_or_else(|| AppError::invalid_field("congress_invalid", "congress", format!("请选择代表大会：{}", Congress::labels())))?;
     let start = day("term_start", input.term_start.as_deref())?;
-    let unit = text("unit", &input.unit, 60, "选举单位")?;
+    let unit = short_text("unit", &input.unit, 60, "选举单位")?;
     let res = sqlx::query_scalar::<_, i64>("INSERT INTO delegates (member_id, congress, term_start, unit, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(m.id)
         .bind(congress.code())
@@ -207,7 +199,7 @@ pub async fn add_review(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, in
     if on.to_string() < v.term_start {
         return Err(AppError::invalid_field("date_order", "reviewed_on", format!("分析日期不能早于任期开始 {}", v.term_start)));
     }
-    let findings = text("findings", &input.findings, 500, "分析排查情况")?;
+    let findings = short_text("findings", &input.findings, 500, "分析排查情况")?;
     if findings.is_empty() {
         return Err(AppError::invalid_field("findings_required", "findings", "请填写分析排查情况：履职情况、发现的问题"));
     }
@@ -244,7 +236,7 @@ pub async fn terminate(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, inp
     let v = get_writable(conn, cfg, actor, id).await?;
     let kind = input.kind.as_deref().and_then(TerminationKind::parse).ok_or_else(|| AppError::invalid_field("kind_invalid", "kind", format!("请选择终止原因：{}", TerminationKind::labels())))?;
     let on = crate::members::validate::parse_date(input.on.as_deref().unwrap_or("")).ok_or_else(|| AppError::invalid_field("date_invalid", "on", "请填写终止日期，格式 2026-03-01"))?;
-    let t = Termination { on, kind, reason: text("reason", &input.reason, 200, "终止理由")? };
+    let t = Termination { on, kind, reason: short_text("reason", &input.reason, 200, "终止理由")? };
     let d = as_rule(&v).ok_or(AppError::NotFound)?;
     rules::check_termination(&d, &t, crate::db::today()).map_err(|r| AppError::Refused { code: r.code.code(), message: r.message, article: r.rule, allowed_from: None })?;
     let done = sqlx::query("UPDATE delegates SET terminated_on = $1, termination_kind = $2, termination_reason = $3 WHERE id = $4 AND terminated_on IS NULL")

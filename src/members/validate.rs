@@ -113,6 +113,15 @@ pub fn past_day(field: &'static str, s: Option<&str>) -> Result<NaiveDate, crate
     Ok(d)
 }
 
+/// A form's free text, trimmed (empty when absent), refused over `max` characters naming `label`.
+pub fn short_text(field: &'static str, v: &Option<String>, max: usize, label: &str) -> Result<String, crate::error::AppError> {
+    let s = v.as_deref().map(str::trim).unwrap_or("").to_string();
+    if s.chars().count() > max {
+        return Err(crate::error::AppError::invalid_field("too_long", field, format!("{label}不超过{max}字")));
+    }
+    Ok(s)
+}
+
 /// A date from a form or query, or today (China time) when left empty.
 pub fn parse_day(s: Option<&str>) -> Result<NaiveDate, crate::error::AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {

@@ -18,7 +18,7 @@ use crate::db::{now_secs, Conn, Row, Sql};
 use crate::dues::rules::YearMonth;
 use crate::error::{AppError, AppResult};
 use crate::members::store as members;
-use crate::members::validate::{parse_date, past_day as day};
+use crate::members::validate::{parse_date, past_day as day, short_text};
 use crate::orgs::model::{Org, OrgVariant};
 use crate::orgs::store as orgs;
 
@@ -171,14 +171,6 @@ async fn get_writable(conn: &mut Conn, cfg: &Rules, actor: &Actor, id: i64) -> A
     Ok(a)
 }
 
-fn text(field: &'static str, v: &Option<String>, max: usize, label: &str) -> AppResult<String> {
-    let s = v.as_deref().map(str::trim).unwrap_or("").to_string();
-    if s.chars().count() > max {
-        return Err(AppError::invalid_field("too_long", field, format!("{label}不超过{max}字")));
-    }
-    Ok(s)
-}
-
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct LeaveInput {
     pub member_id: Option<i64>,
@@ -213,11 +205,11 @@ pub async fn leave(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &LeaveInp
         return Err(AppError::invalid("member_left", format!("{}已不在党员名册中", m.name)));
     }
     let left = day("left_on", input.left_on.as_deref())?;
-    let place = text("place", &input.place, 40, "去向")?;
+    let place = short_text("place", &input.place, 40, "去向")?;
     if place.is_empty() {
         return Err(AppError::invalid_field("place_required", "place", "请填写外出去向（城市），如“北京”"));
     }
-    let contact = text("contact", &input.contact, 40, "联系方式")?;
+    let contact = short_text("contact", &input.contact, 40, "联系方式")?;
     if contact.is_empty() {
         return Err(AppError::invalid_field("contact_required", "contact", "请填写外出期间的联系方式（七个清楚之一）"));
     }
@@ -232,9 +224,9 @@ pub async fn leave(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &LeaveInp
     .bind(&m.org_path)
     .bind(left.to_string())
     .bind(&place)
-    .bind(text("address", &input.address, 100, "居住地址")?)
+    .bind(short_text("address", &input.address, 100, "居住地址")?)
     .bind(&contact)
-    .bind(text("job", &input.job, 100, "就业情况")?)
+    .bind(short_text("job", &input.job, 100, "就业情况")?)
     .bind(input.place_fixed as i64)
     .bind(certificate.as_deref())
     .bind(certificate.as_ref().map(|_| left.to_string()))
@@ -285,7 +277,7 @@ pub async fn add_ledger(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, in
     if on.to_string() < a.left_on {
         return Err(AppError::invalid_field("date_order", "on", format!("台账日期不能早于外出日期 {}", a.left_on)));
     }
-    let (life, thinking, role) = (text("life", &input.life, 300, "组织生活情况")?, text("thinking", &input.thinking, 300, "思想动态")?, text("role", &input.role, 300, "作用发挥")?);
+    let (life, thinking, role) = (short_text("life", &input.life, 300, "组织生活情况")?, short_text("thinking", &input.thinking, 300, "思想动态")?, short_text("role", &input.role, 300, "作用发挥")?);
     let missing: Vec<&str> = [("组织生活情况", &life), ("思想动态", &thinking), ("作用发挥", &role)].iter().filter(|(_, v)| v.is_empty()).map(|(l, _)| *l).collect();
     if !missing.is_empty() {
         return Err(AppError::invalid_field("ledger_incomplete", "life", format!("“七个清楚”台账还缺：{}", missing.join("、"))));
@@ -306,7 +298,7 @@ pub async fn add_ledger(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, in
         return Err(if crate::error::is_unique_violation(&e) { AppError::conflict("ledger_exists", format!("{}{period}的台账已经登记", a.name)) } else { e.into() });
     }
     for (col, v, max, label) in [("address", &input.address, 100, "居住地址"), ("contact", &input.contact, 40, "联系方式"), ("job", &input.job, 100, "就业情况")] {
-        let v = text("address", v, max, label)?;
+        let v = short_text("address", v, max, label)?;
         if !v.is_empty() {
             sqlx::query(&format!("UPDATE mobile_members SET {col} = $1, updated_at = $2 WHERE id = $3")).bind(v).bind(now_secs()).bind(a.id).execute(&mut *conn).await?;
         }

@@ -14,7 +14,7 @@ use crate::auth::{cap, Scope};
 use crate::config::Rules;
 use crate::db::{now_secs, Conn, Row, Sql};
 use crate::error::{is_unique_violation, AppError, AppResult};
-use crate::members::validate::past_day as day;
+use crate::members::validate::{past_day as day, short_text};
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 
@@ -115,14 +115,6 @@ pub async fn activities(conn: &mut Conn, id: i64) -> AppResult<Vec<ActivityView>
     rows.iter().map(|r| Ok(ActivityView { id: r.try_get("id")?, held_on: r.try_get("held_on")?, summary: r.try_get("summary")?, people: r.try_get("people")? })).collect()
 }
 
-fn text(field: &'static str, v: &Option<String>, max: usize, label: &str) -> AppResult<String> {
-    let s = v.as_deref().map(str::trim).unwrap_or("").to_string();
-    if s.chars().count() > max {
-        return Err(AppError::invalid_field("too_long", field, format!("{label}不超过{max}字")));
-    }
-    Ok(s)
-}
-
 async fn side(conn: &mut Conn, actor: &Actor, id: Option<i64>, field: &'static str, what: &str) -> AppResult<Org> {
     let id = id.ok_or_else(|| AppError::invalid_field("org_required", field, format!("请选择{what}")))?;
     let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), id).await?;
@@ -158,7 +150,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &Pairing
     let kind = input.kind.as_deref().and_then(PairingKind::parse).ok_or_else(|| AppError::invalid_field("kind_invalid", "kind", format!("请选择结对类型：{}", PairingKind::labels())))?;
     let helper = side(conn, actor, input.helper_org_id, "helper_org_id", "结对（包联）方党组织").await?;
     let helped = side(conn, actor, input.helped_org_id, "helped_org_id", "被结对（联系点）党组织").await?;
-    let leader = text("leader", &input.leader, 60, "包联领导")?;
+    let leader = short_text("leader", &input.leader, 60, "包联领导")?;
     rules::check_new(kind, helper.id, helped.id, &leader).map_err(|r| AppError::invalid_field(r.code, r.field, r.message))?;
     let start = day("starts_on", input.starts_on.as_deref())?;
     let res = sqlx::query_scalar::<_, i64>(
@@ -168,9 +160,9 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &Pairing
     .bind(helper.id)
     .bind(helped.id)
     .bind(&leader)
-    .bind(text("contact", &input.contact, 60, "联系人")?)
+    .bind(short_text("contact", &input.contact, 60, "联系人")?)
     .bind(start.to_string())
-    .bind(text("note", &input.note, 300, "结对内容")?)
+    .bind(short_text("note", &input.note, 300, "结对内容")?)
     .bind(actor.user_id)
     .bind(now_secs())
     .fetch_one(&mut *conn)
@@ -207,7 +199,7 @@ pub async fn add_activity(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, 
     if on.to_string() < v.starts_on {
         return Err(AppError::invalid_field("date_order", "held_on", format!("活动日期不能早于结对开始 {}", v.starts_on)));
     }
-    let summary = text("summary", &input.summary, 500, "活动内容")?;
+    let summary = short_text("summary", &input.summary, 500, "活动内容")?;
     if summary.is_empty() {
         return Err(AppError::invalid_field("summary_required", "summary", "请填写活动内容，如“走访困难户5户，解决饮水问题”"));
     }
@@ -246,7 +238,7 @@ pub async fn end(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, input: &E
     if on.to_string() < v.starts_on {
         return Err(AppError::invalid_field("date_order", "ends_on", format!("结束日期不能早于结对开始 {}", v.starts_on)));
     }
-    let reason = text("reason", &input.reason, 200, "结束原因")?;
+    let reason = short_text("reason", &input.reason, 200, "结束原因")?;
     if reason.is_empty() {
         return Err(AppError::invalid_field("reason_required", "reason", "请填写结束原因，如“包联调整”"));
     }

@@ -18,6 +18,7 @@ use crate::auth::{cap, Scope};
 use crate::config::Rules;
 use crate::db::{now_secs, path, Conn, Sql};
 use crate::error::{AppError, AppResult};
+use crate::members::validate::short_text;
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 
@@ -105,14 +106,6 @@ async fn writable(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<MarketVi
     Ok(m)
 }
 
-fn text(field: &'static str, v: &Option<String>, max: usize, label: &str) -> AppResult<String> {
-    let s = v.as_deref().map(str::trim).unwrap_or("").to_string();
-    if s.chars().count() > max {
-        return Err(AppError::invalid_field("too_long", field, format!("{label}不超过{max}字")));
-    }
-    Ok(s)
-}
-
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MarketInput {
     /// The village or community.
@@ -132,7 +125,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MarketInput) -> AppR
     if sqlx::query_scalar::<_, i64>(&sql).bind(org.id).fetch_one(&mut *conn).await? == 0 {
         return Err(AppError::invalid_field("not_a_village", "org_id", format!("{}不是村（社区）党组织：文明超市开设在村（社区）", org.name)));
     }
-    let mut name = text("name", &input.name, 40, "名称")?;
+    let mut name = short_text("name", &input.name, 40, "名称")?;
     if name.is_empty() {
         name = format!("{}文明超市", org.name.trim_end_matches("党支部").trim_end_matches("党总支").trim_end_matches("党委"));
     }
@@ -159,12 +152,12 @@ pub struct GoodInput {
 /// Puts a good on the shelf (stock comes with restocking or donations).
 pub async fn add_good(conn: &mut Conn, actor: &Actor, market_id: i64, input: &GoodInput) -> AppResult<GoodView> {
     let m = writable(conn, actor, market_id).await?;
-    let name = text("name", &input.name, 40, "物品名称")?;
+    let name = short_text("name", &input.name, 40, "物品名称")?;
     if name.is_empty() {
         return Err(AppError::invalid_field("name_required", "name", "请填写物品名称"));
     }
     let price = input.price.filter(|p| (1..=100_000).contains(p)).ok_or_else(|| AppError::invalid_field("price_invalid", "price", "兑换积分须为1到100000之间的整数"))?;
-    let unit = text("unit", &input.unit, 6, "单位")?;
+    let unit = short_text("unit", &input.unit, 6, "单位")?;
     let res = sqlx::query_scalar::<_, i64>("INSERT INTO market_goods (market_id, name, unit, price, stock, created_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id")
         .bind(m.id)
         .bind(&name)
@@ -203,7 +196,7 @@ pub async fn add_stock(conn: &mut Conn, actor: &Actor, market_id: i64, input: &S
         Some("donation") | Some("爱心捐赠") => "donation",
         Some(other) => return Err(AppError::invalid_field("kind_invalid", "kind", format!("无法识别的入库方式“{other}”：采购补货或爱心捐赠"))),
     };
-    let note = text("note", &input.note, 100, "来源")?;
+    let note = short_text("note", &input.note, 100, "来源")?;
     if kind == "donation" && note.is_empty() {
         return Err(AppError::invalid_field("donor_required", "note", "爱心捐赠请写明捐赠人或单位"));
     }

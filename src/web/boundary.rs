@@ -146,6 +146,43 @@ pub fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError 
     }
 }
 
+/// A photo or document upload form with its text fields (csrf, kind …) and its `file`.
+pub struct UploadForm {
+    pub fields: std::collections::HashMap<String, String>,
+    file: Option<(String, Vec<u8>)>,
+}
+
+impl UploadForm {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The file (name, bytes), or `no_file` with `missing` as the message.
+    pub fn file(self, missing: &str) -> Result<(String, Vec<u8>), AppError> {
+        self.file.ok_or_else(|| AppError::invalid("no_file", missing))
+    }
+}
+
+/// Reads an upload form; control characters in names and fields are refused.
+pub async fn upload_form(mut mp: axum::extract::Multipart) -> Result<UploadForm, AppError> {
+    let mut fields = std::collections::HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
+        let Some(name) = field.name().map(str::to_string) else { continue };
+        if name == "file" {
+            let fname = field.file_name().unwrap_or("附件").to_string();
+            check_text(&fname)?;
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            file = Some((fname, bytes.to_vec()));
+        } else {
+            let v = field.text().await.unwrap_or_default();
+            check_text(&v)?;
+            fields.insert(name, v);
+        }
+    }
+    Ok(UploadForm { fields, file })
+}
+
 fn too_large() -> AppError {
     AppError::Boundary { status: StatusCode::PAYLOAD_TOO_LARGE, code: "body_too_large", message: "提交的内容过大，超出了该操作允许的大小".into(), detail: None }
 }

@@ -88,24 +88,11 @@ async fn village_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id)
     })
 }
 
-async fn add_doc(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> UiResult<Redirect> {
-    let (mut csrf, mut kind) = (String::new(), String::new());
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = mp.next_field().await.map_err(super::boundary::multipart_error)? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("kind") => kind = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("附件").to_string();
-                super::boundary::check_text(&name)?;
-                let bytes = field.bytes().await.map_err(super::boundary::multipart_error)?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    wa.check_csrf(&csrf)?;
-    let (name, bytes) = file.ok_or_else(|| AppError::invalid("no_file", "请选择要上传的扫描件或文件"))?;
+async fn add_doc(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mp: axum::extract::Multipart) -> UiResult<Redirect> {
+    let form = super::boundary::upload_form(mp).await?;
+    wa.check_csrf(form.field("csrf"))?;
+    let kind = form.field("kind").to_string();
+    let (name, bytes) = form.file("请选择要上传的扫描件或文件")?;
     let a = &wa.0;
     let d = write_tx!(&s.db, |tx| cadres::add_doc(&mut tx, a, id, &kind, &name, &bytes).await)?;
     Ok(notice_redirect(&format!("/cadres/{id}"), &format!("“{}”已归档", d.kind_label)))

@@ -310,23 +310,10 @@ async fn meeting_items(State(s): State<AppState>, wa: WebActor, Path(id): Path<i
     Ok(notice_redirect(&format!("/meetings/{id}"), "活动内容已保存"))
 }
 
-async fn meeting_file_upload(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> UiResult<Redirect> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = mp.next_field().await.map_err(super::boundary::multipart_error)? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("附件").to_string();
-                super::boundary::check_text(&name)?;
-                let bytes = field.bytes().await.map_err(super::boundary::multipart_error)?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    wa.check_csrf(&csrf)?;
-    let (name, bytes) = file.ok_or_else(|| AppError::invalid("no_file", "请选择要上传的照片或文件"))?;
+async fn meeting_file_upload(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, mp: axum::extract::Multipart) -> UiResult<Redirect> {
+    let form = super::boundary::upload_form(mp).await?;
+    wa.check_csrf(form.field("csrf"))?;
+    let (name, bytes) = form.file("请选择要上传的照片或文件")?;
     let a = &wa.0;
     write_tx!(&s.db, |tx| meetings::add_file(&mut tx, a, id, &name, &bytes).await)?;
     Ok(notice_redirect(&format!("/meetings/{id}"), "已上传"))
