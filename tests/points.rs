@@ -239,6 +239,24 @@ both_backends!(member_points_follow_the_records, |app: TestApp| async move {
     let (_, b) = app.get(&sec, &format!("/api/v1/orgs/{va}/points?year={year}")).await;
     let me = b["members"].as_array().unwrap().iter().find(|x| x["member_id"].as_i64() == Some(m)).unwrap().clone();
     assert_eq!((me["total"].as_i64(), me["rank"].is_null()), (Some(30), true), "{b}");
+    // A wish the member claimed and fulfilled earns its points once fulfilled.
+    let (s, _) = app.patch(&t, &format!("/api/v1/members/{m}"), json!({"in_service": true, "work_unit": "县教育局"})).await;
+    assert_eq!(s, 200);
+    let (s, c) = app.post(&t, "/api/v1/requests", json!({"org_id": va, "source": "door_knocking", "category": "环境卫生", "text": "楼道堆放杂物", "contact_name": "王阿姨", "contact_phone": "13912345678"})).await;
+    assert_eq!(s, 201, "{c}");
+    let rid = c["id"].as_i64().unwrap();
+    for body in [json!({"action": "verify", "public_text": "楼道堆放杂物"}), json!({"action": "publish"}), json!({"action": "claim", "claimant_kind": "member", "claimant_id": m})] {
+        let (s, r) = app.post(&t, &format!("/api/v1/requests/{rid}/actions"), body).await;
+        assert_eq!(s, 200, "{r}");
+    }
+    let (_, p) = app.get(&t, &path).await;
+    assert!(!p["entries"].as_array().unwrap().iter().any(|e| e["rule"] == "wish_fulfilled"), "claimed, not yet fulfilled: {p}");
+    let (s, r) = app.post(&t, &format!("/api/v1/requests/{rid}/actions"), json!({"action": "fulfil", "note": "已清理"})).await;
+    assert_eq!(s, 200, "{r}");
+    let this_year = chrono::Datelike::year(&yinghuo::db::today());
+    let (_, p) = app.get(&t, &format!("/api/v1/points/members/{m}?year={this_year}")).await;
+    let wish = p["entries"].as_array().unwrap().iter().find(|e| e["rule"] == "wish_fulfilled").cloned().unwrap_or_else(|| panic!("{p}"));
+    assert_eq!((wish["points"].as_i64(), wish["source_id"].as_i64()), (Some(3), Some(rid)), "{wish}");
     // A member reads their own points, not another's; another village cannot.
     common::add_user(&app.db, "pmember", "member", &app.tree.village_a, Some(m)).await;
     let mine = app.token("pmember").await;

@@ -121,6 +121,12 @@ pub async fn sync(conn: &mut Conn, cfg: &Rules, root_path: &str, year: i32) -> A
         let id: i64 = month.replace('-', "").parse().unwrap_or(0);
         add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "dues", source_id: id, rule: RuleCode::DuesOnTime, units: 1 });
     }
+    // Requests the member claimed (在职党员认领), once fulfilled in the year.
+    let mut sql = range("SELECT r.id, r.claimant_id, mb.org_path FROM requests r JOIN members mb ON mb.id = r.claimant_id WHERE r.claimant_kind = 'member' AND r.fulfilled_on IS NOT NULL AND r.state IN ('fulfilled', 'closed')");
+    sql.push(" AND r.fulfilled_on >= ").bind(d0.clone()).push(" AND r.fulfilled_on <= ").bind(d1.clone());
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("claimant_id")?, source_kind: "request", source_id: r.try_get("id")?, rule: RuleCode::WishFulfilled, units: 1 });
+    }
     let mut posted: HashMap<Key, i64> = HashMap::new();
     let mut seqs: HashMap<Key, i64> = HashMap::new();
     let mut sql = range("SELECT mp.member_id, mp.source_kind, mp.source_id, mp.rule, CAST(SUM(mp.points) AS BIGINT) AS net, COUNT(*) AS n FROM member_points mp JOIN members mb ON mb.id = mp.member_id WHERE mp.source_kind <> 'manual'");
@@ -277,7 +283,8 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
     let rows = sqlx::query(
         "SELECT mp.id, mp.rule, mp.category, mp.points, mp.source_kind, mp.source_id, mp.note, mp.on_day, \
          (SELECT COALESCE(mt.held_on, '') || ' ' || mt.topic FROM meetings mt WHERE mp.source_kind = 'meeting' AND mt.id = mp.source_id) AS meeting, \
-         (SELECT s.day || ' ' || s.title FROM training_sessions s WHERE mp.source_kind = 'training' AND s.id = mp.source_id) AS session \
+         (SELECT s.day || ' ' || s.title FROM training_sessions s WHERE mp.source_kind = 'training' AND s.id = mp.source_id) AS session, \
+         (SELECT COALESCE(q.fulfilled_on, '') || ' ' || q.category FROM requests q WHERE mp.source_kind = 'request' AND q.id = mp.source_id) AS request \
          FROM member_points mp WHERE mp.member_id = $1 AND mp.year = $2 ORDER BY mp.id DESC",
     )
     .bind(m.id)
@@ -301,6 +308,7 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
             "meeting" => r.try_get::<Option<String>, _>("meeting")?.unwrap_or_default(),
             "training" => r.try_get::<Option<String>, _>("session")?.unwrap_or_default(),
             "dues" => format!("{}-{:02} 党费", sid / 100, sid % 100),
+            "request" => format!("{} 群众诉求", r.try_get::<Option<String>, _>("request")?.unwrap_or_default()),
             _ => "支部认定".into(),
         };
         entries.push(PointEntry {

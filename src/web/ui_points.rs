@@ -264,6 +264,7 @@ struct CatalogForm {
     meeting_absent: Option<String>,
     training_hour: Option<String>,
     dues_on_time: Option<String>,
+    wish_fulfilled: Option<String>,
     rankings: Option<String>,
 }
 
@@ -276,6 +277,7 @@ async fn set_catalog(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64
         meeting_absent: int("meeting_absent", &f.meeting_absent, "无故缺席")?.unwrap_or(d.meeting_absent),
         training_hour: int("training_hour", &f.training_hour, "学习培训")?.unwrap_or(d.training_hour),
         dues_on_time: int("dues_on_time", &f.dues_on_time, "按月交纳党费")?.unwrap_or(d.dues_on_time),
+        wish_fulfilled: int("wish_fulfilled", &f.wish_fulfilled, "微心愿")?.unwrap_or(d.wish_fulfilled),
         rankings: f.rankings.is_some(),
         ..d
     };
