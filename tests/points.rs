@@ -120,6 +120,9 @@ both_backends!(civic_points_and_a_redemption, |app: TestApp| async move {
     assert!(page.contains("可用积分") && page.contains("qty_"), "{page}");
     let page = c.get(format!("{}/households/{}/points", app.url, hs[0])).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("文明超市兑换") && page.contains("孝老爱亲"), "{page}");
+    // The printed card carries the code and a QR that opens this supermarket's counter on it.
+    let page = c.get(format!("{}/households/{}/card", app.url, hs[0])).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("东关村文明超市积分卡") && page.contains(&card.to_uppercase()) && page.contains("<svg"), "{page}");
 });
 
 both_backends!(concurrent_redemptions_never_go_below_zero, |app: TestApp| async move {
@@ -267,6 +270,8 @@ both_backends!(member_points_follow_the_records, |app: TestApp| async move {
     let c = common::ui_login(&app, "sec_a").await;
     let page = c.get(format!("{}/orgs/{va}/points", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("积分党员") && page.contains("任务分"), "{page}");
+    let r = app.client.get(format!("{}/api/v1/orgs/{va}/points.xlsx?year={year}", app.url)).bearer_auth(&sec).send().await.unwrap();
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
     let page = c.get(format!("{}/members/{m}/points", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("专题党课") && page.contains("获评优秀共产党员"), "{page}");
 });

@@ -378,3 +378,26 @@ pub async fn add_manual(conn: &mut Conn, actor: &Actor, cfg: &Rules, member_id: 
     audit::record(conn, Some(actor), "points.manual", "member", Some(m.id), &(m.org_id, m.org_path.as_str()), None, Some(&serde_json::json!({"category": category.label(), "points": points, "note": note}))).await?;
     member_points(conn, cfg, &actor.scope(), m.id, year).await
 }
+
+/// The 党员积分台账 of a subtree for a year as a workbook (synced first).
+pub async fn org_points_xlsx(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadOrgLife>, org: &Org, year: i32) -> AppResult<Vec<u8>> {
+    let p = org_points(conn, cfg, scope, org, year).await?;
+    if p.too_large {
+        return Err(AppError::invalid("subtree_too_large", format!("{}党员较多，请按乡镇（街道）或支部导出", org.name)));
+    }
+    let headers = ["名次", "姓名", "党组织", "基础分", "任务分", "奖励分", "合计", "超出上限"];
+    let widths = [6.0, 10.0, 20.0, 8.0, 8.0, 8.0, 8.0, 8.0];
+    let rows = p.members.into_iter().map(|m| {
+        vec![
+            m.rank.map(|r| r.to_string()).unwrap_or_default(),
+            m.name,
+            m.org_name,
+            m.standing.base.to_string(),
+            m.standing.task.to_string(),
+            m.standing.reward.to_string(),
+            m.standing.total.to_string(),
+            m.standing.over_cap.to_string(),
+        ]
+    });
+    crate::members::sheets::write_table_xlsx(&format!("{}{year}年党员积分", org.name), &headers, &widths, rows).map_err(|e| AppError::invalid("export_failed", e))
+}

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/points/civic-items", get(civic_items))
         .route("/api/v1/orgs/{id}/points", get(org_points))
+        .route("/api/v1/orgs/{id}/points.xlsx", get(org_points_xlsx))
         .route("/api/v1/orgs/{id}/points-catalog", get(get_catalog).put(put_catalog))
         .route("/api/v1/points/members/{id}", get(member_points))
         .route("/api/v1/points/members/{id}/entries", post(add_manual))
@@ -45,7 +46,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(org_points, get_catalog, put_catalog, member_points, add_manual, civic_items, household_points, add_civic, reverse, create, of_org, detail, add_good, add_stock, lookup, redeem, redemptions, ledger_xlsx),
+    paths(org_points, org_points_xlsx, get_catalog, put_catalog, member_points, add_manual, civic_items, household_points, add_civic, reverse, create, of_org, detail, add_good, add_stock, lookup, redeem, redemptions, ledger_xlsx),
     components(schemas(OrgPoints, MemberStanding, Standing, MemberCatalog, CatalogView, CatalogInput, MemberPoints, PointEntry, ManualInput, CivicItem, HouseholdPoints, EntryView, CivicInput, ReverseInput, MarketInput, MarketView, GoodView, GoodInput, StockInput, HouseholdBalance, RedeemInput, BasketLine, Receipt, RedemptionView))
 )]
 pub struct PointsApiDoc;
@@ -69,6 +70,18 @@ async fn org_points(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): 
         let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
         members::org_points(&mut tx, &s.rules, &a.scope(), &org, y).await
     })?))
+}
+
+/// The 党员积分台账 as a workbook (up to a township).
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/points.xlsx", params(YearQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 422, body = ErrorResponse)))]
+async fn org_points_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> AppResult<impl IntoResponse> {
+    let y = year(&q);
+    let (name, bytes) = write_tx!(&s.db, |tx| {
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
+        let bytes = members::org_points_xlsx(&mut tx, &s.rules, &a.scope(), &org, y).await?;
+        Ok::<_, crate::error::AppError>((org.name, bytes))
+    })?;
+    Ok(super::api::xlsx_response(&format!("{name}{y}年党员积分.xlsx"), bytes))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -77,6 +77,7 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/cadres/{id}/docs/{doc_id}", Some(ReadCadres)),
         ("/api/v1/points/civic-items", None),
         ("/api/v1/orgs/{id}/points", Some(ReadOrgLife)),
+        ("/api/v1/orgs/{id}/points.xlsx", Some(ReadOrgLife)),
         ("/api/v1/orgs/{id}/points-catalog", Some(ReadOrgs)),
         ("/api/v1/points/members/{id}", Some(ReadOrgLife)),
         ("/api/v1/points/households/{id}", Some(ReadResidents)),

@@ -38,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}/points/civic", post(add_civic))
         .route("/point-transfers/{id}/reverse", post(reverse))
         .route("/orgs/{id}/points", get(org_points_page))
+        .route("/orgs/{id}/points.xlsx", get(org_points_xlsx))
+        .route("/households/{id}/card", get(card_page))
         .route("/orgs/{id}/points-catalog", post(set_catalog))
         .route("/members/{id}/points", get(member_points_page).post(add_manual))
 }
@@ -327,4 +329,39 @@ async fn add_manual(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>
     let input = ManualInput { category: f.category, points: int("points", &f.points, "分值")?, note: f.note, on: f.on };
     let p = write_tx!(&s.db, |tx| members::add_manual(&mut tx, a, &s.rules, id, &input).await)?;
     Ok(notice_redirect(&format!("/members/{id}/points?year={}", p.year), &format!("已登记，{}年积分 {}", p.year, p.standing.total)))
+}
+
+async fn org_points_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> UiResult<Response> {
+    let y = year_of(&q);
+    let (name, bytes) = write_tx!(&s.db, |tx| {
+        let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
+        let bytes = members::org_points_xlsx(&mut tx, &s.rules, &a.scope(), &org, y).await?;
+        Ok::<_, AppError>((org.name, bytes))
+    })?;
+    Ok(super::api::xlsx_response(&format!("{name}{y}年党员积分.xlsx"), bytes).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "household_card.html")]
+struct CardPage {
+    nav: Nav,
+    p: HouseholdPoints,
+    market: Option<String>,
+    qr: String,
+}
+
+/// The household's points card: the code and a QR that opens the village's counter on it.
+async fn card_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> UiResult<Response> {
+    let p = write_tx!(&s.db, |tx| ledger::household_points(&mut tx, &a.scope(), id).await)?;
+    let mut conn = s.db.pool.acquire().await?;
+    let h = ledger::household(&mut conn, &a.scope(), id).await?;
+    let market: Option<(i64, String)> = sqlx::query_as("SELECT k.id, k.name FROM markets k JOIN orgs o ON o.id = k.org_id WHERE $1 >= o.path AND $1 < o.path || '~' ORDER BY LENGTH(o.path) DESC LIMIT 1")
+        .bind(&h.org_path)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let url = match &market {
+        Some((mid, _)) => format!("{}/supermarket/{mid}/counter?q={}", super::api_life::base_url(&headers), p.card_code),
+        None => p.card_code.clone(),
+    };
+    render(&CardPage { nav: Nav::of(&a), qr: super::api_life::qr_svg(&url)?, market: market.map(|(_, n)| n), p })
 }
