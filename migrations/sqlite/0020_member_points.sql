@@ -20,6 +20,10 @@ CREATE TABLE member_points (
 );
 CREATE INDEX member_points_year ON member_points(member_id, year);
 
+-- The projection reads a branch's training marks and claimed requests by member.
+CREATE INDEX training_marks_member ON training_marks(member_id);
+CREATE INDEX requests_claimant ON requests(claimant_id, claimant_kind);
+
 CREATE TABLE point_catalogs (
     org_id      INTEGER PRIMARY KEY REFERENCES orgs(id),
     body        TEXT NOT NULL,
