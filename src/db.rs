@@ -332,6 +332,26 @@ impl Sql {
     }
 }
 
+/// Multi-row INSERTs: `head` is `INSERT INTO t (a, b, …) VALUES `, `vals` the rows laid end to
+/// end (`width` values each), at most `rows` rows per statement.
+pub async fn insert_rows(conn: &mut Conn, head: &str, width: usize, vals: &[Val], rows: usize) -> Result<(), sqlx::Error> {
+    for chunk in vals.chunks(rows.max(1) * width.max(1)) {
+        let mut sql = Sql::bulk(conn, head);
+        for (i, row) in chunk.chunks(width.max(1)).enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for (c, v) in row.iter().enumerate() {
+                if c > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v.clone());
+            }
+            sql.push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Materialized paths: `/1/5/23/` lists the ids from the root down to the org itself.
 pub mod path {
     /// The exclusive upper bound of the subtree under `prefix` (its last `/` raised to `0`).

@@ -197,22 +197,7 @@ fn tables() -> Vec<Table> {
 /// Multi-row INSERTs of at most 500 rows.
 async fn insert(conn: &mut Conn, t: &Table) -> AppResult<()> {
     let head = format!("INSERT INTO {} ({}) VALUES ", t.name, t.cols.join(", "));
-    let n = t.cols.len();
-    for chunk in t.vals.chunks(500 * n) {
-        let mut sql = Sql::bulk(conn, &head);
-        for (i, row) in chunk.chunks(n).enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            for (c, v) in row.iter().enumerate() {
-                if c > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v.clone());
-            }
-            sql.push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
-    }
-    Ok(())
+    Ok(crate::db::insert_rows(conn, &head, t.cols.len(), &t.vals, 500).await?)
 }
 
 fn day(d: NaiveDate) -> Val {

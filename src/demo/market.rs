@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use sqlx::Row as _;
 
-use crate::db::{Db, Sql, Val};
+use crate::db::{Db, Val};
 use crate::error::AppResult;
 use crate::points::rules::HouseholdPointRules;
 
@@ -20,22 +20,10 @@ type Shelf = Vec<(i64, String, i64, i64)>;
 
 const EVIDENCE: [&str; 4] = ["入户查看，情况属实", "村民代表评议通过", "网格员走访核实", "邻里推荐，村委会公示"];
 
-async fn insert(conn: &mut crate::db::Conn, head: &str, rows: &[Vec<Val>]) -> AppResult<()> {
-    for chunk in rows.chunks(400) {
-        let mut sql = Sql::bulk(conn, head);
-        for (i, row) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            for (j, v) in row.iter().enumerate() {
-                if j > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v.clone());
-            }
-            sql.push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
-    }
-    Ok(())
+/// Rows of `width` values each, 400 to a statement.
+async fn insert(conn: &mut crate::db::Conn, head: &str, width: usize, rows: &[Vec<Val>]) -> AppResult<()> {
+    let flat: Vec<Val> = rows.iter().flatten().cloned().collect();
+    Ok(crate::db::insert_rows(conn, head, width, &flat, 400).await?)
 }
 
 /// Returns the number of transfers written.
@@ -137,10 +125,10 @@ pub async fn load(db: &Db) -> AppResult<usize> {
         let Val::I(id) = a[0] else { continue };
         a.insert(4, balance.get(&id).copied().unwrap_or(0).into());
     }
-    insert(conn, "INSERT INTO point_accounts (id, kind, owner_id, org_id, balance, card_code, created_at) VALUES ", &accounts).await?;
-    insert(conn, "INSERT INTO point_transfers (id, kind, from_account, to_account, points, item, note, on_day, at) VALUES ", &transfers).await?;
-    insert(conn, "INSERT INTO point_movements (transfer_id, account_id, points, at) VALUES ", &movements).await?;
-    insert(conn, "INSERT INTO market_stock (good_id, delta, kind, note, transfer_id, on_day, at) VALUES ", &stock).await?;
+    insert(conn, "INSERT INTO point_accounts (id, kind, owner_id, org_id, balance, card_code, created_at) VALUES ", 7, &accounts).await?;
+    insert(conn, "INSERT INTO point_transfers (id, kind, from_account, to_account, points, item, note, on_day, at) VALUES ", 9, &transfers).await?;
+    insert(conn, "INSERT INTO point_movements (transfer_id, account_id, points, at) VALUES ", 4, &movements).await?;
+    insert(conn, "INSERT INTO market_stock (good_id, delta, kind, note, transfer_id, on_day, at) VALUES ", 7, &stock).await?;
     for (_, goods) in shop.values() {
         for g in goods {
             sqlx::query("UPDATE market_goods SET stock = $1 WHERE id = $2").bind(g.3).bind(g.0).execute(&mut *conn).await?;

@@ -142,38 +142,29 @@ pub async fn sync(conn: &mut Conn, cfg: &Rules, root_path: &str, year: i32) -> A
     }
     let today = crate::db::today().to_string();
     let now = now_secs();
-    for chunk in fixes.chunks(300) {
-        let mut sql = Sql::bulk(conn, "INSERT INTO member_points (member_id, year, rule, category, source_kind, source_id, seq, points, note, on_day, at) VALUES ");
-        for (i, (k, delta)) in chunk.iter().enumerate() {
-            let rule = RuleCode::parse(&k.3).unwrap_or(RuleCode::Manual);
-            let row: [Val; 11] = [
-                k.0.into(),
-                (year as i64).into(),
-                k.3.clone().into(),
-                rule.category().code().into(),
-                k.1.clone().into(),
-                k.2.into(),
-                seqs.get(k).copied().unwrap_or(0).into(),
-                (*delta).into(),
-                if posted.contains_key(k) { "记录更正" } else { "" }.into(),
-                today.clone().into(),
-                now.into(),
-            ];
-            sql.push(if i == 0 { "(" } else { ", (" });
-            for (j, v) in row.into_iter().enumerate() {
-                if j > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v);
-            }
-            sql.push(")");
-        }
-        match sql.query().execute(&mut *conn).await {
-            // Another sync appended the same entry first: start the transaction again.
-            Err(e) if crate::error::is_unique_violation(&e) => return Err(AppError::LockBusy),
-            other => other?,
-        };
+    let mut vals: Vec<Val> = Vec::with_capacity(fixes.len() * 11);
+    for (k, delta) in &fixes {
+        let rule = RuleCode::parse(&k.3).unwrap_or(RuleCode::Manual);
+        vals.extend([
+            k.0.into(),
+            (year as i64).into(),
+            k.3.clone().into(),
+            rule.category().code().into(),
+            k.1.clone().into(),
+            k.2.into(),
+            seqs.get(k).copied().unwrap_or(0).into(),
+            (*delta).into(),
+            if posted.contains_key(k) { "记录更正" } else { "" }.into(),
+            today.clone().into(),
+            now.into(),
+        ]);
     }
+    let head = "INSERT INTO member_points (member_id, year, rule, category, source_kind, source_id, seq, points, note, on_day, at) VALUES ";
+    match crate::db::insert_rows(conn, head, 11, &vals, 300).await {
+        // Another sync appended the same entry first: start the transaction again.
+        Err(e) if crate::error::is_unique_violation(&e) => return Err(AppError::LockBusy),
+        other => other?,
+    };
     Ok(fixes.len())
 }
 
