@@ -331,12 +331,16 @@ pub struct VillageFile {
     pub assessments: Vec<AssessmentView>,
 }
 
+/// Whether the org is a village or community (see [`VILLAGE_WHERE`]).
+pub async fn is_village(conn: &mut Conn, org_id: i64) -> AppResult<bool> {
+    let sql = format!("SELECT COUNT(*) FROM orgs o WHERE o.id = $1 AND {VILLAGE_WHERE}");
+    Ok(sqlx::query_scalar::<_, i64>(&sql).bind(org_id).fetch_one(&mut *conn).await? > 0)
+}
+
 /// A village or community inside `scope`; NotFound for any other org.
 pub async fn village(conn: &mut Conn, scope: &Scope<cap::ReadCadres>, id: i64) -> AppResult<Org> {
     let org = orgs::get_scoped(conn, scope, id).await?;
-    let sql = format!("SELECT COUNT(*) FROM orgs o WHERE o.id = $1 AND {VILLAGE_WHERE}");
-    let n: i64 = sqlx::query_scalar(&sql).bind(org.id).fetch_one(&mut *conn).await?;
-    if n == 0 {
+    if !is_village(conn, org.id).await? {
         return Err(AppError::NotFound);
     }
     Ok(org)

@@ -121,8 +121,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MarketInput) -> AppR
     if !actor.can(Perm::WriteResidents, &org.path) {
         return Err(AppError::forbidden("您的角色无权开设文明超市"));
     }
-    let sql = format!("SELECT COUNT(*) FROM orgs o WHERE o.id = $1 AND {}", crate::cadres::store::VILLAGE_WHERE);
-    if sqlx::query_scalar::<_, i64>(&sql).bind(org.id).fetch_one(&mut *conn).await? == 0 {
+    if !crate::cadres::store::is_village(conn, org.id).await? {
         return Err(AppError::invalid_field("not_a_village", "org_id", format!("{}不是村（社区）党组织：文明超市开设在村（社区）", org.name)));
     }
     let mut name = short_text("name", &input.name, 40, "名称")?;
