@@ -173,6 +173,8 @@ pub struct HouseholdPoints {
     pub card_code: String,
     /// Latest first.
     pub entries: Vec<EntryView>,
+    #[serde(skip)]
+    pub org_path: String,
 }
 
 /// A household's balance and every movement of its account with the transfer behind it.
@@ -204,7 +206,7 @@ pub async fn household_points(conn: &mut Conn, scope: &Scope<cap::ReadResidents>
     }
     let earned = entries.iter().filter(|e| e.points > 0).map(|e| e.points).sum();
     let spent = -entries.iter().filter(|e| e.points < 0).map(|e| e.points).sum::<i64>();
-    Ok(HouseholdPoints { household_id: h.id, head_name: h.head_name, address: h.address, balance: r.try_get("balance")?, earned, spent, card_code: r.try_get::<Option<String>, _>("card_code")?.unwrap_or_default(), entries })
+    Ok(HouseholdPoints { household_id: h.id, head_name: h.head_name, address: h.address, balance: r.try_get("balance")?, earned, spent, card_code: r.try_get::<Option<String>, _>("card_code")?.unwrap_or_default(), entries, org_path: h.org_path })
 }
 
 async fn writable_household(conn: &mut Conn, actor: &Actor, id: i64) -> AppResult<HouseholdRef> {

@@ -195,9 +195,7 @@ struct PointsPage {
 
 async fn points_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, f: Flash) -> UiResult<Response> {
     let p = write_tx!(&s.db, |tx| ledger::household_points(&mut tx, &a.scope(), id).await)?;
-    let mut conn = s.db.pool.acquire().await?;
-    let h = ledger::household(&mut conn, &a.scope(), id).await?;
-    render(&PointsPage { nav: Nav::of(&a), can_write: a.can(Perm::WriteResidents, &h.org_path), p, items: s.rules.household_points.civic_items.clone(), notice: f.notice, today: crate::db::today().to_string() })
+    render(&PointsPage { nav: Nav::of(&a), can_write: a.can(Perm::WriteResidents, &p.org_path), p, items: s.rules.household_points.civic_items.clone(), notice: f.notice, today: crate::db::today().to_string() })
 }
 
 #[derive(Deserialize)]
@@ -354,9 +352,8 @@ struct CardPage {
 async fn card_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> UiResult<Response> {
     let p = write_tx!(&s.db, |tx| ledger::household_points(&mut tx, &a.scope(), id).await)?;
     let mut conn = s.db.pool.acquire().await?;
-    let h = ledger::household(&mut conn, &a.scope(), id).await?;
     let market: Option<(i64, String)> = sqlx::query_as("SELECT k.id, k.name FROM markets k JOIN orgs o ON o.id = k.org_id WHERE $1 >= o.path AND $1 < o.path || '~' ORDER BY LENGTH(o.path) DESC LIMIT 1")
-        .bind(&h.org_path)
+        .bind(&p.org_path)
         .fetch_optional(&mut *conn)
         .await?;
     let url = match &market {
