@@ -21,40 +21,40 @@ use crate::db::{now_secs, path, Conn, Sql, Val};
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::Org;
 
-/// The catalogs set by orgs, as (path, catalog), longest path first.
-async fn catalogs(conn: &mut Conn) -> AppResult<Vec<(String, MemberCatalog)>> {
-    let rows = sqlx::query("SELECT o.path, c.body FROM point_catalogs c JOIN orgs o ON o.id = c.org_id").fetch_all(&mut *conn).await?;
+/// A catalog set by an org for its subtree.
+struct SetCatalog {
+    path: String,
+    name: String,
+    catalog: MemberCatalog,
+}
+
+/// The catalogs set by orgs, longest path first (the nearest ancestor's is found first).
+async fn catalogs(conn: &mut Conn) -> AppResult<Vec<SetCatalog>> {
+    let rows = sqlx::query("SELECT o.path, o.name, c.body FROM point_catalogs c JOIN orgs o ON o.id = c.org_id").fetch_all(&mut *conn).await?;
     let mut out = Vec::new();
     for r in &rows {
         let body: String = r.try_get("body")?;
-        if let Ok(c) = serde_json::from_str::<MemberCatalog>(&body) {
-            out.push((r.try_get::<String, _>("path")?, c));
+        if let Ok(catalog) = serde_json::from_str::<MemberCatalog>(&body) {
+            out.push(SetCatalog { path: r.try_get("path")?, name: r.try_get("name")?, catalog });
         }
     }
-    out.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    out.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
     Ok(out)
 }
 
-fn catalog_for<'a>(cats: &'a [(String, MemberCatalog)], default: &'a MemberCatalog, member_path: &str) -> &'a MemberCatalog {
-    cats.iter().find(|(p, _)| member_path.starts_with(p.as_str())).map(|(_, c)| c).unwrap_or(default)
+/// The catalog in force at `org_path`, and the org that set it (None: the rules file's default).
+fn catalog_for<'a>(cats: &'a [SetCatalog], default: &'a MemberCatalog, org_path: &str) -> (&'a MemberCatalog, Option<&'a str>) {
+    match cats.iter().find(|c| org_path.starts_with(c.path.as_str())) {
+        Some(c) => (&c.catalog, Some(c.name.as_str())),
+        None => (default, None),
+    }
 }
 
 /// The catalog in force at `org` and the org that set it (None: the rules file's default).
 pub async fn effective_catalog(conn: &mut Conn, cfg: &Rules, org: &Org) -> AppResult<(MemberCatalog, Option<String>)> {
-    let rows = sqlx::query("SELECT o.path, o.name, c.body FROM point_catalogs c JOIN orgs o ON o.id = c.org_id").fetch_all(&mut *conn).await?;
-    let mut best: Option<(usize, MemberCatalog, String)> = None;
-    for r in &rows {
-        let p: String = r.try_get("path")?;
-        if org.path.starts_with(&p) && best.as_ref().is_none_or(|(l, _, _)| p.len() > *l) {
-            if let Ok(c) = serde_json::from_str::<MemberCatalog>(&r.try_get::<String, _>("body")?) {
-                best = Some((p.len(), c, r.try_get("name")?));
-            }
-        }
-    }
-    Ok(match best {
-        Some((_, c, name)) => (c, Some(name)),
-        None => (cfg.member_points.clone(), None),
-    })
+    let cats = catalogs(conn).await?;
+    let (c, from) = catalog_for(&cats, &cfg.member_points, &org.path);
+    Ok((c.clone(), from.map(str::to_string)))
 }
 
 /// Sets the catalog of an org's subtree (needs `WriteOrgs` there).
@@ -83,12 +83,16 @@ fn year_days(year: i32) -> (String, String) {
 /// Brings the ledger of the members under `root_path` for `year` in step with their records;
 /// returns the number of entries appended.
 pub async fn sync(conn: &mut Conn, cfg: &Rules, root_path: &str, year: i32) -> AppResult<usize> {
+    let cats = catalogs(conn).await?;
+    sync_with(conn, cfg, &cats, root_path, year).await
+}
+
+async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path: &str, year: i32) -> AppResult<usize> {
     let (lo, hi) = (root_path.to_string(), path::upper(root_path));
     let (d0, d1) = year_days(year);
-    let cats = catalogs(conn).await?;
     let mut derived: HashMap<Key, i64> = HashMap::new();
     let mut add = |member_path: &str, f: member_rules::Fact| {
-        let c = catalog_for(&cats, &cfg.member_points, member_path);
+        let (c, _) = catalog_for(cats, &cfg.member_points, member_path);
         let p = member_rules::points_for(c, &f);
         if p != 0 {
             *derived.entry((f.member_id, f.source_kind.to_string(), f.source_id, f.rule.code().to_string())).or_default() += p;
@@ -200,12 +204,14 @@ pub const MAX_STANDING: i64 = 3_000;
 /// The members of a subtree (up to a township) with their year's standing, synced first.
 pub async fn org_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadOrgLife>, org: &Org, year: i32) -> AppResult<OrgPoints> {
     scope.require_at(&org.path)?;
-    let (catalog, catalog_from) = effective_catalog(conn, cfg, org).await?;
+    let cats = catalogs(conn).await?;
+    let (catalog, catalog_from) = catalog_for(&cats, &cfg.member_points, &org.path);
+    let (catalog, catalog_from) = (catalog.clone(), catalog_from.map(str::to_string));
     let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(n), 0) FROM org_stats WHERE org_id = $1 AND dim = 'members' AND key = 'all'").bind(org.id).fetch_one(&mut *conn).await?;
     if size > MAX_STANDING {
         return Ok(OrgPoints { org_id: org.id, org_name: org.name.clone(), year, catalog, catalog_from, members: Vec::new(), too_large: true });
     }
-    sync(conn, cfg, &org.path, year).await?;
+    sync_with(conn, cfg, &cats, &org.path, year).await?;
     let mut sql = Sql::new("SELECT mb.id, mb.name, o.name AS org_name, mb.org_path FROM members mb JOIN orgs o ON o.id = mb.org_id WHERE mb.left_on IS NULL AND mb.org_path >= ");
     sql.bind(org.path.clone()).push(" AND mb.org_path < ").bind(path::upper(&org.path)).push(" ORDER BY mb.org_path, mb.name LIMIT ").bind(MAX_STANDING);
     let roll = sql.query().fetch_all(&mut *conn).await?;
@@ -215,11 +221,10 @@ pub async fn org_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadOrg
     for r in sql.query().fetch_all(&mut *conn).await? {
         sums.insert((r.try_get("member_id")?, r.try_get("category")?), r.try_get("p")?);
     }
-    let cats = catalogs(conn).await?;
     let mut members = Vec::new();
     for r in &roll {
         let id: i64 = r.try_get("id")?;
-        let c = catalog_for(&cats, &cfg.member_points, &r.try_get::<String, _>("org_path")?);
+        let (c, _) = catalog_for(&cats, &cfg.member_points, &r.try_get::<String, _>("org_path")?);
         let get = |cat: Category| sums.get(&(id, cat.code().to_string())).copied().unwrap_or(0);
         members.push(MemberStanding { member_id: id, name: r.try_get("name")?, org_name: r.try_get("org_name")?, standing: member_rules::standing(c, get(Category::Base), get(Category::Task), get(Category::Reward)), rank: None });
     }
@@ -270,7 +275,8 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
         return Err(AppError::NotFound);
     }
     // A member sits in a branch of tens of members: syncing the branch keeps one code path.
-    sync(conn, cfg, &m.org_path, year).await?;
+    let cats = catalogs(conn).await?;
+    sync_with(conn, cfg, &cats, &m.org_path, year).await?;
     let rows = sqlx::query(
         "SELECT mp.id, mp.rule, mp.category, mp.points, mp.source_kind, mp.source_id, mp.note, mp.on_day, \
          (SELECT COALESCE(mt.held_on, '') || ' ' || mt.topic FROM meetings mt WHERE mp.source_kind = 'meeting' AND mt.id = mp.source_id) AS meeting, \
@@ -315,8 +321,7 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
             on_day: r.try_get("on_day")?,
         });
     }
-    let cats = catalogs(conn).await?;
-    let c = catalog_for(&cats, &cfg.member_points, &m.org_path);
+    let (c, _) = catalog_for(&cats, &cfg.member_points, &m.org_path);
     Ok(MemberPoints { member_id: m.id, name: m.name, year, standing: member_rules::standing(c, base, task, reward), entries, org_path: m.org_path })
 }
 
