@@ -389,6 +389,15 @@ struct OrgPage {
     domains: Vec<(&'static str, &'static str)>,
 }
 
+/// An optional whole number from a form field: empty is `None`; anything else that is not a
+/// number is refused with `code` and `message`.
+pub fn form_int(v: &Option<String>, code: &'static str, field: &'static str, message: &str) -> Result<Option<i64>, AppError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| AppError::invalid_field(code, field, message)),
+    }
+}
+
 pub fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|v| (code(*v), label(*v))).collect()
 }

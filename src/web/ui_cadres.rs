@@ -17,7 +17,6 @@ use crate::auth::cap;
 use crate::auth::roles::Perm;
 use crate::cadres::rules::{ArchiveDoc, AssessmentGrade};
 use crate::cadres::store::{self as cadres, AssessmentInput, DirectorInput, FirstSecretaryInput, Overview, RemoveInput, ReserveInput, VillageFile};
-use crate::error::AppError;
 use crate::orgs::model::Org;
 use crate::orgs::store as orgs;
 use crate::write_tx;
@@ -176,10 +175,7 @@ struct AssessmentForm {
 async fn add_assessment(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<AssessmentForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    let year = match f.year.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => None,
-        Some(y) => Some(y.parse::<i64>().map_err(|_| AppError::invalid_field("year_invalid", "year", "考核年度请填写四位年份"))?),
-    };
+    let year = super::ui::form_int(&f.year, "year_invalid", "year", "考核年度请填写四位年份")?;
     let input = AssessmentInput { year, grade: f.grade };
     let r = write_tx!(&s.db, |tx| cadres::add_assessment(&mut tx, a, id, &input).await)?;
     Ok(notice_redirect(&format!("/cadres/{id}"), &format!("{}{}年度考核“{}”已登记", r.name, r.year, r.grade_label)))

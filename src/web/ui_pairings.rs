@@ -126,10 +126,7 @@ struct ActivityForm {
 async fn add_activity(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<ActivityForm>) -> UiResult<Redirect> {
     wa.check_csrf(&f.csrf)?;
     let a = &wa.0;
-    let people = match f.people.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        None => None,
-        Some(p) => Some(p.parse::<i64>().map_err(|_| crate::error::AppError::invalid_field("people_invalid", "people", "参加人数请填写整数"))?),
-    };
+    let people = super::ui::form_int(&f.people, "people_invalid", "people", "参加人数请填写整数")?;
     let input = ActivityInput { held_on: f.held_on, summary: f.summary, people };
     write_tx!(&s.db, |tx| pairings::add_activity(&mut tx, a, &s.rules, id, &input).await)?;
     Ok(notice_redirect(&format!("/pairings/{id}"), "活动已登记"))

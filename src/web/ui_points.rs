@@ -91,10 +91,7 @@ struct GoodForm {
 }
 
 fn int(field: &'static str, v: &Option<String>, what: &str) -> Result<Option<i64>, AppError> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| AppError::invalid_field("number_invalid", field, format!("{what}请填写整数"))),
-    }
+    super::ui::form_int(v, "number_invalid", field, &format!("{what}请填写整数"))
 }
 
 async fn add_good(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(f): Form<GoodForm>) -> UiResult<Redirect> {
