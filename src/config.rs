@@ -41,6 +41,8 @@ pub struct Rules {
     pub household_points: crate::points::rules::HouseholdPointRules,
     /// Members' points: the default catalog and frame; a county sets its own in the app (points/member_rules.rs).
     pub member_points: crate::points::member_rules::MemberCatalog,
+    /// Volunteering: categories, the door-QR windows, household points per hour, the “四季” expectation (volunteering/rules.rs).
+    pub volunteering: crate::volunteering::rules::VolunteerRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -84,6 +86,7 @@ impl Rules {
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
+                rules.volunteering.validate().map_err(|e| anyhow::anyhow!("[volunteering]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };
                 Ok(rules)

@@ -25,4 +25,5 @@ pub mod points;
 pub mod recruitment;
 pub mod requests;
 pub mod training;
+pub mod volunteering;
 pub mod web;

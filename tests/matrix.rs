@@ -232,6 +232,15 @@ impl World {
             records.entry("first-secretaries").or_default().push(at(label, fid, org));
         }
 
+        // A volunteering activity with one sign-up in each of the three branches.
+        for ((label, org), mid) in places.iter().zip([other_a, in_b, in_organ]) {
+            let body = json!({"org_id": org.id, "title": "义务植树", "category": "环境整治", "place": "村口", "day": day(1), "start": "09:00", "end": "11:00", "slots": 5, "organizer": "组织者"});
+            let aid = created(app, &admin, "/api/v1/volunteering/activities", body).await;
+            records.entry("activities").or_default().push(at(label, aid, org));
+            let sid = created(app, &admin, &format!("/api/v1/volunteering/activities/{aid}/signups"), json!({"member_id": mid})).await;
+            records.entry("signups").or_default().push(at(label, sid, org));
+        }
+
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },
             Caller { user: "town", role: Role::OrgAdmin, at: tr.town.path.clone(), member_id: None },

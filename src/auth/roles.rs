@@ -50,6 +50,9 @@ pub enum Perm {
     /// organization department's files on people, kept from the branches they are about.
     ReadCadres,
     WriteCadres,
+    /// Volunteering activities, sign-ups, check-ins and confirmed hours (志愿服务).
+    ReadVolunteering,
+    WriteVolunteering,
 }
 
 impl Perm {
@@ -87,6 +90,8 @@ impl Perm {
             Perm::WriteRecruitment => "办理发展党员",
             Perm::ReadCadres => "查看党代表和村干部",
             Perm::WriteCadres => "管理党代表和村干部",
+            Perm::ReadVolunteering => "查看志愿服务",
+            Perm::WriteVolunteering => "组织志愿服务",
         }
     }
 }
@@ -104,17 +109,20 @@ pub const MATRIX: &[(Role, &[Perm])] = {
             &[
                 ReadOrgs, ReadMembers, WriteMembers, ReadSensitive, Import, ReadOrgLife, WriteOrgLife, ReadDues, WriteDues,
                 ReadTraining, WriteTraining, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes,
-                WriteDisputes, ReadRecruitment, WriteRecruitment,
+                WriteDisputes, ReadRecruitment, WriteRecruitment, ReadVolunteering, WriteVolunteering,
             ],
         ),
         // A member sees the orgs above them and, through Perm::self_readable, their own record,
         // meetings, dues and hours: nothing about other members or residents.
         (Role::Member, &[ReadOrgs]),
-        // A grid worker keeps households, requests and disputes; members are read to pick 党员中心户
-        // and claimants. No dues (wages), meetings or training.
+        // A grid worker keeps households, requests and disputes and organizes volunteering; members
+        // are read to pick 党员中心户 and claimants. No dues (wages), meetings or training.
         (
             Role::GridWorker,
-            &[ReadOrgs, ReadMembers, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes, WriteDisputes],
+            &[
+                ReadOrgs, ReadMembers, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes, WriteDisputes,
+                ReadVolunteering, WriteVolunteering,
+            ],
         ),
     ]
 };

@@ -69,6 +69,8 @@ capabilities!(
     WriteRecruitment,
     ReadCadres,
     WriteCadres,
+    ReadVolunteering,
+    WriteVolunteering,
 );
 
 /// Where the caller holds `C`: subtree path prefixes, and for a member-role caller and a

@@ -36,6 +36,7 @@ crate::code_enum!(
         MeetingAbsent = ("meeting_absent", "无故缺席组织生活"),
         TrainingHour = ("training_hour", "参加学习培训（每学时）"),
         DuesOnTime = ("dues_on_time", "按月交纳党费"),
+        VolunteerHour = ("volunteer_hour", "志愿服务（每满1小时）"),
         WishFulfilled = ("wish_fulfilled", "认领的群众诉求（微心愿）已实现"),
         Manual = ("manual", "支部认定（附依据）"),
     }
@@ -63,6 +64,8 @@ pub struct MemberCatalog {
     pub training_hour: i64,
     /// Per month of dues paid by the last day of that month. 1.
     pub dues_on_time: i64,
+    /// Per whole hour of volunteering confirmed by the organizer. 2.
+    pub volunteer_hour: i64,
     /// Per request (微心愿) the member claimed, once fulfilled. 3.
     pub wish_fulfilled: i64,
     /// The frame: 基础分, 任务分, 奖励分. 20, 70, 10.
@@ -76,14 +79,14 @@ pub struct MemberCatalog {
 
 impl Default for MemberCatalog {
     fn default() -> Self {
-        MemberCatalog { meeting_present: 2, meeting_absent: -2, training_hour: 1, dues_on_time: 1, wish_fulfilled: 3, base: 20, task_cap: 70, reward_cap: 10, rankings: true }
+        MemberCatalog { meeting_present: 2, meeting_absent: -2, training_hour: 1, volunteer_hour: 2, dues_on_time: 1, wish_fulfilled: 3, base: 20, task_cap: 70, reward_cap: 10, rankings: true }
     }
 }
 
 impl MemberCatalog {
     pub fn validate(&self) -> Result<(), String> {
-        if self.meeting_present < 0 || self.training_hour < 0 || self.dues_on_time < 0 || self.wish_fulfilled < 0 {
-            return Err("参加组织生活、学习培训、按月交纳党费、实现微心愿的分值不能为负".into());
+        if self.meeting_present < 0 || self.training_hour < 0 || self.volunteer_hour < 0 || self.dues_on_time < 0 || self.wish_fulfilled < 0 {
+            return Err("参加组织生活、学习培训、志愿服务、按月交纳党费、实现微心愿的分值不能为负".into());
         }
         if self.meeting_absent > 0 {
             return Err("无故缺席的分值应为0或负数".into());
@@ -99,7 +102,7 @@ impl MemberCatalog {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fact {
     pub member_id: i64,
-    /// meeting, training, dues, request
+    /// meeting, training, volunteer, dues, request
     pub source_kind: &'static str,
     pub source_id: i64,
     pub rule: RuleCode,
@@ -112,6 +115,7 @@ pub fn points_for(c: &MemberCatalog, f: &Fact) -> i64 {
         RuleCode::MeetingPresent => c.meeting_present,
         RuleCode::MeetingAbsent => c.meeting_absent,
         RuleCode::TrainingHour => c.training_hour,
+        RuleCode::VolunteerHour => c.volunteer_hour,
         RuleCode::DuesOnTime => c.dues_on_time,
         RuleCode::WishFulfilled => c.wish_fulfilled,
         RuleCode::Manual => 0,

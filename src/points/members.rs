@@ -117,6 +117,13 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path:
         let units = r.try_get::<i64, _>("mins")?.max(0) / per_hour;
         add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "training", source_id: r.try_get("session_id")?, rule: RuleCode::TrainingHour, units });
     }
+    // Volunteering: confirmed minutes of the member's sign-ups, per whole hour.
+    let mut sql = range("SELECT s.id, s.member_id, s.minutes, mb.org_path FROM vol_signups s JOIN vol_activities a ON a.id = s.activity_id JOIN members mb ON mb.id = s.member_id WHERE a.state = 'confirmed' AND s.state = 'signed' AND s.minutes > 0");
+    sql.push(" AND a.day >= ").bind(d0.clone()).push(" AND a.day <= ").bind(d1.clone());
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let units = r.try_get::<i64, _>("minutes")? / 60;
+        add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "volunteer", source_id: r.try_get("id")?, rule: RuleCode::VolunteerHour, units });
+    }
     // Dues: one fact per month paid in full or in part by the month's end (source id YYYYMM).
     let mut sql = range("SELECT DISTINCT p.member_id, p.month, mb.org_path FROM dues_payments p JOIN members mb ON mb.id = p.member_id WHERE SUBSTR(p.paid_on, 1, 7) <= p.month");
     sql.push(" AND p.month >= ").bind(format!("{year:04}-01")).push(" AND p.month <= ").bind(format!("{year:04}-12"));
@@ -246,7 +253,7 @@ pub struct PointEntry {
     pub rule_label: String,
     pub category: String,
     pub points: i64,
-    /// meeting, training, dues, manual
+    /// meeting, training, volunteer, dues, request, manual
     pub source_kind: String,
     pub source_id: i64,
     /// The record: “2026-03-05 支部党员大会：学习……”, “2026-04 党费”, the branch's evidence.
@@ -281,7 +288,8 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
         "SELECT mp.id, mp.rule, mp.category, mp.points, mp.source_kind, mp.source_id, mp.note, mp.on_day, \
          (SELECT COALESCE(mt.held_on, '') || ' ' || mt.topic FROM meetings mt WHERE mp.source_kind = 'meeting' AND mt.id = mp.source_id) AS meeting, \
          (SELECT s.day || ' ' || s.title FROM training_sessions s WHERE mp.source_kind = 'training' AND s.id = mp.source_id) AS session, \
-         (SELECT COALESCE(q.fulfilled_on, '') || ' ' || q.category FROM requests q WHERE mp.source_kind = 'request' AND q.id = mp.source_id) AS request \
+         (SELECT COALESCE(q.fulfilled_on, '') || ' ' || q.category FROM requests q WHERE mp.source_kind = 'request' AND q.id = mp.source_id) AS request, \
+         (SELECT a.day || ' ' || a.title || '（' || CAST(s.minutes AS TEXT) || '分钟）' FROM vol_signups s JOIN vol_activities a ON a.id = s.activity_id WHERE mp.source_kind = 'volunteer' AND s.id = mp.source_id) AS volunteer \
          FROM member_points mp WHERE mp.member_id = $1 AND mp.year = $2 ORDER BY mp.id DESC",
     )
     .bind(m.id)
@@ -306,6 +314,7 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
             "training" => r.try_get::<Option<String>, _>("session")?.unwrap_or_default(),
             "dues" => format!("{}-{:02} 党费", sid / 100, sid % 100),
             "request" => format!("{} 群众诉求", r.try_get::<Option<String>, _>("request")?.unwrap_or_default()),
+            "volunteer" => format!("{} 志愿服务", r.try_get::<Option<String>, _>("volunteer")?.unwrap_or_default()),
             _ => "支部认定".into(),
         };
         entries.push(PointEntry {

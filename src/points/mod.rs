@@ -1,5 +1,5 @@
 //! Points (积分, DOMAIN.md §7) and the 文明超市 (§7, seed [002]). Households earn points for
-//! civic practice (and, with the volunteering module, for service) and spend them at their
+//! civic practice and for service (volunteering::store credits them) and spend them at their
 //! village's supermarket. [`rules`] is pure; [`ledger`] keeps accounts and transfers (two
 //! movements summing to zero, append-only); [`market`] keeps goods, stock and redemptions.
 //! Members' points are a projection of their records: [`member_rules`] (pure) says what each

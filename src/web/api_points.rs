@@ -57,7 +57,7 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
-fn year(q: &YearQuery) -> i32 {
+pub fn year(q: &YearQuery) -> i32 {
     q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()))
 }
 

@@ -86,6 +86,11 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/supermarket/{id}/households", Some(ReadResidents)),
         ("/api/v1/supermarket/{id}/redemptions", Some(ReadResidents)),
         ("/api/v1/supermarket/{id}/ledger.xlsx", Some(ReadResidents)),
+        ("/api/v1/volunteering/mine", None),
+        ("/api/v1/volunteering/activities/{id}", Some(ReadVolunteering)),
+        ("/api/v1/volunteering/activities/{id}/qr.svg", Some(WriteVolunteering)),
+        ("/api/v1/orgs/{id}/volunteering", Some(ReadVolunteering)),
+        ("/api/v1/orgs/{id}/volunteering.xlsx", Some(ReadVolunteering)),
     ]
 };
 
@@ -184,6 +189,16 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/supermarket/{id}/goods", Some(WriteResidents)),
         ("post", "/api/v1/supermarket/{id}/stock", Some(WriteResidents)),
         ("post", "/api/v1/supermarket/{id}/redeem", Some(WriteResidents)),
+        // Members sign themselves up and scan the door QR; an activity not open to them is 404.
+        ("post", "/api/v1/volunteering/activities/{id}/join", None),
+        ("post", "/api/v1/volunteering/scan/{token}", None),
+        ("post", "/api/v1/volunteering/activities", Some(WriteVolunteering)),
+        ("post", "/api/v1/volunteering/activities/{id}/cancel", Some(WriteVolunteering)),
+        ("post", "/api/v1/volunteering/activities/{id}/signups", Some(WriteVolunteering)),
+        ("post", "/api/v1/volunteering/activities/{id}/confirm", Some(WriteVolunteering)),
+        ("post", "/api/v1/volunteering/signups/{id}/withdraw", Some(WriteVolunteering)),
+        ("post", "/api/v1/volunteering/signups/{id}/check", Some(WriteVolunteering)),
+        ("post", "/api/v1/volunteering/signups/{id}/minutes", Some(WriteVolunteering)),
     ]
 };
 

@@ -9,6 +9,8 @@ pub mod api_recruitment;
 pub mod api_team;
 pub mod api_delegates;
 pub mod api_pairings;
+pub mod api_volunteering;
+pub mod ui_volunteering;
 pub mod api_cadres;
 pub mod api_points;
 pub mod api_training;
@@ -69,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_team::routes())
         .merge(api_delegates::routes())
         .merge(api_pairings::routes())
+        .merge(api_volunteering::routes())
         .merge(api_cadres::routes())
         .merge(api_points::routes())
         .merge(public::routes())
@@ -84,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_team::routes())
         .merge(ui_delegates::routes())
         .merge(ui_pairings::routes())
+        .merge(ui_volunteering::routes())
         .merge(ui_cadres::routes())
         .merge(ui_points::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))

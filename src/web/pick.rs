@@ -1,5 +1,5 @@
 //! Search-as-you-type pickers for forms, so nobody types an internal id: `/pick/orgs`,
-//! `/pick/members`, `/pick/users` (grid workers) answer `[{id, label, detail}]` for the signed-in
+//! `/pick/members`, `/pick/users` (grid workers), `/pick/residents` answer `[{id, label, detail}]` for the signed-in
 //! user, each bounded by the caller's scope; `/pick/communities` offers any community by name,
 //! for 双报到. `static/app.js` turns every
 //! `<input type="hidden" data-pick="orgs|members|users">` into a search box over them.
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/pick/members", get(pick_members))
         .route("/pick/users", get(pick_users))
         .route("/pick/communities", get(pick_communities))
+        .route("/pick/residents", get(pick_residents))
 }
 
 #[derive(Deserialize)]
@@ -43,6 +44,8 @@ pub struct PickQuery {
     /// Members: also the in-service members who reported (双报到) to this community, wherever
     /// their branch is (they may claim its residents' wishes).
     community: Option<i64>,
+    /// Residents: only those of households under this org.
+    org: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -96,9 +99,10 @@ async fn pick_members(State(s): State<AppState>, WebActor(a): WebActor, Query(q)
             out.push(Choice { id: m.id, detail: format!("{} · {}", m.org_name, m.id_number), label: m.name });
         }
     }
-    // Only for those who handle the community's requests (where a claim is recorded).
+    // Only for those who handle the community's requests (where a claim is recorded) or
+    // organize its volunteering.
     let community = match q.community {
-        Some(c) => orgs::get(&mut conn, c).await?.filter(|o| a.can(crate::auth::roles::Perm::WriteRequests, &o.path)).map(|o| o.id),
+        Some(c) => orgs::get(&mut conn, c).await?.filter(|o| a.can(crate::auth::roles::Perm::WriteRequests, &o.path) || a.can(crate::auth::roles::Perm::WriteVolunteering, &o.path)).map(|o| o.id),
         None => None,
     };
     if let Some(c) = community.filter(|_| (out.len() as i64) < LIMIT) {
@@ -156,4 +160,31 @@ async fn pick_users(State(s): State<AppState>, WebActor(a): WebActor, Query(q): 
             })
             .collect(),
     ))
+}
+
+/// Residents by name, in households the caller may read (under `org` when given): a volunteer
+/// whose household earns the points. The detail is the household's address.
+async fn pick_residents(State(s): State<AppState>, WebActor(a): WebActor, Query(q): Query<PickQuery>) -> AppResult<Json<Vec<Choice>>> {
+    let text = q.q.trim();
+    if text.is_empty() {
+        return Ok(Json(vec![]));
+    }
+    let mut conn = s.db.pool.acquire().await?;
+    let scope = a.scope::<cap::ReadResidents>();
+    let mut sql = crate::db::Sql::new("SELECT r.id, r.name, h.address FROM residents r JOIN households h ON h.id = r.household_id WHERE r.name >= ");
+    sql.bind(text.to_string()).push(" AND r.name < ").bind(format!("{text}\u{10FFFF}"));
+    if let Some(root) = q.org {
+        match orgs::get(&mut conn, root).await? {
+            Some(o) => crate::db::push_under(&mut sql, "h.org_path", &o.path),
+            None => return Ok(Json(vec![])),
+        }
+    }
+    scope.push_filter(&mut sql, "h.org_path");
+    sql.push(" ORDER BY r.name, r.id LIMIT ").bind(LIMIT);
+    let mut out = Vec::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        use sqlx::Row as _;
+        out.push(Choice { id: r.try_get("id")?, label: r.try_get("name")?, detail: r.try_get("address")? });
+    }
+    Ok(Json(out))
 }
