@@ -334,17 +334,18 @@ async fn every_role_on_a_phone_and_a_desktop() {
         let r = sqlx::query("SELECT id, org_id FROM markets ORDER BY id LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
         (sqlx::Row::get::<i64, _>(&r, "id"), sqlx::Row::get::<i64, _>(&r, "org_id"))
     };
+    let activity = id("SELECT MAX(id) FROM vol_activities WHERE state = 'confirmed'").await;
     let card: String = sqlx::query_scalar("SELECT card_code FROM point_accounts WHERE kind = 'household' AND org_id = $1 ORDER BY id LIMIT 1").bind(market_village).fetch_one(&app.db.pool).await.unwrap();
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
             format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
             format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
             format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"),
-            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), format!("/orgs/{town}/volunteering"), format!("/volunteering/{activity}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
             format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team"), format!("/orgs/{village}/pairings"), format!("/orgs/{village}/points"), format!("/members/{member}/points")]),
-        ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), format!("/members/{member}/points"), "/users".into()]),
+        ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), format!("/members/{member}/points"), "/volunteering/mine".into(), "/users".into()]),
         ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests"), format!("/households/{household}/points")]),
     ];
     let mut wide = Vec::new();
@@ -401,6 +402,12 @@ async fn every_role_on_a_phone_and_a_desktop() {
     b.login(&app.url, "member").await;
     let home = b.wait_for("我的党费").await;
     assert!(home.contains("我的组织生活") && home.contains("我的学习"));
+    // …and signs up for a volunteering activity with one tap.
+    b.click("a[href='/volunteering/mine']").await;
+    b.wait_for("可以报名的活动").await;
+    b.click("form[action$='/join'] button").await;
+    let mine = b.wait_for("报名成功").await;
+    assert!(mine.contains("已报名"), "the activity shows the sign-up");
     b.login(&app.url, "grid").await;
     b.wait_for("我的网格").await;
     b.click(&format!("a[href='/grids/{grid}']")).await;

@@ -104,6 +104,15 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     let off: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM point_accounts a WHERE a.balance <> (SELECT COALESCE(SUM(m.points), 0) FROM point_movements m WHERE m.account_id = a.id)").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(off, 0);
     assert!(count(&app, "SELECT COUNT(*) FROM point_transfers WHERE kind = 'civic'").await > 1000);
+    // Volunteering: the township's villages and communities hold activities all year, most
+    // confirmed, some open for sign-up; households were credited for residents' hours, and
+    // members reported to communities (双报到) served there.
+    let (_, v) = app.get(&t, &format!("/api/v1/orgs/{}/volunteering", app.tree.town.id)).await;
+    assert!(v["activities"].as_i64().unwrap() > 100 && v["hours"].as_i64().unwrap() > 1000, "{}", v["activities"]);
+    assert!(v["items"].as_array().unwrap().iter().any(|a| a["state"] == "open"), "some open for sign-up");
+    let reported = v["reported"].as_array().unwrap();
+    assert!(!reported.is_empty() && (v["reported_flagged"].as_i64().unwrap() as usize) * 2 < reported.len(), "{}", v["reported_flagged"]);
+    assert!(count(&app, "SELECT COUNT(*) FROM point_transfers WHERE kind = 'volunteer'").await > 100);
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

@@ -244,7 +244,9 @@ both_backends!(reported_members_show_their_seasons, |app: TestApp| async move {
     // The organ branch's member joins the community's activity (双报到) with their own login.
     common::add_user(&app.db, "m_z", "member", &app.tree.organ, Some(ids[0])).await;
     let tz = app.token("m_z").await;
-    let a = activity(&app, &t, cid, &day(0), "00:00", "00:01", 5).await;
+    // An activity in the middle of the last whole season (judged; the one under way is progress).
+    let last = yinghuo::volunteering::rules::SeasonOf::of(yinghuo::db::today()).previous();
+    let a = activity(&app, &t, cid, &(last.days().0 + chrono::Duration::days(20)).to_string(), "09:00", "10:00", 5).await;
     let b = activity(&app, &t, cid, &day(1), "09:00", "10:00", 5).await;
     let (_, mine) = app.get(&tz, "/api/v1/volunteering/mine").await;
     assert!(mine["open"].as_array().unwrap().iter().any(|v| v["id"] == b), "{mine}");
@@ -252,15 +254,15 @@ both_backends!(reported_members_show_their_seasons, |app: TestApp| async move {
     assert_eq!(s, 201, "{su}");
     let (s, su) = app.post(&t, &format!("/api/v1/volunteering/activities/{a}/signups"), json!({"member_id": ids[0]})).await;
     assert_eq!(s, 201, "{su}");
-    let (s, v) = app.post(&t, &format!("/api/v1/volunteering/activities/{a}/confirm"), json!({"minutes": [{"signup_id": su["id"], "minutes": 1}]})).await;
+    let (s, v) = app.post(&t, &format!("/api/v1/volunteering/activities/{a}/confirm"), json!({"minutes": [{"signup_id": su["id"], "minutes": 60}]})).await;
     assert_eq!(s, 200, "{v}");
     let (_, board) = app.get(&t, &format!("/api/v1/orgs/{cid}/volunteering")).await;
     let rows = board["reported"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{board}");
     let served = rows.iter().find(|r| r["member_id"] == ids[0]).unwrap();
     let idle = rows.iter().find(|r| r["member_id"] == ids[1]).unwrap();
-    assert_eq!((served["this_season"].as_i64(), served["flag"].is_null()), (Some(1), true), "{served}");
-    assert_eq!(idle["this_season"], 0);
+    assert_eq!((served["last_season"].as_i64(), served["flag"].is_null(), served["minutes_this_year"].as_i64()), (Some(1), true, Some(if last.year == chrono::Datelike::year(&yinghuo::db::today()) { 60 } else { 0 })), "{served}");
+    assert_eq!(idle["last_season"], 0);
     assert!(idle["flag"].as_str().unwrap().contains("少于每季1次"), "{idle}");
     assert_eq!(board["reported_flagged"], 1);
 });

@@ -11,6 +11,7 @@ pub mod mobile;
 pub mod recruitment;
 pub mod team;
 pub mod training;
+pub mod volunteering;
 
 use std::time::Instant;
 
@@ -255,6 +256,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         (households, requests, disputes) = (g.households, g.requests, g.disputes);
         let n = market::load(db).await?;
         progress("points transfers", n as u64);
+        let v = volunteering::load(db, &crate::config::Rules::default()).await?;
+        progress("volunteering activities", v.activities as u64);
+        progress("volunteer sign-ups", v.signups as u64);
     }
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;

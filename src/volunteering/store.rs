@@ -764,7 +764,8 @@ pub struct ReportedMember {
     pub last_season: i64,
     /// Confirmed minutes there this year.
     pub minutes_this_year: i64,
-    /// Why the member is flagged (fewer activities this season than expected), with the rule.
+    /// Why the member is flagged (fewer activities in the last whole season than expected), with
+    /// the season's dates.
     pub flag: Option<String>,
 }
 
@@ -782,7 +783,8 @@ pub struct VolunteeringBoard {
     pub by_category: Vec<(String, i64)>,
     /// Latest first, at most 500.
     pub items: Vec<ActivityView>,
-    /// In-service members reported (双报到) to communities in the subtree.
+    /// In-service members reported (双报到) to communities in the subtree; flagged on the last
+    /// whole season (the one under way is progress).
     pub reported: Vec<ReportedMember>,
     pub reported_flagged: i64,
     /// The rule behind the flags, with its source.
@@ -869,7 +871,8 @@ async fn reported_board(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadVol
         let this_season = there.iter().filter(|(_, d, _)| in_range(d, n0, n1)).count() as i64;
         let last_season = there.iter().filter(|(_, d, _)| in_range(d, l0, l1)).count() as i64;
         let minutes_this_year = there.iter().filter(|(_, d, _)| d.starts_with(&format!("{year:04}-"))).map(|(_, _, m)| m).sum();
-        let flag = (this_season < cfg.volunteering.season_activities).then(|| format!("{}到社区参加志愿服务{}次，少于每季{}次（{} 至 {}）", now.label(), this_season, cfg.volunteering.season_activities, n0, n1));
+        // The season under way is progress; the last whole season is judged.
+        let flag = (last_season < cfg.volunteering.season_activities).then(|| format!("{}到社区参加志愿服务{}次，少于每季{}次（{} 至 {}）", last.label(), last_season, cfg.volunteering.season_activities, l0, l1));
         flagged += flag.is_some() as i64;
         out.push(ReportedMember { member_id: id, name: r.try_get("name")?, branch: r.try_get("branch")?, community: r.try_get("community")?, this_season, last_season, minutes_this_year, flag });
     }
