@@ -118,7 +118,8 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path:
         add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "training", source_id: r.try_get("session_id")?, rule: RuleCode::TrainingHour, units });
     }
     // Volunteering: confirmed minutes of the member's sign-ups, per whole hour.
-    let mut sql = range("SELECT s.id, s.member_id, s.minutes, mb.org_path FROM vol_signups s JOIN vol_activities a ON a.id = s.activity_id JOIN members mb ON mb.id = s.member_id WHERE a.state = 'confirmed' AND s.state = 'signed' AND s.minutes > 0");
+    // Members first (CROSS JOIN keeps SQLite's order): a branch's few rows, not every sign-up.
+    let mut sql = range("SELECT s.id, s.member_id, s.minutes, mb.org_path FROM members mb CROSS JOIN vol_signups s CROSS JOIN vol_activities a WHERE s.member_id = mb.id AND a.id = s.activity_id AND a.state = 'confirmed' AND s.state = 'signed' AND s.minutes > 0");
     sql.push(" AND a.day >= ").bind(d0.clone()).push(" AND a.day <= ").bind(d1.clone());
     for r in sql.query().fetch_all(&mut *conn).await? {
         let units = r.try_get::<i64, _>("minutes")? / 60;
@@ -133,7 +134,8 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path:
         add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "dues", source_id: id, rule: RuleCode::DuesOnTime, units: 1 });
     }
     // Requests the member claimed (在职党员认领), once fulfilled in the year.
-    let mut sql = range("SELECT r.id, r.claimant_id, mb.org_path FROM requests r JOIN members mb ON mb.id = r.claimant_id WHERE r.claimant_kind = 'member' AND r.fulfilled_on IS NOT NULL AND r.state IN ('fulfilled', 'closed')");
+    // Members first, as above: SQLite otherwise scanned every request of the county.
+    let mut sql = range("SELECT r.id, r.claimant_id, mb.org_path FROM members mb CROSS JOIN requests r WHERE r.claimant_id = mb.id AND r.claimant_kind = 'member' AND r.fulfilled_on IS NOT NULL AND r.state IN ('fulfilled', 'closed')");
     sql.push(" AND r.fulfilled_on >= ").bind(d0.clone()).push(" AND r.fulfilled_on <= ").bind(d1.clone());
     for r in sql.query().fetch_all(&mut *conn).await? {
         add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("claimant_id")?, source_kind: "request", source_id: r.try_get("id")?, rule: RuleCode::WishFulfilled, units: 1 });
