@@ -25,5 +25,6 @@ pub mod points;
 pub mod recruitment;
 pub mod requests;
 pub mod training;
+pub mod village_affairs;
 pub mod volunteering;
 pub mod web;

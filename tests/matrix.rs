@@ -241,6 +241,12 @@ impl World {
             records.entry("signups").or_default().push(at(label, sid, org));
         }
 
+        // A 四议两公开 matter in each of the two villages (the organ branch is not a village).
+        for (label, org) in &places[..2] {
+            let mid = created(app, &admin, "/api/v1/village-affairs/matters", json!({"org_id": org.id, "title": "鱼塘承包", "category": "其他重大事项"})).await;
+            records.entry("matters").or_default().push(at(label, mid, org));
+        }
+
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },
             Caller { user: "town", role: Role::OrgAdmin, at: tr.town.path.clone(), member_id: None },

@@ -1,6 +1,7 @@
 //! Loading a generated demo county, city or province into an empty database.
 
 pub mod accounts;
+pub mod affairs;
 pub mod cadres;
 pub mod dues;
 pub mod gen;
@@ -259,6 +260,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let v = volunteering::load(db, &crate::config::Rules::default()).await?;
         progress("volunteering activities", v.activities as u64);
         progress("volunteer sign-ups", v.signups as u64);
+        let n = affairs::load(db, town).await?;
+        progress("village matters (四议两公开)", n as u64);
     }
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;

@@ -275,10 +275,12 @@ fn time_on(day: NaiveDate, field: &'static str, v: &Option<String>) -> AppResult
 
 /// Publishes an activity (`WriteVolunteering` at its org).
 pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &ActivityInput) -> AppResult<ActivityView> {
-    if !actor.can_anywhere(Perm::WriteVolunteering) {
-        return Err(AppError::forbidden("您的角色无权组织志愿服务"));
-    }
-    let oid = input.org_id.ok_or_else(|| AppError::invalid_field("org_required", "org_id", "请选择组织活动的党组织"))?;
+    // Scope before permission: an org out of reach is 404 whoever asks.
+    let oid = match input.org_id {
+        Some(id) => id,
+        None if !actor.can_anywhere(Perm::WriteVolunteering) => return Err(AppError::forbidden("您的角色无权组织志愿服务")),
+        None => return Err(AppError::invalid_field("org_required", "org_id", "请选择组织活动的党组织")),
+    };
     let org = crate::orgs::store::get_scoped(conn, &actor.scope::<cap::ReadVolunteering>(), oid).await?;
     if !actor.can(Perm::WriteVolunteering, &org.path) {
         return Err(AppError::forbidden(format!("您的角色无权为{}组织志愿服务", org.name)));

@@ -97,6 +97,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_cadres::CadresApiDoc::openapi());
     doc.merge(super::api_points::PointsApiDoc::openapi());
     doc.merge(super::api_volunteering::VolunteeringApiDoc::openapi());
+    doc.merge(super::api_village_affairs::VillageAffairsApiDoc::openapi());
     doc
 }
 

@@ -91,6 +91,9 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/volunteering/activities/{id}/qr.svg", Some(WriteVolunteering)),
         ("/api/v1/orgs/{id}/volunteering", Some(ReadVolunteering)),
         ("/api/v1/orgs/{id}/volunteering.xlsx", Some(ReadVolunteering)),
+        ("/api/v1/village-affairs/matters/{id}", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/village-affairs", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/village-affairs.xlsx", Some(ReadOrgs)),
     ]
 };
 
@@ -199,6 +202,8 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/volunteering/signups/{id}/withdraw", Some(WriteVolunteering)),
         ("post", "/api/v1/volunteering/signups/{id}/check", Some(WriteVolunteering)),
         ("post", "/api/v1/volunteering/signups/{id}/minutes", Some(WriteVolunteering)),
+        ("post", "/api/v1/village-affairs/matters", Some(WriteOrgLife)),
+        ("post", "/api/v1/village-affairs/matters/{id}/steps", Some(WriteOrgLife)),
     ]
 };
 

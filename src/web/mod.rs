@@ -9,7 +9,9 @@ pub mod api_recruitment;
 pub mod api_team;
 pub mod api_delegates;
 pub mod api_pairings;
+pub mod api_village_affairs;
 pub mod api_volunteering;
+pub mod ui_village_affairs;
 pub mod ui_volunteering;
 pub mod api_cadres;
 pub mod api_points;
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_delegates::routes())
         .merge(api_pairings::routes())
         .merge(api_volunteering::routes())
+        .merge(api_village_affairs::routes())
         .merge(api_cadres::routes())
         .merge(api_points::routes())
         .merge(public::routes())
@@ -88,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_delegates::routes())
         .merge(ui_pairings::routes())
         .merge(ui_volunteering::routes())
+        .merge(ui_village_affairs::routes())
         .merge(ui_cadres::routes())
         .merge(ui_points::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))

@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/open311/v2/requests/{id}", get(get_request))
 }
 
-async fn org_by_code(s: &AppState, code: &str) -> AppResult<Org> {
+pub(super) async fn org_by_code(s: &AppState, code: &str) -> AppResult<Org> {
     let mut conn = s.db.pool.acquire().await?;
     match crate::orgs::store::get_by_code(&mut conn, code).await? {
         Some(o) if o.takes_public_requests() => Ok(o),
@@ -68,7 +68,7 @@ struct SourceQuery {
     source: Option<String>,
 }
 
-fn page(t: &impl Template, status: StatusCode) -> Response {
+pub(super) fn page(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => AppError::Internal(e.into()).into_response(),
