@@ -113,6 +113,9 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     let reported = v["reported"].as_array().unwrap();
     assert!(!reported.is_empty() && (v["reported_flagged"].as_i64().unwrap() as usize) * 2 < reported.len(), "{}", v["reported_flagged"]);
     assert!(count(&app, "SELECT COUNT(*) FROM point_transfers WHERE kind = 'volunteer'").await > 100);
+    // 四议两公开: finished, under way and voted-down matters in the township's villages.
+    let (_, l) = app.get(&t, &format!("/api/v1/orgs/{}/village-affairs", app.tree.town.id)).await;
+    assert!(l["done"].as_i64().unwrap() > 0 && l["open"].as_i64().unwrap() > 0 && l["rejected"].as_i64().unwrap() > 0, "{}", l["done"]);
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

@@ -103,12 +103,23 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path:
         sql.push(" AND mb.org_path >= ").bind(lo.clone()).push(" AND mb.org_path < ").bind(hi.clone());
         sql
     };
-    let mut sql = range("SELECT a.member_id, a.meeting_id, a.status, mb.org_path FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id JOIN members mb ON mb.id = a.member_id WHERE m.held_on IS NOT NULL AND a.status IN ('present', 'absent')");
-    sql.push(" AND m.held_on >= ").bind(d0.clone()).push(" AND m.held_on <= ").bind(d1.clone());
+    // The long lists (attendance, dues, the posted ledger) come one row per member, their items
+    // joined: on SQLite every row returned crosses a thread boundary in sqlx, and a branch's
+    // year is a thousand rows or more.
+    let pg = conn.backend_name() == "PostgreSQL";
+    let agg = |expr: &str| if pg { format!("string_agg({expr}, ',')") } else { format!("group_concat({expr}, ',')") };
+    let mut sql = range(&format!(
+        "SELECT a.member_id, mb.org_path, {} AS items FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id JOIN members mb ON mb.id = a.member_id WHERE m.held_on IS NOT NULL AND a.status IN ('present', 'absent')",
+        agg("CAST(a.meeting_id AS TEXT) || ':' || a.status")
+    ));
+    sql.push(" AND m.held_on >= ").bind(d0.clone()).push(" AND m.held_on <= ").bind(d1.clone()).push(" GROUP BY a.member_id, mb.org_path");
     for r in sql.query().fetch_all(&mut *conn).await? {
-        let status: String = r.try_get("status")?;
-        let rule = if status == "present" { RuleCode::MeetingPresent } else { RuleCode::MeetingAbsent };
-        add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "meeting", source_id: r.try_get("meeting_id")?, rule, units: 1 });
+        let (member_id, org_path): (i64, String) = (r.try_get("member_id")?, r.try_get("org_path")?);
+        for item in r.try_get::<String, _>("items")?.split(',') {
+            let Some((id, status)) = item.split_once(':') else { continue };
+            let rule = if status == "present" { RuleCode::MeetingPresent } else { RuleCode::MeetingAbsent };
+            add(&org_path, member_rules::Fact { member_id, source_kind: "meeting", source_id: id.parse().unwrap_or(0), rule, units: 1 });
+        }
     }
     let per_hour = cfg.training.minutes_per_class_hour.max(1) as i64;
     let mut sql = range("SELECT k.member_id, k.session_id, s.minutes - k.missed_minutes AS mins, mb.org_path FROM training_marks k JOIN training_sessions s ON s.id = k.session_id JOIN members mb ON mb.id = k.member_id WHERE k.mark IN ('present', 'late', 'left_early')");
@@ -126,12 +137,15 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path:
         add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "volunteer", source_id: r.try_get("id")?, rule: RuleCode::VolunteerHour, units });
     }
     // Dues: one fact per month paid in full or in part by the month's end (source id YYYYMM).
-    let mut sql = range("SELECT DISTINCT p.member_id, p.month, mb.org_path FROM dues_payments p JOIN members mb ON mb.id = p.member_id WHERE SUBSTR(p.paid_on, 1, 7) <= p.month");
-    sql.push(" AND p.month >= ").bind(format!("{year:04}-01")).push(" AND p.month <= ").bind(format!("{year:04}-12"));
+    let mut sql = range(&format!("SELECT p.member_id, mb.org_path, {} AS items FROM dues_payments p JOIN members mb ON mb.id = p.member_id WHERE SUBSTR(p.paid_on, 1, 7) <= p.month", agg("p.month")));
+    sql.push(" AND p.month >= ").bind(format!("{year:04}-01")).push(" AND p.month <= ").bind(format!("{year:04}-12")).push(" GROUP BY p.member_id, mb.org_path");
     for r in sql.query().fetch_all(&mut *conn).await? {
-        let month: String = r.try_get("month")?;
-        let id: i64 = month.replace('-', "").parse().unwrap_or(0);
-        add(&r.try_get::<String, _>("org_path")?, member_rules::Fact { member_id: r.try_get("member_id")?, source_kind: "dues", source_id: id, rule: RuleCode::DuesOnTime, units: 1 });
+        let (member_id, org_path): (i64, String) = (r.try_get("member_id")?, r.try_get("org_path")?);
+        // Several payments for one month are one fact.
+        let months: std::collections::BTreeSet<i64> = r.try_get::<String, _>("items")?.split(',').filter_map(|m| m.replace('-', "").parse().ok()).collect();
+        for id in months {
+            add(&org_path, member_rules::Fact { member_id, source_kind: "dues", source_id: id, rule: RuleCode::DuesOnTime, units: 1 });
+        }
     }
     // Requests the member claimed (在职党员认领), once fulfilled in the year.
     // Members first, as above: SQLite otherwise scanned every request of the county.
@@ -142,12 +156,20 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path:
     }
     let mut posted: HashMap<Key, i64> = HashMap::new();
     let mut seqs: HashMap<Key, i64> = HashMap::new();
-    let mut sql = range("SELECT mp.member_id, mp.source_kind, mp.source_id, mp.rule, CAST(SUM(mp.points) AS BIGINT) AS net, COUNT(*) AS n FROM member_points mp JOIN members mb ON mb.id = mp.member_id WHERE mp.source_kind <> 'manual'");
-    sql.push(" AND mp.year = ").bind(year as i64).push(" GROUP BY mp.member_id, mp.source_kind, mp.source_id, mp.rule");
+    let mut sql = range(&format!(
+        "SELECT mp.member_id, {} AS items FROM member_points mp JOIN members mb ON mb.id = mp.member_id WHERE mp.source_kind <> 'manual'",
+        agg("mp.source_kind || ':' || CAST(mp.source_id AS TEXT) || ':' || mp.rule || ':' || CAST(mp.points AS TEXT)")
+    ));
+    sql.push(" AND mp.year = ").bind(year as i64).push(" GROUP BY mp.member_id");
     for r in sql.query().fetch_all(&mut *conn).await? {
-        let k: Key = (r.try_get("member_id")?, r.try_get("source_kind")?, r.try_get("source_id")?, r.try_get("rule")?);
-        seqs.insert(k.clone(), r.try_get("n")?);
-        posted.insert(k, r.try_get("net")?);
+        let member_id: i64 = r.try_get("member_id")?;
+        for item in r.try_get::<String, _>("items")?.split(',') {
+            let mut parts = item.splitn(4, ':');
+            let (Some(kind), Some(id), Some(rule), Some(points)) = (parts.next(), parts.next(), parts.next(), parts.next()) else { continue };
+            let k: Key = (member_id, kind.to_string(), id.parse().unwrap_or(0), rule.to_string());
+            *seqs.entry(k.clone()).or_default() += 1;
+            *posted.entry(k).or_default() += points.parse::<i64>().unwrap_or(0);
+        }
     }
     let fixes = member_rules::corrections(&derived, &posted);
     if fixes.is_empty() {
