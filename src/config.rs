@@ -43,6 +43,8 @@ pub struct Rules {
     pub member_points: crate::points::member_rules::MemberCatalog,
     /// Volunteering: categories, the door-QR windows, household points per hour, the “四季” expectation (volunteering/rules.rs).
     pub volunteering: crate::volunteering::rules::VolunteerRules,
+    /// Star ratings: the 百分考评细则, the “十有”, cut-offs and titles; a county sets its own in the app (assessment/rules.rs).
+    pub assessment: crate::assessment::rules::Rubric,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -86,6 +88,7 @@ impl Rules {
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
+                rules.assessment.validate().map_err(|e| anyhow::anyhow!("[assessment]: {e}"))?;
                 rules.volunteering.validate().map_err(|e| anyhow::anyhow!("[volunteering]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;
                 let rules = Rules { theme_day, ..rules };

@@ -3,6 +3,7 @@
 pub mod charts;
 pub mod codes;
 
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod bench;

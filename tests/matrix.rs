@@ -247,6 +247,14 @@ impl World {
             records.entry("matters").or_default().push(at(label, mid, org));
         }
 
+        // Star rating: each branch, and an assessor's entry with its evidence file.
+        for (label, org) in places.iter() {
+            records.entry("branches").or_default().push(at(label, org.id, org));
+            let body = json!({"year": 2026, "item": "term", "points": "3", "note": "查阅换届选举材料", "file_name": "换届.pdf", "file_base64": "JVBERi0xLjQgdGVybQ=="});
+            let eid = created(app, &admin, &format!("/api/v1/assessment/branches/{}/entries", org.id), body).await;
+            records.entry("entries").or_default().push(at(label, eid, org));
+        }
+
         let callers = vec![
             Caller { user: "admin", role: Role::CountyAdmin, at: tr.county.path.clone(), member_id: None },
             Caller { user: "town", role: Role::OrgAdmin, at: tr.town.path.clone(), member_id: None },

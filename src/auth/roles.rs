@@ -53,6 +53,9 @@ pub enum Perm {
     /// Volunteering activities, sign-ups, check-ins and confirmed hours (志愿服务).
     ReadVolunteering,
     WriteVolunteering,
+    /// Star ratings (星级评定): scorecards from records, assessors' entries, ratings, appeals, titles.
+    ReadAssessment,
+    WriteAssessment,
 }
 
 impl Perm {
@@ -92,6 +95,8 @@ impl Perm {
             Perm::WriteCadres => "管理党代表和村干部",
             Perm::ReadVolunteering => "查看志愿服务",
             Perm::WriteVolunteering => "组织志愿服务",
+            Perm::ReadAssessment => "查看考评",
+            Perm::WriteAssessment => "考评定星",
         }
     }
 }
@@ -109,7 +114,7 @@ pub const MATRIX: &[(Role, &[Perm])] = {
             &[
                 ReadOrgs, ReadMembers, WriteMembers, ReadSensitive, Import, ReadOrgLife, WriteOrgLife, ReadDues, WriteDues,
                 ReadTraining, WriteTraining, ReadResidents, WriteResidents, ReadRequests, WriteRequests, ReadDisputes,
-                WriteDisputes, ReadRecruitment, WriteRecruitment, ReadVolunteering, WriteVolunteering,
+                WriteDisputes, ReadRecruitment, WriteRecruitment, ReadVolunteering, WriteVolunteering, ReadAssessment,
             ],
         ),
         // A member sees the orgs above them and, through Perm::self_readable, their own record,

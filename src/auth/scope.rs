@@ -71,6 +71,8 @@ capabilities!(
     WriteCadres,
     ReadVolunteering,
     WriteVolunteering,
+    ReadAssessment,
+    WriteAssessment,
 );
 
 /// Where the caller holds `C`: subtree path prefixes, and for a member-role caller and a
@@ -118,6 +120,14 @@ impl Actor {
             own_member: if C::PERM.self_readable() { self.self_member() } else { None },
             cap: PhantomData,
         }
+    }
+}
+
+impl Scope<cap::ReadAssessment> {
+    /// A scorecard reads other capabilities' figures (meetings met, dues collected, hours met,
+    /// requests on time) over the same subtrees: counts and totals, never their rows.
+    pub fn for_figures<D: Capability>(&self) -> Scope<D> {
+        Scope { prefixes: self.prefixes.clone(), own_member: None, cap: PhantomData }
     }
 }
 

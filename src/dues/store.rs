@@ -376,6 +376,29 @@ pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
     Ok(out)
 }
 
+/// Owed and paid (capped at owed) from `from` to `to`, per member whose ledger reads; the caller
+/// has bounded `member_ids` to its scope.
+pub async fn owed_paid(conn: &mut Conn, rules: &DuesRules, member_ids: &[i64], from: YearMonth, to: YearMonth) -> AppResult<HashMap<i64, (i64, i64)>> {
+    let (bases, adjs, pays) = history(conn, member_ids, from).await?;
+    let mut out = HashMap::new();
+    for id in member_ids {
+        let lines = ledger(
+            rules,
+            bases.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
+            adjs.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
+            pays.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
+            from,
+            to,
+        );
+        if let Ok(lines) = lines {
+            let owed: i64 = lines.iter().map(|l| l.owed_fen).sum();
+            let paid: i64 = lines.iter().map(|l| l.paid_fen.min(l.owed_fen)).sum();
+            out.insert(*id, (owed, paid));
+        }
+    }
+    Ok(out)
+}
+
 async fn writable_member(conn: &mut Conn, actor: &Actor, member_id: i64) -> AppResult<Member> {
     let m = members::get_scoped(conn, &actor.scope::<cap::ReadDues>(), member_id).await?;
     if !actor.can(Perm::WriteDues, &m.org_path) {

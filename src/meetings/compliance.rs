@@ -86,84 +86,8 @@ pub async fn report(
     if (to - from).num_days() > MAX_RANGE_DAYS {
         return Err(AppError::invalid("range_too_long", "查询区间最长三年，请缩短"));
     }
-    let scope = scope.within(&root.path);
-    let prefixes = scope.prefixes();
     let today = crate::db::today();
-
-    let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
-    scope.push_filter(&mut sql, "path");
-    let mut orgs = Vec::new();
-    let mut paths: Vec<String> = Vec::new();
-    let mut branch_paths = std::collections::HashMap::new();
-    for r in sql.query().fetch_all(&mut *conn).await? {
-        let id: i64 = r.try_get("id")?;
-        let kind = OrgKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(OrgKind::Branch);
-        let created: i64 = r.try_get("created_at")?;
-        let created_on = r
-            .try_get::<Option<String>, _>("founded_on")?
-            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-            .unwrap_or_else(|| crate::db::china::date_of(created));
-        let dissolved_on = r.try_get::<Option<String>, _>("dissolved_on")?.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-        let path: String = r.try_get("path")?;
-        if kind == OrgKind::Branch {
-            branch_paths.insert(path.clone(), orgs.len());
-        }
-        paths.push(path);
-        orgs.push(OrgLife {
-            org_id: id,
-            kind: match kind {
-                OrgKind::Branch => OrgKindForRules::Branch { has_committee: false },
-                OrgKind::Group => OrgKindForRules::Group,
-                _ => OrgKindForRules::Leadership,
-            },
-            created_on,
-            dissolved_on,
-        });
-    }
-    // A branch has a committee when members of the branch itself hold committee seats
-    // (every post but 党小组长 and 党员中心户).
-    let mut psql = Sql::new(
-        "SELECT org_path, COUNT(*) AS n FROM members WHERE left_on IS NULL AND posts <> '' AND (posts LIKE '%secretary%' \
-         OR posts LIKE '%committee_member%' OR posts LIKE '%commissioner%')",
-    );
-    scope.push_filter(&mut psql, "org_path");
-    psql.push(" GROUP BY org_path");
-    for r in psql.query().fetch_all(&mut *conn).await? {
-        let path: String = r.try_get("org_path")?;
-        let n: i64 = r.try_get("n")?;
-        if let Some(&i) = branch_paths.get(&path) {
-            // 《中国共产党支部工作条例（试行）》: a committee has at least three members.
-            orgs[i].kind = OrgKindForRules::Branch { has_committee: n >= 3 };
-        }
-    }
-
-    // One row per org: "kind:date:id,kind:date:id,…". Only held meetings have a date.
-    // `held_on || ''` keeps the planner on the (org_id, kind, held_on) index, which also
-    // yields the rows already grouped by org; the date index would need a sort.
-    let agg = db.string_agg("m.kind || ':' || m.held_on || ':' || CAST(m.id AS TEXT)");
-    let mut msql = Sql::new(&format!("SELECT m.org_id, {agg} AS held FROM meetings m WHERE m.held_on || '' >= "));
-    // Periods are judged whole: load the meetings of every period the range touches.
-    let (w_from, w_to) = rules::meeting_window(rules, from, to).unwrap_or((from, to));
-    msql.bind(w_from.to_string()).push(" AND m.held_on || '' <= ").bind(w_to.to_string());
-    let whole_tree = root.parent_id.is_none() && prefixes.len() == 1 && prefixes[0] == root.path;
-    if !whole_tree {
-        msql.push(" AND m.org_id IN (SELECT id FROM orgs WHERE 1=1");
-        scope.push_filter(&mut msql, "path");
-        msql.push(")");
-    }
-    msql.push(" GROUP BY m.org_id");
-    let mut meetings = Vec::new();
-    for r in msql.query().fetch_all(&mut *conn).await? {
-        let org_id: i64 = r.try_get("org_id")?;
-        let held: String = r.try_get::<Option<String>, _>("held")?.unwrap_or_default();
-        for item in held.split(',') {
-            let mut parts = item.splitn(3, ':');
-            let (Some(kind), Some(day), Some(id)) = (parts.next(), parts.next(), parts.next()) else { continue };
-            let (Some(kind), Some(held_on), Ok(id)) = (kind_of(kind), iso_date(day), id.parse()) else { continue };
-            meetings.push(HeldMeeting { id, org_id, kind, held_on });
-        }
-    }
-
+    let Loaded { orgs, paths, meetings } = load(db, conn, scope, root, rules, from, to).await?;
     // Counts for every org; explanations only where a reader can take them in: a subtree of
     // up to DETAIL_LIMIT orgs, or one org's drill-down. A province gets its counts in seconds.
     let summaries = rules::evaluate_summary(rules, &orgs, &meetings, from, to, today);
@@ -248,6 +172,96 @@ pub async fn report(
         rows,
         children,
     })
+}
+
+/// The orgs of a subtree that meetings are required of, and the meetings they held in every
+/// period the range touches: what the pure engine judges.
+pub struct Loaded {
+    pub orgs: Vec<OrgLife>,
+    /// Each org's path, in the order of `orgs`.
+    pub paths: Vec<String>,
+    pub meetings: Vec<HeldMeeting>,
+}
+
+pub async fn load(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, root: &Org, rules: &ComplianceRules, from: NaiveDate, to: NaiveDate) -> AppResult<Loaded> {
+    let scope = scope.within(&root.path);
+    let prefixes = scope.prefixes();
+
+    let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
+    scope.push_filter(&mut sql, "path");
+    let mut orgs = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
+    let mut branch_paths = std::collections::HashMap::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let id: i64 = r.try_get("id")?;
+        let kind = OrgKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(OrgKind::Branch);
+        let created: i64 = r.try_get("created_at")?;
+        let created_on = r
+            .try_get::<Option<String>, _>("founded_on")?
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .unwrap_or_else(|| crate::db::china::date_of(created));
+        let dissolved_on = r.try_get::<Option<String>, _>("dissolved_on")?.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let path: String = r.try_get("path")?;
+        if kind == OrgKind::Branch {
+            branch_paths.insert(path.clone(), orgs.len());
+        }
+        paths.push(path);
+        orgs.push(OrgLife {
+            org_id: id,
+            kind: match kind {
+                OrgKind::Branch => OrgKindForRules::Branch { has_committee: false },
+                OrgKind::Group => OrgKindForRules::Group,
+                _ => OrgKindForRules::Leadership,
+            },
+            created_on,
+            dissolved_on,
+        });
+    }
+    // A branch has a committee when members of the branch itself hold committee seats
+    // (every post but 党小组长 and 党员中心户).
+    let mut psql = Sql::new(
+        "SELECT org_path, COUNT(*) AS n FROM members WHERE left_on IS NULL AND posts <> '' AND (posts LIKE '%secretary%' \
+         OR posts LIKE '%committee_member%' OR posts LIKE '%commissioner%')",
+    );
+    scope.push_filter(&mut psql, "org_path");
+    psql.push(" GROUP BY org_path");
+    for r in psql.query().fetch_all(&mut *conn).await? {
+        let path: String = r.try_get("org_path")?;
+        let n: i64 = r.try_get("n")?;
+        if let Some(&i) = branch_paths.get(&path) {
+            // 《中国共产党支部工作条例（试行）》: a committee has at least three members.
+            orgs[i].kind = OrgKindForRules::Branch { has_committee: n >= 3 };
+        }
+    }
+
+    // One row per org: "kind:date:id,kind:date:id,…". Only held meetings have a date.
+    // `held_on || ''` keeps the planner on the (org_id, kind, held_on) index, which also
+    // yields the rows already grouped by org; the date index would need a sort.
+    let agg = db.string_agg("m.kind || ':' || m.held_on || ':' || CAST(m.id AS TEXT)");
+    let mut msql = Sql::new(&format!("SELECT m.org_id, {agg} AS held FROM meetings m WHERE m.held_on || '' >= "));
+    // Periods are judged whole: load the meetings of every period the range touches.
+    let (w_from, w_to) = rules::meeting_window(rules, from, to).unwrap_or((from, to));
+    msql.bind(w_from.to_string()).push(" AND m.held_on || '' <= ").bind(w_to.to_string());
+    let whole_tree = root.parent_id.is_none() && prefixes.len() == 1 && prefixes[0] == root.path;
+    if !whole_tree {
+        msql.push(" AND m.org_id IN (SELECT id FROM orgs WHERE 1=1");
+        scope.push_filter(&mut msql, "path");
+        msql.push(")");
+    }
+    msql.push(" GROUP BY m.org_id");
+    let mut meetings = Vec::new();
+    for r in msql.query().fetch_all(&mut *conn).await? {
+        let org_id: i64 = r.try_get("org_id")?;
+        let held: String = r.try_get::<Option<String>, _>("held")?.unwrap_or_default();
+        for item in held.split(',') {
+            let mut parts = item.splitn(3, ':');
+            let (Some(kind), Some(day), Some(id)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(kind), Some(held_on), Ok(id)) = (kind_of(kind), iso_date(day), id.parse()) else { continue };
+            meetings.push(HeldMeeting { id, org_id, kind, held_on });
+        }
+    }
+
+    Ok(Loaded { orgs, paths, meetings })
 }
 
 /// A secretary's reminder: what is due in the current periods and what is already

@@ -157,6 +157,11 @@ impl UploadForm {
         self.fields.get(name).map(String::as_str).unwrap_or("")
     }
 
+    /// The file, if one was chosen.
+    pub fn take_file(&mut self) -> Option<(String, Vec<u8>)> {
+        self.file.take().filter(|(_, b)| !b.is_empty())
+    }
+
     /// The file (name, bytes), or `no_file` with `missing` as the message.
     pub fn file(self, missing: &str) -> Result<(String, Vec<u8>), AppError> {
         self.file.ok_or_else(|| AppError::invalid("no_file", missing))

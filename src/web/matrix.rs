@@ -94,6 +94,11 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/village-affairs/matters/{id}", Some(ReadOrgs)),
         ("/api/v1/orgs/{id}/village-affairs", Some(ReadOrgs)),
         ("/api/v1/orgs/{id}/village-affairs.xlsx", Some(ReadOrgs)),
+        ("/api/v1/assessment/branches/{id}", Some(ReadAssessment)),
+        ("/api/v1/assessment/entries/{id}/file", Some(ReadAssessment)),
+        ("/api/v1/orgs/{id}/assessment", Some(ReadAssessment)),
+        ("/api/v1/orgs/{id}/assessment.xlsx", Some(ReadAssessment)),
+        ("/api/v1/orgs/{id}/assessment/rubric", Some(ReadAssessment)),
     ]
 };
 
@@ -204,6 +209,13 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/volunteering/signups/{id}/minutes", Some(WriteVolunteering)),
         ("post", "/api/v1/village-affairs/matters", Some(WriteOrgLife)),
         ("post", "/api/v1/village-affairs/matters/{id}/steps", Some(WriteOrgLife)),
+        ("post", "/api/v1/assessment/branches/{id}/entries", Some(WriteAssessment)),
+        ("post", "/api/v1/assessment/branches/{id}/ratings", Some(WriteAssessment)),
+        // The rated branch appeals: whoever reads its scorecard.
+        ("post", "/api/v1/assessment/branches/{id}/appeals", Some(ReadAssessment)),
+        ("post", "/api/v1/assessment/branches/{id}/reviews", Some(WriteAssessment)),
+        ("post", "/api/v1/assessment/branches/{id}/titles", Some(WriteAssessment)),
+        ("put", "/api/v1/orgs/{id}/assessment/rubric", Some(WriteAssessment)),
     ]
 };
 
