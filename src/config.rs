@@ -45,6 +45,8 @@ pub struct Rules {
     pub volunteering: crate::volunteering::rules::VolunteerRules,
     /// Star ratings: the 百分考评细则, the “十有”, cut-offs and titles; a county sets its own in the app (assessment/rules.rs).
     pub assessment: crate::assessment::rules::Rubric,
+    /// 软弱涣散 rectification: reasons, the “四个一” measures, what the records suggest (rectification/rules.rs).
+    pub rectification: crate::rectification::rules::RectificationRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -88,6 +90,7 @@ impl Rules {
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
+                rules.rectification.validate().map_err(|e| anyhow::anyhow!("[rectification]: {e}"))?;
                 rules.assessment.validate().map_err(|e| anyhow::anyhow!("[assessment]: {e}"))?;
                 rules.volunteering.validate().map_err(|e| anyhow::anyhow!("[volunteering]: {e}"))?;
                 let theme_day = rules.theme_day.clone().normalized().map_err(|e| anyhow::anyhow!("[theme_day]: {}", e.0))?;

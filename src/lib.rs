@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod pairings;
 pub mod points;
 pub mod recruitment;
+pub mod rectification;
 pub mod requests;
 pub mod training;
 pub mod village_affairs;

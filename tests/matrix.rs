@@ -253,6 +253,13 @@ impl World {
             let body = json!({"year": 2026, "item": "term", "points": "3", "note": "查阅换届选举材料", "file_name": "换届.pdf", "file_base64": "JVBERi0xLjQgdGVybQ=="});
             let eid = created(app, &admin, &format!("/api/v1/assessment/branches/{}/entries", org.id), body).await;
             records.entry("entries").or_default().push(at(label, eid, org));
+            let (s, c) = app.post(&admin, "/api/v1/rectification/cases", json!({"org_id": org.id, "identified_on": day(-3), "reasons": ["life"]})).await;
+            assert_eq!(s, 201, "{c}");
+            let cid = c["id"].as_i64().unwrap();
+            records.entry("cases").or_default().push(at(label, cid, org));
+            let (s, c) = app.post(&admin, &format!("/api/v1/rectification/cases/{cid}/problems"), json!({"text": "村道坑洼"})).await;
+            assert_eq!(s, 200, "{c}");
+            records.entry("problems").or_default().push(at(label, c["problems"][0]["id"].as_i64().unwrap(), org));
         }
 
         let callers = vec![

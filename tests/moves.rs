@@ -1,5 +1,5 @@
 //! A moved village takes everything with it: members, grids, buildings, households, requests,
-//! disputes, recruitment files (with their counters) and mobile members follow it to the new township, which can act on them, while the old one no longer
+//! disputes, recruitment files (with their counters), mobile members, volunteering activities, 四议两公开 matters and rectification cases follow it to the new township, which can act on them, while the old one no longer
 //! sees them. The list of tables a move rewrites is checked against the schema itself.
 
 mod common;
@@ -33,7 +33,19 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     assert_eq!(s, 201, "{f}");
     let (s, m) = app.post(&admin, "/api/v1/mobile-members", json!({"member_id": zhao, "left_on": yinghuo::db::today().to_string(), "place": "北京", "contact": "13900001111"})).await;
     assert_eq!(s, 201, "{m}");
+    let tomorrow = (yinghuo::db::today() + chrono::Duration::days(1)).to_string();
+    let (s, act) = app
+        .post(&admin, "/api/v1/volunteering/activities", json!({"org_id": v, "title": "义务植树", "category": "环境整治", "place": "村口", "day": tomorrow, "start": "09:00", "end": "11:00", "slots": 5, "organizer": "组织者"}))
+        .await;
+    assert_eq!(s, 201, "{act}");
+    let (s, matter) = app.post(&admin, "/api/v1/village-affairs/matters", json!({"org_id": v, "title": "鱼塘承包", "category": "其他重大事项"})).await;
+    assert_eq!(s, 201, "{matter}");
+    let (s, case) = app.post(&admin, "/api/v1/rectification/cases", json!({"org_id": v, "identified_on": yinghuo::db::today().to_string(), "reasons": ["life"]})).await;
+    assert_eq!(s, 201, "{case}");
     let reads = [
+        format!("/api/v1/volunteering/activities/{}", act["id"]),
+        format!("/api/v1/village-affairs/matters/{}", matter["id"]),
+        format!("/api/v1/rectification/cases/{}", case["id"]),
         format!("/api/v1/recruitment/{}", f["id"]),
         format!("/api/v1/mobile-members/{}", m["id"]),
         format!("/api/v1/grids/{}", grid["id"]),

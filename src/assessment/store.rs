@@ -114,30 +114,45 @@ struct Rated {
     name: String,
     path: String,
     parent_id: Option<i64>,
+    general: bool,
 }
 
 /// Facts of every rated org of the subtree at `root` that `scope` covers (at most MAX_BOARD),
 /// with the missed meetings named when `detail`.
 async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, root: &Org, year: i32, detail: bool) -> AppResult<(Vec<Rated>, HashMap<i64, BranchFacts>)> {
+    if !scope.covers(&root.path) && !scope.prefixes().iter().any(|p| p.starts_with(&root.path)) {
+        return Err(AppError::NotFound);
+    }
     let today = check_year(year)?;
     let scope = scope.within(&root.path);
     let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
     let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today).min(today);
 
-    let mut sql = Sql::new("SELECT id, name, path, parent_id FROM orgs WHERE kind IN ('branch', 'general_branch') AND dissolved_on IS NULL");
+    let mut sql = Sql::new("SELECT id, name, path, parent_id, kind FROM orgs WHERE kind IN ('branch', 'general_branch') AND dissolved_on IS NULL");
     crate::db::push_under(&mut sql, "path", &root.path);
     scope.push_filter(&mut sql, "path");
     sql.push(" ORDER BY path LIMIT ").bind(MAX_BOARD as i64 + 1);
     let mut rated = Vec::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
-        rated.push(Rated { id: r.try_get("id")?, name: r.try_get("name")?, path: r.try_get("path")?, parent_id: r.try_get("parent_id")? });
+        let general = r.try_get::<String, _>("kind")? == "general_branch";
+        rated.push(Rated { id: r.try_get("id")?, name: r.try_get("name")?, path: r.try_get("path")?, parent_id: r.try_get("parent_id")?, general });
     }
     if rated.len() > MAX_BOARD {
         return Err(AppError::invalid("too_many_branches", format!("该组织下的党支部超过{MAX_BOARD}个，请选择下级组织查看")));
     }
     let ids: std::collections::HashSet<i64> = rated.iter().map(|r| r.id).collect();
-    // The nearest rated org at or above a path.
-    let owner = |p: &str| crate::db::path::ids(p).into_iter().rev().find(|i| ids.contains(i));
+    let generals: std::collections::HashSet<i64> = rated.iter().filter(|r| r.general).map(|r| r.id).collect();
+    // Who a record at a path counts for: the nearest rated org at or above it, and every 党总支
+    // above that (a general branch answers for its branches' members, meetings and requests).
+    let owners = |p: &str| -> Vec<i64> {
+        let mut out = Vec::new();
+        for i in crate::db::path::ids(p).into_iter().rev() {
+            if (out.is_empty() && ids.contains(&i)) || generals.contains(&i) {
+                out.push(i);
+            }
+        }
+        out
+    };
 
     let s = &cfg.org_setup;
     let mut facts: HashMap<i64, BranchFacts> = rated
@@ -150,7 +165,8 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
                     committee_from_full: s.branch_committee_from_full,
                     committee_min: s.committee_min,
                     size_min_full: s.branch_min_full_members,
-                    size_max: s.branch_max_members,
+                    // A general branch is set up for more than 50 members (支部工作条例): no upper bound.
+                    size_max: if r.general { i64::MAX } else { s.branch_max_members },
                     ..Default::default()
                 },
             )
@@ -170,44 +186,69 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
     sql.bind(from.to_string()).push(" AND s.day <= ").bind(to.to_string()).push(") AS minutes FROM members m WHERE m.left_on IS NULL");
     crate::db::push_under(&mut sql, "m.org_path", &root.path);
     scope.push_filter(&mut sql, "m.org_path");
-    let mut member_branch: Vec<(i64, i64)> = Vec::new();
-    let mut hours: Vec<(i64, crate::training::rules::AnnualInput)> = Vec::new();
+    let mut member_branch: Vec<(i64, Vec<i64>)> = Vec::new();
+    let mut hours: Vec<crate::training::rules::AnnualInput> = Vec::new();
     let paths: HashMap<i64, &str> = rated.iter().map(|r| (r.id, r.path.as_str())).collect();
     for r in sql.query().fetch_all(&mut *conn).await? {
         let path: String = r.try_get("org_path")?;
-        let Some(b) = owner(&path) else { continue };
-        let Some(f) = facts.get_mut(&b) else { continue };
+        let who = owners(&path);
+        if who.is_empty() {
+            continue;
+        }
         let id: i64 = r.try_get("id")?;
         let name: String = r.try_get("name")?;
         let posts: String = r.try_get("posts")?;
         let posts: Vec<crate::members::model::Post> = posts.split(',').filter_map(crate::members::model::Post::parse).collect();
-        f.members += 1;
-        if r.try_get::<String, _>("status")? == "full" {
-            f.full_members += 1;
-        }
+        let full = r.try_get::<String, _>("status")? == "full";
         let joined: String = r.try_get("joined_on")?;
-        if f.latest_admission.as_deref().is_none_or(|d| joined.as_str() > d) {
-            f.latest_admission = Some(joined);
-        }
-        // Committee seats are held in the branch itself, not in its groups.
-        if paths.get(&b).is_some_and(|p| *p == path) {
-            if posts.contains(&crate::members::model::Post::Secretary) {
-                f.secretary = Some(name.clone());
+        for b in &who {
+            let Some(f) = facts.get_mut(b) else { continue };
+            f.members += 1;
+            f.full_members += full as i64;
+            if f.latest_admission.as_deref().is_none_or(|d| joined.as_str() > d) {
+                f.latest_admission = Some(joined.clone());
             }
-            f.committee_seats += posts.iter().filter(|p| p.is_committee_seat()).count().min(1) as i64;
+            // Posts held in the org itself (not in its groups), where it keeps no team seats.
+            if paths.get(b).is_some_and(|p| *p == path) {
+                if posts.contains(&crate::members::model::Post::Secretary) {
+                    f.secretary = Some(name.clone());
+                }
+                f.committee_seats += posts.iter().any(|p| p.is_committee_seat()) as i64;
+            }
         }
         let minutes: Option<i64> = r.try_get("minutes")?;
-        hours.push((
-            b,
-            crate::training::rules::AnnualInput { member_id: id, name, credited_minutes: minutes.unwrap_or(0).max(0) as u64, is_secretary: posts.iter().any(|p| p.is_committee_seat()) },
-        ));
-        member_branch.push((id, b));
+        hours.push(crate::training::rules::AnnualInput { member_id: id, name, credited_minutes: minutes.unwrap_or(0).max(0) as u64, is_secretary: posts.iter().any(|p| p.is_committee_seat()) });
+        member_branch.push((id, who));
     }
-    let inputs: Vec<_> = hours.iter().map(|(_, i)| i.clone()).collect();
-    for ((b, _), v) in hours.iter().zip(crate::training::rules::annual_hours(&cfg.training, &inputs)) {
-        if let Some(f) = facts.get_mut(b) {
-            f.training_of += 1;
-            f.training_met += v.met as i64;
+    for ((_, who), v) in member_branch.iter().zip(crate::training::rules::annual_hours(&cfg.training, &hours)) {
+        for b in who {
+            if let Some(f) = facts.get_mut(b) {
+                f.training_of += 1;
+                f.training_met += v.met as i64;
+            }
+        }
+    }
+    // The leadership team (班子) where it is kept: its current seats decide secretary and committee.
+    let mut sql = Sql::new("SELECT t.org_id, t.post, m.name FROM org_team t JOIN orgs o ON o.id = t.org_id JOIN members m ON m.id = t.member_id WHERE t.ends_on IS NULL");
+    crate::db::push_under(&mut sql, "o.path", &root.path);
+    scope.push_filter(&mut sql, "o.path");
+    let mut seats: HashMap<i64, (Option<String>, i64)> = HashMap::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let org_id: i64 = r.try_get("org_id")?;
+        if !ids.contains(&org_id) {
+            continue;
+        }
+        let post = crate::members::model::Post::parse(&r.try_get::<String, _>("post")?);
+        let e = seats.entry(org_id).or_default();
+        if post == Some(crate::members::model::Post::Secretary) {
+            e.0 = Some(r.try_get("name")?);
+        }
+        e.1 += post.is_some_and(|p| p.is_committee_seat()) as i64;
+    }
+    for (org_id, (secretary, n)) in seats {
+        if let Some(f) = facts.get_mut(&org_id) {
+            f.secretary = secretary;
+            f.committee_seats = n;
         }
     }
 
@@ -217,10 +258,13 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
         let ids: Vec<i64> = member_branch.iter().map(|(m, _)| *m).collect();
         let (Some(from_m), Some(to_m)) = (YearMonth::new(year, 1), YearMonth::new(year, last_month as u32)) else { return Err(AppError::invalid("year_invalid", "考评年度无效")) };
         let owed = crate::dues::store::owed_paid(conn, &cfg.dues, &ids, from_m, to_m).await?;
-        for (m, b) in &member_branch {
-            if let (Some((o, p)), Some(f)) = (owed.get(m), facts.get_mut(b)) {
-                f.dues_owed_fen += o;
-                f.dues_paid_fen += p;
+        for (m, who) in &member_branch {
+            let Some((o, p)) = owed.get(m) else { continue };
+            for b in who {
+                if let Some(f) = facts.get_mut(b) {
+                    f.dues_owed_fen += o;
+                    f.dues_paid_fen += p;
+                }
             }
         }
     }
@@ -231,8 +275,11 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
     scope.push_filter(&mut sql, "org_path");
     sql.push(" GROUP BY org_path");
     for r in sql.query().fetch_all(&mut *conn).await? {
-        if let Some(f) = owner(&r.try_get::<String, _>("org_path")?).and_then(|b| facts.get_mut(&b)) {
-            f.open_files += r.try_get::<i64, _>("n")?;
+        let n: i64 = r.try_get("n")?;
+        for b in owners(&r.try_get::<String, _>("org_path")?) {
+            if let Some(f) = facts.get_mut(&b) {
+                f.open_files += n;
+            }
         }
     }
 
@@ -246,21 +293,26 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
     scope.push_filter(&mut sql, "r.org_path");
     sql.push(" GROUP BY r.org_path");
     for r in sql.query().fetch_all(&mut *conn).await? {
-        if let Some(f) = owner(&r.try_get::<String, _>("org_path")?).and_then(|b| facts.get_mut(&b)) {
-            f.requests_closed += r.try_get::<i64, _>("n")?;
-            f.requests_on_time += r.try_get::<i64, _>("on_time")?;
+        let (n, on_time): (i64, i64) = (r.try_get("n")?, r.try_get("on_time")?);
+        for b in owners(&r.try_get::<String, _>("org_path")?) {
+            if let Some(f) = facts.get_mut(&b) {
+                f.requests_closed += n;
+                f.requests_on_time += on_time;
+            }
         }
     }
 
     // Meetings: the compliance engine's counts for the branch and its groups.
     let life_scope: Scope<cap::ReadOrgLife> = scope.for_figures();
     let loaded = crate::meetings::compliance::load(db, conn, &life_scope, root, &cfg.compliance, from, NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(to)).await?;
-    let life_owner: HashMap<i64, i64> = loaded.orgs.iter().zip(&loaded.paths).filter_map(|(o, p)| Some((o.org_id, owner(p)?))).collect();
+    let life_owner: HashMap<i64, Vec<i64>> = loaded.orgs.iter().zip(&loaded.paths).map(|(o, p)| (o.org_id, owners(p))).collect();
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(to);
     for sm in crate::meetings::rules::evaluate_summary(&cfg.compliance, &loaded.orgs, &loaded.meetings, from, year_end, today) {
-        if let Some(f) = life_owner.get(&sm.org_id).and_then(|b| facts.get_mut(b)) {
-            f.meetings_met += sm.met as i64;
-            f.meetings_missed += sm.missed as i64;
+        for b in life_owner.get(&sm.org_id).map(|v| v.as_slice()).unwrap_or(&[]) {
+            if let Some(f) = facts.get_mut(b) {
+                f.meetings_met += sm.met as i64;
+                f.meetings_missed += sm.missed as i64;
+            }
         }
     }
     if detail {
@@ -268,14 +320,22 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
             if !matches!(finding.verdict, crate::meetings::rules::Verdict::Missed) {
                 continue;
             }
-            if let Some(f) = life_owner.get(&finding.org_id).and_then(|b| facts.get_mut(b)) {
-                if f.meetings_missed_list.len() < 6 {
-                    f.meetings_missed_list.push(format!("{}（{}）", finding.requirement.label(), finding.period.label));
+            for b in life_owner.get(&finding.org_id).map(|v| v.as_slice()).unwrap_or(&[]) {
+                if let Some(f) = facts.get_mut(b) {
+                    if f.meetings_missed_list.len() < 6 {
+                        f.meetings_missed_list.push(format!("{}（{}）", finding.requirement.label(), finding.period.label));
+                    }
                 }
             }
         }
     }
     Ok((rated, facts))
+}
+
+/// The facts of every rated org of a subtree for a year: (id, name, parent id) and the facts.
+pub async fn facts_of_subtree(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, root: &Org, year: i32) -> AppResult<(Vec<(i64, String, Option<i64>)>, HashMap<i64, BranchFacts>)> {
+    let (rated, facts) = gather(db, conn, scope, cfg, root, year, false).await?;
+    Ok((rated.into_iter().map(|r| (r.id, r.name, r.parent_id)).collect(), facts))
 }
 
 /// The latest entry of each item, per org.

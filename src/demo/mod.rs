@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod affairs;
+pub mod assessment;
 pub mod cadres;
 pub mod dues;
 pub mod gen;
@@ -10,6 +11,7 @@ pub mod market;
 pub mod meetings;
 pub mod mobile;
 pub mod recruitment;
+pub mod rectification;
 pub mod team;
 pub mod training;
 pub mod volunteering;
@@ -262,6 +264,11 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         progress("volunteer sign-ups", v.signups as u64);
         let n = affairs::load(db, town).await?;
         progress("village matters (四议两公开)", n as u64);
+        let rules = crate::config::Rules::default();
+        let r = assessment::load(db, &rules, town).await?;
+        progress("branches rated (星级评定)", r.rated as u64);
+        let n = rectification::load(db, &rules, town).await?;
+        progress("rectification cases (软弱涣散)", n as u64);
     }
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;

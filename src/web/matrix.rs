@@ -99,6 +99,10 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/orgs/{id}/assessment", Some(ReadAssessment)),
         ("/api/v1/orgs/{id}/assessment.xlsx", Some(ReadAssessment)),
         ("/api/v1/orgs/{id}/assessment/rubric", Some(ReadAssessment)),
+        ("/api/v1/rectification/cases/{id}", Some(ReadAssessment)),
+        ("/api/v1/orgs/{id}/rectification", Some(ReadAssessment)),
+        ("/api/v1/orgs/{id}/rectification.xlsx", Some(ReadAssessment)),
+        ("/api/v1/orgs/{id}/rectification/suggestions", Some(ReadAssessment)),
     ]
 };
 
@@ -216,6 +220,13 @@ pub const WRITES: &[(&str, &str, Option<Perm>)] = {
         ("post", "/api/v1/assessment/branches/{id}/reviews", Some(WriteAssessment)),
         ("post", "/api/v1/assessment/branches/{id}/titles", Some(WriteAssessment)),
         ("put", "/api/v1/orgs/{id}/assessment/rubric", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/cases", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/cases/{id}/plan", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/cases/{id}/forces", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/cases/{id}/measures", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/cases/{id}/problems", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/cases/{id}/close", Some(WriteAssessment)),
+        ("post", "/api/v1/rectification/problems/{id}", Some(WriteAssessment)),
     ]
 };
 

@@ -10,9 +10,11 @@ pub mod api_team;
 pub mod api_delegates;
 pub mod api_pairings;
 pub mod api_assessment;
+pub mod api_rectification;
 pub mod api_village_affairs;
 pub mod api_volunteering;
 pub mod ui_assessment;
+pub mod ui_rectification;
 pub mod ui_village_affairs;
 pub mod ui_volunteering;
 pub mod api_cadres;
@@ -78,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_volunteering::routes())
         .merge(api_village_affairs::routes())
         .merge(api_assessment::routes())
+        .merge(api_rectification::routes())
         .merge(api_cadres::routes())
         .merge(api_points::routes())
         .merge(public::routes())
@@ -96,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_volunteering::routes())
         .merge(ui_village_affairs::routes())
         .merge(ui_assessment::routes())
+        .merge(ui_rectification::routes())
         .merge(ui_cadres::routes())
         .merge(ui_points::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
