@@ -42,7 +42,7 @@ pub struct Loaded {
 /// Points out of `max` for branch `i`: most near full, a few well short.
 fn points(i: usize, k: usize, max: i64) -> String {
     let short = ((i * 7 + k * 3) % 11) as i64; // 0..=10 tenths of the item's maximum lost
-    let lost = if (i + k) % 9 == 0 { max * 4 } else { max * short / 10 };
+    let lost = if (i + k).is_multiple_of(9) { max * 4 } else { max * short / 10 };
     let t = (max * 10 - lost).max(0);
     format!("{}.{}", t / 10, t % 10)
 }
