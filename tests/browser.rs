@@ -336,16 +336,18 @@ async fn every_role_on_a_phone_and_a_desktop() {
     };
     let activity = id("SELECT MAX(id) FROM vol_activities WHERE state = 'confirmed'").await;
     let matter = id("SELECT MAX(id) FROM village_matters WHERE state = 'open'").await;
+    let rated = id("SELECT MAX(org_id) FROM assessment_events WHERE kind = 'review'").await;
+    let case = id("SELECT MAX(id) FROM weak_cases").await;
     let card: String = sqlx::query_scalar("SELECT card_code FROM point_accounts WHERE kind = 'household' AND org_id = $1 ORDER BY id LIMIT 1").bind(market_village).fetch_one(&app.db.pool).await.unwrap();
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
             format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
             format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
             format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"),
-            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), format!("/orgs/{town}/volunteering"), format!("/volunteering/{activity}"), format!("/orgs/{town}/village-affairs"), format!("/village-affairs/{matter}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), format!("/orgs/{town}/volunteering"), format!("/volunteering/{activity}"), format!("/orgs/{town}/village-affairs"), format!("/village-affairs/{matter}"), format!("/orgs/{town}/assessment"), format!("/assessment/{rated}"), format!("/orgs/{town}/rectification?suggest=1"), format!("/rectification/{case}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
-            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team"), format!("/orgs/{village}/pairings"), format!("/orgs/{village}/points"), format!("/members/{member}/points")]),
+            format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team"), format!("/orgs/{village}/pairings"), format!("/orgs/{village}/points"), format!("/members/{member}/points"), format!("/assessment/{village}")]),
         ("member", vec!["/".into(), format!("/members/{member}"), format!("/members/{member}/dues"), format!("/members/{member}/points"), "/volunteering/mine".into(), "/users".into()]),
         ("grid", vec!["/".into(), format!("/grids/{grid}"), format!("/households/{household}"), format!("/requests/{request}"), format!("/orgs/{village}/governance"), format!("/orgs/{village}/requests"), format!("/households/{household}/points")]),
     ];

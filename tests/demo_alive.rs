@@ -116,6 +116,17 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     // 四议两公开: finished, under way and voted-down matters in the township's villages.
     let (_, l) = app.get(&t, &format!("/api/v1/orgs/{}/village-affairs", app.tree.town.id)).await;
     assert!(l["done"].as_i64().unwrap() > 0 && l["open"].as_i64().unwrap() > 0 && l["rejected"].as_i64().unwrap() > 0, "{}", l["done"]);
+    // Star ratings: every branch of the township rated last year, some appealed and reviewed, a
+    // few titles; 软弱涣散: two cases closed last year, one rectifying with the seed's 15/10/5.
+    let last = chrono::Datelike::year(&yinghuo::db::today()) - 1;
+    let (_, b) = app.get(&t, &format!("/api/v1/orgs/{}/assessment?year={last}", app.tree.town.id)).await;
+    assert!(b["branches"].as_i64().unwrap() > 10 && b["rated"] == b["branches"], "{}", b["rated"]);
+    assert!(b["rows"].as_array().unwrap().iter().any(|r| !r["titles"].as_array().unwrap().is_empty()), "some titles");
+    assert!(count(&app, "SELECT COUNT(*) FROM assessment_events WHERE kind = 'review'").await > 0);
+    let (_, r) = app.get(&t, &format!("/api/v1/orgs/{}/rectification", app.tree.town.id)).await;
+    assert_eq!((r["rectifying"].as_i64(), r["closed"].as_i64()), (Some(1), Some(2)), "{}", r["problems"]);
+    let open = r["cases"].as_array().unwrap().iter().find(|c| c["state"] == "rectifying").unwrap();
+    assert_eq!((open["counts"]["resolved"].as_i64(), open["counts"]["planned"].as_i64(), open["counts"]["tracked"].as_i64()), (Some(15), Some(10), Some(5)));
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

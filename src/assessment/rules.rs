@@ -108,6 +108,9 @@ pub struct Rubric {
     pub recruit_years: i32,
     /// Share of members meeting the yearly training hours for full points, in percent.
     pub training_full_pct: i64,
+    /// A “十有” judged from a measure is met when the measure scores at least this share of its
+    /// points, in percent (本地默认 80).
+    pub ten_have_min_pct: i64,
     pub titles: Vec<TitleRule>,
 }
 
@@ -161,6 +164,7 @@ impl Default for Rubric {
             five_stars_need_ten_haves: true,
             recruit_years: 3,
             training_full_pct: 100,
+            ten_have_min_pct: 80,
             titles: vec![
                 TitleRule { code: "shuangqiang".into(), name: "双强六好示范党组织".into(), min_stars: 4 },
                 TitleRule { code: "biaogan".into(), name: "标杆党组织".into(), min_stars: 5 },
@@ -213,8 +217,8 @@ impl Rubric {
         if !(c.windows(2).all(|w| w[0] > w[1]) && c[0] <= 1000 && c[4] > 0) {
             return Err("星级分数线应从五星到一星依次降低，且在0至100分之间".into());
         }
-        if !(1..=20).contains(&self.recruit_years) || !(1..=100).contains(&self.training_full_pct) {
-            return Err("发展党员年限应在1至20年之间，培训达标比例在1%至100%之间".into());
+        if !(1..=20).contains(&self.recruit_years) || !(1..=100).contains(&self.training_full_pct) || !(1..=100).contains(&self.ten_have_min_pct) {
+            return Err("发展党员年限应在1至20年之间，培训达标比例和“十有”达标得分率在1%至100%之间".into());
         }
         let mut seen = std::collections::HashSet::new();
         for t in &self.titles {
@@ -474,7 +478,7 @@ pub fn score(rubric: &Rubric, f: &BranchFacts, entries: &[Entry]) -> Scorecard {
         let (tenths, source, explanation, file_id) = match it.measure.as_deref().and_then(Measure::parse) {
             Some(m) => {
                 let (t, why) = measure(rubric, m, max, f);
-                measured.insert(m, t == max);
+                measured.insert(m, (t, max));
                 (t, Source::Records, why, None)
             }
             None => match entries.iter().find(|e| e.item == it.code) {
@@ -511,14 +515,13 @@ pub fn score(rubric: &Rubric, f: &BranchFacts, entries: &[Entry]) -> Scorecard {
         .iter()
         .map(|h| match h.measure.as_deref().and_then(Measure::parse) {
             Some(m) => {
-                let met = match measured.get(&m) {
-                    Some(&full) => full,
-                    None => {
-                        let (t, _) = measure(rubric, m, 10, f);
-                        t == 10
-                    }
+                let (t, max) = match measured.get(&m) {
+                    Some(&x) => x,
+                    None => (measure(rubric, m, 100, f).0, 100),
                 };
-                HaveCheck { code: h.code.clone(), title: h.title.clone(), met: Some(met), explanation: format!("由“{}”{}", m.label(), if met { "得满分判定" } else { "未得满分判定为未达到" }) }
+                let met = max == 0 || t * 100 >= max * rubric.ten_have_min_pct;
+                let explanation = format!("“{}”得分率{}%，{}{}%{}", m.label(), if max == 0 { 100 } else { t * 100 / max }, if met { "达到" } else { "未达到" }, rubric.ten_have_min_pct, if met { "" } else { "，判定为未达到" });
+                HaveCheck { code: h.code.clone(), title: h.title.clone(), met: Some(met), explanation }
             }
             None => match entries.iter().find(|e| e.item == format!("ten:{}", h.code)) {
                 Some(e) => HaveCheck { code: h.code.clone(), title: h.title.clone(), met: Some(e.tenths > 0), explanation: format!("{}（{} {}）", e.note, e.on, e.by) },
@@ -686,6 +689,19 @@ mod tests {
         let mut r = Rubric::default();
         r.items[1].code = "committee".into();
         assert!(r.validate().is_err());
+    }
+
+    #[test]
+    fn a_measured_ten_have_needs_eighty_percent() {
+        let r = Rubric::default();
+        let mut f = facts();
+        let study = |c: &Scorecard| c.ten_haves.iter().find(|h| h.code == "study").unwrap().met;
+        f.training_met = 16; // 16 of 20: 80%
+        assert_eq!(study(&score(&r, &f, &all_entries(&r))), Some(true));
+        f.training_met = 15; // 75%
+        let c = score(&r, &f, &all_entries(&r));
+        assert_eq!(study(&c), Some(false));
+        assert_eq!(c.stars, 4, "not every 十有 met: {}", c.stars_explanation);
     }
 
     #[test]

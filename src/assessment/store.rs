@@ -238,12 +238,13 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
         if !ids.contains(&org_id) {
             continue;
         }
-        let post = crate::members::model::Post::parse(&r.try_get::<String, _>("post")?);
+        // Every seat of the team (书记, 副书记, 委员) is a committee seat.
+        let post = crate::cadres::rules::TeamPost::parse(&r.try_get::<String, _>("post")?);
         let e = seats.entry(org_id).or_default();
-        if post == Some(crate::members::model::Post::Secretary) {
+        if post == Some(crate::cadres::rules::TeamPost::Secretary) {
             e.0 = Some(r.try_get("name")?);
         }
-        e.1 += post.is_some_and(|p| p.is_committee_seat()) as i64;
+        e.1 += post.is_some() as i64;
     }
     for (org_id, (secretary, n)) in seats {
         if let Some(f) = facts.get_mut(&org_id) {

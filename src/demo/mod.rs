@@ -265,6 +265,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let n = affairs::load(db, town).await?;
         progress("village matters (四议两公开)", n as u64);
         let rules = crate::config::Rules::default();
+        let mut n = training::load_winter(db, town, today.year() - 1).await?;
+        n += training::load_winter(db, town, today.year()).await?;
+        progress("winter trainees (党员冬训)", n as u64);
         let r = assessment::load(db, &rules, town).await?;
         progress("branches rated (星级评定)", r.rated as u64);
         let n = rectification::load(db, &rules, town).await?;
