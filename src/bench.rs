@@ -488,3 +488,67 @@ pub async fn points(db: &Db, year: Option<i32>, runs: usize, commit: bool) -> an
     println!("a branch's standing ({}, {line}; synced, then read): {}", org.name, summary(ms));
     Ok(())
 }
+
+/// Star ratings and weak organizations: every branch's scorecard for a year (township by
+/// township, as the boards read them), one branch's scorecard with its explanations, and the
+/// weak-organization board of the root `runs` times.
+pub async fn assessment(db: &Db, year: Option<i32>, runs: usize) -> anyhow::Result<()> {
+    let year = year.unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()));
+    let rules = crate::config::Rules::default();
+    let mut conn = db.pool.acquire().await?;
+    let root_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&mut *conn).await?;
+    let root = orgs::get(&mut conn, root_id).await?.ok_or_else(|| anyhow::anyhow!("no root"))?;
+    let actor = admin_at(&root);
+    let scope = actor.scope();
+    let branches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE kind IN ('branch', 'general_branch') AND dissolved_on IS NULL").fetch_one(&mut *conn).await?;
+    println!("database: {:?}; {branches} branches and general branches; year {year}", db.backend);
+    // Boards of at most MAX_BOARD branches: the root when it fits, else its children, and so on.
+    let t = Instant::now();
+    let (mut scored, mut boards, mut stars) = (0usize, 0usize, [0usize; 6]);
+    let mut todo = vec![root.clone()];
+    while let Some(org) = todo.pop() {
+        match crate::assessment::store::board(db, &mut conn, &scope, &rules, &org, year).await {
+            Ok(b) => {
+                boards += 1;
+                scored += b.rows.len();
+                for r in &b.rows {
+                    stars[r.stars_now as usize] += 1;
+                }
+            }
+            Err(crate::error::AppError::Invalid { code: "too_many_branches", .. }) => todo.extend(orgs::children(&mut conn, org.id, false).await?),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "every branch's scorecard: {scored} in {secs:.2} s over {boards} boards ({:.2} ms each); by stars now (none … five): {stars:?}; peak memory {:.0} MiB",
+        secs * 1000.0 / scored.max(1) as f64,
+        peak_rss_mib()
+    );
+    let branch: Option<i64> = sqlx::query_scalar(
+        "SELECT o.id FROM orgs o JOIN members m ON m.org_id = o.id WHERE o.kind = 'branch' AND m.left_on IS NULL GROUP BY o.id ORDER BY COUNT(*) DESC, o.id LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(branch) = branch {
+        let mut ms = Vec::new();
+        let mut line = String::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let c = crate::assessment::store::card(db, &mut conn, &scope, &rules, branch, year).await?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            line = format!("{}, {} members, {} points, {} items explained", c.org_name, c.facts.members, c.total, c.scorecard.items.len());
+        }
+        println!("one branch's scorecard ({line}): {}", summary(ms));
+    }
+    let mut ms = Vec::new();
+    let mut line = String::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let b = crate::rectification::store::board(&mut conn, &scope, &rules, &root).await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        line = format!("{}, {} rectifying, {} closed, {} problems", root.name, b.rectifying, b.closed, b.problems.total);
+    }
+    println!("weak-organization board of the root ({line}): {}", summary(ms));
+    Ok(())
+}

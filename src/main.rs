@@ -106,6 +106,14 @@ enum Command {
         #[arg(long)]
         commit: bool,
     },
+    /// Score every branch for a year (township by township), time one branch's scorecard and the
+    /// root's weak-organization board.
+    BenchAssessment {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Measure logins per second over HTTP (10 concurrent by default) and the server's memory over many page views.
     BenchLogin {
         #[arg(long, default_value_t = 1000)]
@@ -356,6 +364,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchPoints { year, runs, commit } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::points(&db, year, runs, commit).await
+        }
+        Command::BenchAssessment { year, runs } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::assessment(&db, year, runs).await
         }
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
             let db = open(&cli.database_url).await?;

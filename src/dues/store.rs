@@ -90,11 +90,20 @@ async fn history(conn: &mut Conn, member_ids: &[i64], since: YearMonth) -> AppRe
                 to,
             });
         }
-        let mut sql = list("SELECT member_id, month, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM dues_payments WHERE member_id IN (", "");
-        sql.push(" AND month >= ").bind(since.to_string()).push(" GROUP BY member_id, month");
+        // One row per member ("2026-01:1500,2026-02:1500"): on SQLite every returned row crosses a
+        // thread in sqlx, and a county's two years of payments are a quarter of a million rows.
+        let agg = if conn.backend_name() == "SQLite" { "group_concat(month || ':' || CAST(amount AS TEXT), ',')" } else { "string_agg(month || ':' || CAST(amount AS TEXT), ',')" };
+        let mut sql = Sql::new(&format!("SELECT member_id, {agg} AS months FROM (SELECT member_id, month, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM dues_payments WHERE member_id IN ("));
+        sql.bind_list(chunk.iter().copied());
+        sql.push(") AND month >= ").bind(since.to_string()).push(" GROUP BY member_id, month) p GROUP BY member_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
-            let Ok(month) = YearMonth::parse(&r.try_get::<String, _>("month")?) else { continue };
-            pays.entry(r.try_get("member_id")?).or_default().push(Payment { month, amount_fen: r.try_get("amount")? });
+            let months: String = r.try_get::<Option<String>, _>("months")?.unwrap_or_default();
+            let list = pays.entry(r.try_get("member_id")?).or_default();
+            for item in months.split(',') {
+                let Some((m, fen)) = item.split_once(':') else { continue };
+                let (Ok(month), Ok(amount_fen)) = (YearMonth::parse(m), fen.parse::<i64>()) else { continue };
+                list.push(Payment { month, amount_fen });
+            }
         }
     }
     for v in bases.values_mut() {
