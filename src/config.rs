@@ -47,6 +47,8 @@ pub struct Rules {
     pub assessment: crate::assessment::rules::Rubric,
     /// 软弱涣散 rectification: reasons, the “四个一” measures, what the records suggest (rectification/rules.rs).
     pub rectification: crate::rectification::rules::RectificationRules,
+    /// Collective economy: income thresholds, whether subsidies count (economy/rules.rs).
+    pub economy: crate::economy::rules::EconomyRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -90,6 +92,7 @@ impl Rules {
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
+                rules.economy.validate().map_err(|e| anyhow::anyhow!("[economy]: {e}"))?;
                 rules.rectification.validate().map_err(|e| anyhow::anyhow!("[rectification]: {e}"))?;
                 rules.assessment.validate().map_err(|e| anyhow::anyhow!("[assessment]: {e}"))?;
                 rules.volunteering.validate().map_err(|e| anyhow::anyhow!("[volunteering]: {e}"))?;

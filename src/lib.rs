@@ -14,6 +14,7 @@ pub mod delegates;
 pub mod demo;
 pub mod disputes;
 pub mod dues;
+pub mod economy;
 pub mod error;
 pub mod files;
 pub mod grids;

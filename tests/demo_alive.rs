@@ -127,6 +127,12 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     assert_eq!((r["rectifying"].as_i64(), r["closed"].as_i64()), (Some(1), Some(2)), "{}", r["problems"]);
     let open = r["cases"].as_array().unwrap().iter().find(|c| c["state"] == "rectifying").unwrap();
     assert_eq!((open["counts"]["resolved"].as_i64(), open["counts"]["planned"].as_i64(), open["counts"]["tracked"].as_i64()), (Some(15), Some(10), Some(5)));
+    // Collective economy: every village reported last year, some weak, some above 100万元; cooperatives with titles.
+    let (_, e) = app.get(&t, &format!("/api/v1/orgs/{}/economy?year={last}", app.tree.county.id)).await;
+    assert!(e["villages"].as_i64().unwrap() > 50 && e["reported"] == e["villages"], "{}", e["reported"]);
+    let bands: Vec<i64> = e["by_band"].as_array().unwrap().iter().map(|b| b[1].as_i64().unwrap()).collect();
+    assert!(bands[0] > 0 && bands[1] > 0 && bands[2] > 0 && bands[3] > 0, "{bands:?}");
+    assert!(e["coops"].as_array().unwrap().iter().any(|c| c["level"] == "provincial"));
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

@@ -42,7 +42,12 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     assert_eq!(s, 201, "{matter}");
     let (s, case) = app.post(&admin, "/api/v1/rectification/cases", json!({"org_id": v, "identified_on": yinghuo::db::today().to_string(), "reasons": ["life"]})).await;
     assert_eq!(s, 201, "{case}");
+    let (s, inc) = app.post(&admin, "/api/v1/economy/incomes", json!({"org_id": v, "year": 2025, "source": "contract", "amount": "52000", "note": "鱼塘承包费"})).await;
+    assert_eq!(s, 201, "{inc}");
+    let (s, coop) = app.post(&admin, "/api/v1/economy/cooperatives", json!({"org_id": v, "name": "冬枣种植专业合作社"})).await;
+    assert_eq!(s, 201, "{coop}");
     let reads = [
+        format!("/api/v1/orgs/{v}/economy/incomes?year=2025"),
         format!("/api/v1/volunteering/activities/{}", act["id"]),
         format!("/api/v1/village-affairs/matters/{}", matter["id"]),
         format!("/api/v1/rectification/cases/{}", case["id"]),

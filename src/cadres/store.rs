@@ -185,12 +185,14 @@ async fn rows(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadCadres>, root
             grades.insert(r.try_get("member_id")?, Assessment { year: year as i32, grade });
         }
     }
+    let incomes = crate::economy::store::last_year_incomes(conn, &cfg.economy, &root.path).await?;
     for v in villages.iter_mut() {
         let mut flags = Vec::new();
         if let Some((mid, name, birth)) = sec.remove(&v.org_id) {
             let present = docs.get(&(v.org_id, mid)).cloned().unwrap_or_default();
             v.docs_present = v.docs_required - rules::missing_docs(&cfg.cadres, &present).len();
-            let facts = SecretaryFacts { name: name.clone(), village: v.name.clone(), birth_date: birth.parse().ok(), collective_income: None, latest_assessment: grades.get(&mid).cloned() };
+            let collective_income = incomes.get(&v.org_id).map(|&(year, fen)| rules::YearIncome { year, fen });
+            let facts = SecretaryFacts { name: name.clone(), village: v.name.clone(), birth_date: birth.parse().ok(), collective_income, latest_assessment: grades.get(&mid).cloned() };
             flags.extend(rules::warning_signs(&cfg.cadres, &facts, today));
             v.secretary = Some(Person { member_id: Some(mid), name });
         }

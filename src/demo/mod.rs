@@ -5,6 +5,7 @@ pub mod affairs;
 pub mod assessment;
 pub mod cadres;
 pub mod dues;
+pub mod economy;
 pub mod gen;
 pub mod governance;
 pub mod market;
@@ -244,6 +245,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     progress("team seats", n_seats);
     let n_mobile = mobile::load(db).await?;
     progress("mobile members", n_mobile as u64);
+    let e = economy::load(db).await?;
+    progress("collective income entries", e.entries as u64);
+    progress("cooperatives", e.coops as u64);
     let c = cadres::load(db).await?;
     progress("delegates", c.delegates as u64);
     progress("villages with cadre files", c.villages as u64);
