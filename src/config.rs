@@ -49,6 +49,8 @@ pub struct Rules {
     pub rectification: crate::rectification::rules::RectificationRules,
     /// Collective economy: income thresholds, whether subsidies count (economy/rules.rs).
     pub economy: crate::economy::rules::EconomyRules,
+    /// 好差评: working days a 差评 has for its follow-up (service_ratings/rules.rs).
+    pub service_ratings: crate::service_ratings::rules::RatingRules,
     /// Limits on the public (no-login) pages.
     pub public: PublicRules,
 }
@@ -92,6 +94,7 @@ impl Rules {
                 rules.cadres.validate().map_err(|e| anyhow::anyhow!("[cadres]: {e}"))?;
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
+                rules.service_ratings.validate().map_err(|e| anyhow::anyhow!("[service_ratings]: {e}"))?;
                 rules.economy.validate().map_err(|e| anyhow::anyhow!("[economy]: {e}"))?;
                 rules.rectification.validate().map_err(|e| anyhow::anyhow!("[rectification]: {e}"))?;
                 rules.assessment.validate().map_err(|e| anyhow::anyhow!("[assessment]: {e}"))?;

@@ -27,6 +27,7 @@ pub mod points;
 pub mod recruitment;
 pub mod rectification;
 pub mod requests;
+pub mod service_ratings;
 pub mod training;
 pub mod village_affairs;
 pub mod volunteering;

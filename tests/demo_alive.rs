@@ -133,6 +133,12 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     let bands: Vec<i64> = e["by_band"].as_array().unwrap().iter().map(|b| b[1].as_i64().unwrap()).collect();
     assert!(bands[0] > 0 && bands[1] > 0 && bands[2] > 0 && bands[3] > 0, "{bands:?}");
     assert!(e["coops"].as_array().unwrap().iter().any(|c| c["level"] == "provincial"));
+    // 好差评: a year of ratings at the county's and the township's windows; the 差评 followed up,
+    // the latest still open.
+    let (_, r) = app.get(&t, &format!("/api/v1/orgs/{}/service-ratings?from={last}-01-01", app.tree.county.id)).await;
+    let total = &r["total"];
+    assert!(total["total"].as_i64().unwrap() > 1000 && total["good_bp"].as_i64().unwrap() > 8000, "{total}");
+    assert!(total["bad_closed_in_time"].as_i64().unwrap() > 0 && total["bad_closed_late"].as_i64().unwrap() > 0 && total["bad_open"].as_i64().unwrap() > 0, "{total}");
     // Grid governance up to today.
     assert!(count(&app, "SELECT COUNT(*) FROM requests").await > 1000);
 

@@ -249,6 +249,10 @@ impl World {
             records.entry("incomes").or_default().push(at(label, iid, org));
             let cid = created(app, &admin, "/api/v1/economy/cooperatives", json!({"org_id": org.id, "name": "冬枣种植专业合作社", "business": "冬枣种植", "households": 40})).await;
             records.entry("cooperatives").or_default().push(at(label, cid, org));
+            let wid = created(app, &admin, "/api/v1/service-ratings/windows", json!({"org_id": org.id, "name": "综合受理窗口", "department": "镇便民服务中心"})).await;
+            records.entry("windows").or_default().push(at(label, wid, org));
+            let rid = created(app, &admin, &format!("/api/v1/service-ratings/windows/{wid}/ratings"), json!({"grade": "dissatisfied", "comment": "等太久"})).await;
+            records.entry("ratings").or_default().push(at(label, rid, org));
         }
 
         // Star rating: each branch, and an assessor's entry with its evidence file.

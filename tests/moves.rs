@@ -46,7 +46,12 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     assert_eq!(s, 201, "{inc}");
     let (s, coop) = app.post(&admin, "/api/v1/economy/cooperatives", json!({"org_id": v, "name": "冬枣种植专业合作社"})).await;
     assert_eq!(s, 201, "{coop}");
+    let (s, win) = app.post(&admin, "/api/v1/service-ratings/windows", json!({"org_id": v, "name": "便民服务窗口", "department": "村便民服务站"})).await;
+    assert_eq!(s, 201, "{win}");
+    let (s, rating) = app.post(&admin, &format!("/api/v1/service-ratings/windows/{}/ratings", win["id"]), json!({"grade": "satisfied"})).await;
+    assert_eq!(s, 201, "{rating}");
     let reads = [
+        format!("/api/v1/service-ratings/ratings/{}", rating["id"]),
         format!("/api/v1/orgs/{v}/economy/incomes?year=2025"),
         format!("/api/v1/volunteering/activities/{}", act["id"]),
         format!("/api/v1/village-affairs/matters/{}", matter["id"]),

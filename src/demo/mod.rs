@@ -11,6 +11,7 @@ pub mod governance;
 pub mod market;
 pub mod meetings;
 pub mod mobile;
+pub mod ratings;
 pub mod recruitment;
 pub mod rectification;
 pub mod team;
@@ -245,7 +246,10 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     progress("team seats", n_seats);
     let n_mobile = mobile::load(db).await?;
     progress("mobile members", n_mobile as u64);
-    let e = economy::load(db).await?;
+    let first_town: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee' AND domain = 'township' AND dissolved_on IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    let e = economy::load(db, first_town.unwrap_or(0)).await?;
     progress("collective income entries", e.entries as u64);
     progress("cooperatives", e.coops as u64);
     let c = cadres::load(db).await?;
@@ -276,6 +280,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         progress("branches rated (星级评定)", r.rated as u64);
         let n = rectification::load(db, &rules, town).await?;
         progress("rectification cases (软弱涣散)", n as u64);
+        let n = ratings::load(db, &rules, town).await?;
+        progress("service ratings (好差评)", n as u64);
     }
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;

@@ -12,11 +12,13 @@ pub mod api_pairings;
 pub mod api_assessment;
 pub mod api_economy;
 pub mod api_rectification;
+pub mod api_service_ratings;
 pub mod api_village_affairs;
 pub mod api_volunteering;
 pub mod ui_assessment;
 pub mod ui_economy;
 pub mod ui_rectification;
+pub mod ui_service_ratings;
 pub mod ui_village_affairs;
 pub mod ui_volunteering;
 pub mod api_cadres;
@@ -84,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_assessment::routes())
         .merge(api_rectification::routes())
         .merge(api_economy::routes())
+        .merge(api_service_ratings::routes())
         .merge(api_cadres::routes())
         .merge(api_points::routes())
         .merge(public::routes())
@@ -104,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_assessment::routes())
         .merge(ui_rectification::routes())
         .merge(ui_economy::routes())
+        .merge(ui_service_ratings::routes())
         .merge(ui_cadres::routes())
         .merge(ui_points::routes())
         .route_layer(axum::middleware::from_fn(boundary::record_route))
