@@ -63,36 +63,14 @@ pub async fn load(db: &Db, year: i32) -> AppResult<usize> {
     let mut sql = Sql::new("SELECT id FROM members WHERE posts LIKE '%secretary%' AND posts NOT LIKE '%deputy_secretary%' AND org_path >= ");
     sql.bind(root_path.clone()).push(" AND org_path < ").bind(crate::db::path::upper(&root_path)).push(" ORDER BY id LIMIT ").bind(MAX_TRAINEES);
     let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
-    for chunk in ids.chunks(400) {
-        let mut sql = Sql::bulk(conn, "INSERT INTO training_enrollments (class_id, member_id, enrolled_on) VALUES ");
-        for (i, m) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(").bind(class_id).push(", ").bind(*m).push(", ").bind(first.to_string()).push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
-    }
-    let at = crate::db::now_secs();
-    for (si, sid) in sessions.iter().enumerate() {
-        for chunk in ids.chunks(400) {
-            let mut sql = Sql::bulk(conn, "INSERT INTO training_marks (session_id, member_id, mark, missed_minutes, reason, at) VALUES ");
-            for (i, m) in chunk.iter().enumerate() {
-                let (mark, missed, reason) = match (*m as usize * 31 + si * 17) % 100 {
-                    0..=89 => ("present", 0, ""),
-                    90..=92 => ("late", 15, ""),
-                    93..=94 => ("left_early", 20, ""),
-                    95..=97 => ("excused", 0, "村里防汛值班"),
-                    _ => ("absent", 0, ""),
-                };
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(").bind(*sid).push(", ").bind(*m).push(", ").bind(mark).push(", ").bind(missed).push(", ").bind(reason).push(", ").bind(at).push(")");
-            }
-            sql.query().execute(&mut *conn).await?;
-        }
-    }
+    enroll_and_mark(conn, class_id, first, &sessions, &ids, |m, si| match (m as usize * 31 + si * 17) % 100 {
+        0..=89 => ("present", 0, ""),
+        90..=92 => ("late", 15, ""),
+        93..=94 => ("left_early", 20, ""),
+        95..=97 => ("excused", 0, "村里防汛值班"),
+        _ => ("absent", 0, ""),
+    })
+    .await?;
     tx.commit().await?;
     Ok(ids.len())
 }
@@ -137,6 +115,28 @@ pub async fn load_winter(db: &Db, town_id: i64, year: i32) -> AppResult<usize> {
         .bind(crate::db::path::upper(&town_path))
         .fetch_all(&mut *conn)
         .await?;
+    enroll_and_mark(conn, class_id, first, &sessions, &ids, |m, si| match (m as usize * 37 + si * 13 + year as usize) % 100 {
+        0..=87 => ("present", 0, ""),
+        88..=91 => ("late", 20, ""),
+        92..=93 => ("left_early", 30, ""),
+        94..=97 => ("excused", 0, "外出务工"),
+        _ => ("absent", 0, ""),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+/// Enrolls `ids` in the class from `first` and marks each of them in every session as `mark`
+/// (member, session index) says: (mark, minutes missed, reason).
+async fn enroll_and_mark(
+    conn: &mut crate::db::Conn,
+    class_id: i64,
+    first: NaiveDate,
+    sessions: &[i64],
+    ids: &[i64],
+    mark: impl Fn(i64, usize) -> (&'static str, i64, &'static str),
+) -> AppResult<()> {
     for chunk in ids.chunks(400) {
         let mut sql = Sql::bulk(conn, "INSERT INTO training_enrollments (class_id, member_id, enrolled_on) VALUES ");
         for (i, m) in chunk.iter().enumerate() {
@@ -152,13 +152,7 @@ pub async fn load_winter(db: &Db, town_id: i64, year: i32) -> AppResult<usize> {
         for chunk in ids.chunks(400) {
             let mut sql = Sql::bulk(conn, "INSERT INTO training_marks (session_id, member_id, mark, missed_minutes, reason, at) VALUES ");
             for (i, m) in chunk.iter().enumerate() {
-                let (mark, missed, reason) = match (*m as usize * 37 + si * 13 + year as usize) % 100 {
-                    0..=87 => ("present", 0, ""),
-                    88..=91 => ("late", 20, ""),
-                    92..=93 => ("left_early", 30, ""),
-                    94..=97 => ("excused", 0, "外出务工"),
-                    _ => ("absent", 0, ""),
-                };
+                let (mark, missed, reason) = mark(*m, si);
                 if i > 0 {
                     sql.push(", ");
                 }
@@ -167,6 +161,5 @@ pub async fn load_winter(db: &Db, town_id: i64, year: i32) -> AppResult<usize> {
             sql.query().execute(&mut *conn).await?;
         }
     }
-    tx.commit().await?;
-    Ok(ids.len())
+    Ok(())
 }

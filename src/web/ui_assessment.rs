@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::api_points::{year, YearQuery};
 use super::boundary::Flash;
 use super::session::WebActor;
 use super::ui::{notice_redirect, render, Nav, UiResult};
@@ -33,14 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/assessment/entries/{id}/file", get(entry_file))
 }
 
-#[derive(Deserialize)]
-struct YearQuery {
-    year: Option<i32>,
-}
-
-fn year_of(q: &YearQuery) -> i32 {
-    q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()))
-}
 
 /// This year and the four before it, for the year picker.
 fn years() -> Vec<i32> {
@@ -88,7 +81,7 @@ impl BoardPage {
 async fn board_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
-    let year = year_of(&q);
+    let year = year(&q);
     if assess::is_rated(org.kind) {
         return Ok(Redirect::to(&format!("/assessment/{}?year={year}", org.id)).into_response());
     }
@@ -99,7 +92,7 @@ async fn board_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): 
 async fn board_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
-    let b = assess::board(&s.db, &mut conn, &a.scope(), &s.rules, &org, year_of(&q)).await?;
+    let b = assess::board(&s.db, &mut conn, &a.scope(), &s.rules, &org, year(&q)).await?;
     Ok(super::api::xlsx_response(&format!("{}{}年度星级评定台账.xlsx", org.name, b.year), assess::board_xlsx(&b)?).into_response())
 }
 
@@ -130,7 +123,7 @@ impl CardPage {
 
 async fn card_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
-    let c = assess::card(&s.db, &mut conn, &a.scope(), &s.rules, id, year_of(&q)).await?;
+    let c = assess::card(&s.db, &mut conn, &a.scope(), &s.rules, id, year(&q)).await?;
     let can_write = a.can(Perm::WriteAssessment, &c.org_path);
     render(&CardPage { nav: Nav::of(&a), c, years: years(), can_write, notice: f.notice })
 }

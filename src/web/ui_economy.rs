@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::api_points::{year, YearQuery};
 use super::boundary::Flash;
 use super::session::WebActor;
 use super::ui::{notice_redirect, render, Nav, UiResult};
@@ -30,14 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/economy/cooperatives/{id}/level", post(set_level))
 }
 
-#[derive(Deserialize)]
-struct YearQuery {
-    year: Option<i32>,
-}
-
-fn year_of(q: &YearQuery) -> i32 {
-    q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()))
-}
 
 #[derive(Template)]
 #[template(path = "economy.html")]
@@ -63,7 +56,7 @@ impl Page {
 async fn page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
-    let year = year_of(&q);
+    let year = year(&q);
     let b = econ::board(&mut conn, &a.scope(), &s.rules, &org, year).await?;
     let entries = if crate::cadres::store::is_village(&mut conn, org.id).await? { Some(econ::entries(&mut conn, &a.scope(), &org, year).await?) } else { None };
     let this = chrono::Datelike::year(&crate::db::today());
@@ -83,7 +76,7 @@ async fn page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i
 async fn xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> UiResult<Response> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
-    let b = econ::board(&mut conn, &a.scope(), &s.rules, &org, year_of(&q)).await?;
+    let b = econ::board(&mut conn, &a.scope(), &s.rules, &org, year(&q)).await?;
     Ok(super::api::xlsx_response(&format!("{}{}年度村级集体经济收入台账.xlsx", org.name, b.year), econ::board_xlsx(&b)?).into_response())
 }
 

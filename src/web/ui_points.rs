@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::api_points::{year, YearQuery};
 use super::boundary::Flash;
 use super::session::WebActor;
 use super::ui::{notice_redirect, render, Nav, UiResult};
@@ -225,14 +226,6 @@ async fn reverse(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, F
     Ok(notice_redirect(&format!("/households/{}/points", p.household_id), &format!("已更正，现有积分 {}", p.balance)))
 }
 
-#[derive(Deserialize)]
-struct YearQuery {
-    year: Option<i32>,
-}
-
-fn year_of(q: &YearQuery) -> i32 {
-    q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| chrono::Datelike::year(&crate::db::today()))
-}
 
 #[derive(Template)]
 #[template(path = "points.html")]
@@ -245,7 +238,7 @@ struct OrgPointsPage {
 }
 
 async fn org_points_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
-    let y = year_of(&q);
+    let y = year(&q);
     let (org, p) = write_tx!(&s.db, |tx| {
         let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
         let p = members::org_points(&mut tx, &s.rules, &a.scope(), &org, y).await?;
@@ -299,7 +292,7 @@ struct MemberPointsPage {
 }
 
 async fn member_points_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>, f: Flash) -> UiResult<Response> {
-    let y = year_of(&q);
+    let y = year(&q);
     let p = write_tx!(&s.db, |tx| members::member_points(&mut tx, &s.rules, &a.scope(), id, y).await)?;
     render(&MemberPointsPage {
         nav: Nav::of(&a),
@@ -329,7 +322,7 @@ async fn add_manual(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>
 }
 
 async fn org_points_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> UiResult<Response> {
-    let y = year_of(&q);
+    let y = year(&q);
     let (name, bytes) = write_tx!(&s.db, |tx| {
         let org = orgs::get_scoped(&mut tx, &a.scope::<cap::ReadOrgLife>(), id).await?;
         let bytes = members::org_points_xlsx(&mut tx, &s.rules, &a.scope(), &org, y).await?;
