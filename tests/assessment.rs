@@ -281,3 +281,27 @@ both_backends!(fifty_parallel_appeals_record_one, |app: TestApp| async move {
     let kinds: Vec<&str> = c["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, vec!["rating", "appeal"], "{c}");
 });
+
+both_backends!(a_county_edits_its_rubric_on_the_page, |app: TestApp| async move {
+    let county = app.tree.county.id;
+    let c = common::ui_login(&app, "admin").await;
+    let url = format!("{}/orgs/{county}/assessment/rubric", app.url);
+    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("百分考评细则") && page.contains("默认细则"), "{page}");
+    let csrf = common::hidden(&page, "csrf");
+    // Items adding to 101: refused with the reason, nothing saved.
+    let r = c.post(&url).form(&[("csrf", csrf.as_str()), ("points_committee", "9")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("101"));
+    // Moving a point and lowering the five-star line to 92.5.
+    let r = c.post(&url).form(&[("csrf", csrf.as_str()), ("points_committee", "9"), ("points_size", "3"), ("cut_0", "92.5")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let t = app.token("admin").await;
+    let (_, rubric) = app.get(&t, &format!("/api/v1/orgs/{}/assessment/rubric", app.tree.village_a.id)).await;
+    assert_eq!((rubric["cutoffs_tenths"][0].as_i64(), rubric["items"][0]["points"].as_i64()), (Some(925), Some(9)), "{rubric}");
+    // The township inherits it; the county's own page is out of its scope.
+    let town = common::ui_login(&app, "town").await;
+    let page = town.get(format!("{}/orgs/{}/assessment/rubric", app.url, app.tree.town.id)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("中共测试县委员会设定"), "{page}");
+    assert_eq!(town.get(&url).send().await.unwrap().status(), 404);
+});

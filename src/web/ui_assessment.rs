@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assessment/{id}/reviews", post(review))
         .route("/assessment/{id}/titles", post(title))
         .route("/assessment/entries/{id}/file", get(entry_file))
+        .route("/orgs/{id}/assessment/rubric", get(rubric_page).post(save_rubric))
 }
 
 
@@ -198,4 +199,61 @@ async fn entry_file(State(s): State<AppState>, WebActor(a): WebActor, Path(id): 
     let mut conn = s.db.pool.acquire().await?;
     let (f, data) = assess::entry_file(&mut conn, &a.scope(), id).await?;
     Ok(super::api_life::file_response(&f, data))
+}
+
+#[derive(Template)]
+#[template(path = "assessment_rubric.html")]
+struct RubricPage {
+    nav: Nav,
+    org: Org,
+    rubric: crate::assessment::rules::Rubric,
+    from: Option<String>,
+    can_write: bool,
+    notice: Option<String>,
+}
+
+impl RubricPage {
+    fn pts(&self, t: &i64) -> String {
+        fmt_tenths(*t)
+    }
+    fn section(&self, code: &str) -> &'static str {
+        crate::assessment::rules::Section::parse(code).map(|s| s.label()).unwrap_or("")
+    }
+}
+
+async fn rubric_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, f: Flash) -> UiResult<Response> {
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadAssessment>(), id).await?;
+    let (rubric, from) = assess::rubric_for(&mut conn, &s.rules, &org).await?;
+    render(&RubricPage { nav: Nav::of(&a), can_write: a.can(Perm::WriteAssessment, &org.path), org, rubric, from, notice: f.notice })
+}
+
+/// The form: `points_<code>` per item, `cut_<n>` per star (points with one decimal), the “十有”
+/// threshold and the recruitment years; the items themselves and the titles stay as they are.
+async fn save_rubric(State(s): State<AppState>, wa: WebActor, Path(id): Path<i64>, Form(form): Form<std::collections::HashMap<String, String>>) -> UiResult<Redirect> {
+    wa.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let a = &wa.0;
+    let bad = |field: &'static str, what: &str| crate::error::AppError::invalid_field("rubric_invalid", field, format!("{what}应为数字"));
+    let mut conn = s.db.pool.acquire().await?;
+    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadAssessment>(), id).await?;
+    let (mut rubric, _) = assess::rubric_for(&mut conn, &s.rules, &org).await?;
+    drop(conn);
+    for it in &mut rubric.items {
+        if let Some(v) = form.get(&format!("points_{}", it.code)) {
+            it.points = v.trim().parse().map_err(|_| bad("points", &it.title))?;
+        }
+    }
+    for (i, cut) in rubric.cutoffs_tenths.iter_mut().enumerate() {
+        if let Some(v) = form.get(&format!("cut_{i}")) {
+            *cut = assess::parse_points(v).ok_or_else(|| bad("cutoffs", "星级分数线"))?;
+        }
+    }
+    if let Some(v) = form.get("ten_have_min_pct") {
+        rubric.ten_have_min_pct = v.trim().parse().map_err(|_| bad("ten_have_min_pct", "“十有”达标得分率"))?;
+    }
+    if let Some(v) = form.get("recruit_years") {
+        rubric.recruit_years = v.trim().parse().map_err(|_| bad("recruit_years", "发展党员年限"))?;
+    }
+    write_tx!(&s.db, |tx| assess::set_rubric(&mut tx, a, &org, &rubric).await)?;
+    Ok(notice_redirect(&format!("/orgs/{id}/assessment/rubric"), "考评细则已保存，本组织及下级组织按新细则计分"))
 }
