@@ -43,37 +43,16 @@ crate::code_enum!(
     }
 );
 
-/// The rubrics set by orgs, longest path first, and the default.
-struct Rubrics {
-    set: Vec<(String, String, Rubric)>,
-    default: Rubric,
-}
+/// The rubrics set by orgs (the nearest ancestor's applies, else the rules file's).
+type Rubrics = crate::orgs::inherited::Inherited<Rubric>;
 
-impl Rubrics {
-    async fn load(conn: &mut Conn, cfg: &Rules) -> AppResult<Rubrics> {
-        let rows = sqlx::query("SELECT o.path, o.name, r.body FROM assessment_rubrics r JOIN orgs o ON o.id = r.org_id").fetch_all(&mut *conn).await?;
-        let mut set = Vec::new();
-        for r in rows {
-            let body: String = r.try_get("body")?;
-            if let Ok(rubric) = serde_json::from_str::<Rubric>(&body) {
-                set.push((r.try_get::<String, _>("path")?, r.try_get::<String, _>("name")?, rubric));
-            }
-        }
-        set.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
-        Ok(Rubrics { set, default: cfg.assessment.clone() })
-    }
-    /// The rubric in force at `path` and the org that set it (None: the rules file's).
-    fn at(&self, path: &str) -> (&Rubric, Option<&str>) {
-        match self.set.iter().find(|(p, _, _)| path.starts_with(p.as_str())) {
-            Some((_, name, r)) => (r, Some(name.as_str())),
-            None => (&self.default, None),
-        }
-    }
+async fn rubrics(conn: &mut Conn, cfg: &Rules) -> AppResult<Rubrics> {
+    Rubrics::load(conn, "assessment_rubrics", cfg.assessment.clone()).await
 }
 
 /// The rubric in force at `org`, and who set it.
 pub async fn rubric_for(conn: &mut Conn, cfg: &Rules, org: &Org) -> AppResult<(Rubric, Option<String>)> {
-    let r = Rubrics::load(conn, cfg).await?;
+    let r = rubrics(conn, cfg).await?;
     let (rubric, from) = r.at(&org.path);
     Ok((rubric.clone(), from.map(str::to_string)))
 }
@@ -84,15 +63,7 @@ pub async fn set_rubric(conn: &mut Conn, actor: &Actor, org: &Org, rubric: &Rubr
         return Err(AppError::forbidden("您的角色无权设置考评细则"));
     }
     rubric.validate().map_err(|m| AppError::invalid("rubric_invalid", m))?;
-    let body = serde_json::to_string(rubric).map_err(|e| AppError::Internal(e.into()))?;
-    let before: Option<String> = sqlx::query_scalar("SELECT body FROM assessment_rubrics WHERE org_id = $1").bind(org.id).fetch_optional(&mut *conn).await?;
-    sqlx::query("INSERT INTO assessment_rubrics (org_id, body, by_user_id, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET body = $2, by_user_id = $3, updated_at = $4")
-        .bind(org.id)
-        .bind(&body)
-        .bind(actor.user_id)
-        .bind(now_secs())
-        .execute(&mut *conn)
-        .await?;
+    let (_, before) = crate::orgs::inherited::put(conn, "assessment_rubrics", org.id, actor.user_id, rubric).await?;
     let before = before.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
     audit::record(conn, Some(actor), "assessment.rubric", "org", Some(org.id), org, before.as_ref(), Some(&serde_json::to_value(rubric).unwrap_or_default())).await?;
     Ok(())
@@ -381,13 +352,13 @@ pub struct Event {
     pub on: String,
 }
 
-async fn events(conn: &mut Conn, root: &Org, years: &[i32]) -> AppResult<HashMap<i64, Vec<Event>>> {
+async fn events(conn: &mut Conn, root_path: &str, years: &[i32]) -> AppResult<HashMap<i64, Vec<Event>>> {
     let mut sql = Sql::new(
         "SELECT e.org_id, e.year, e.seq, e.kind, e.score_tenths, e.stars, e.previous_stars, e.note, e.by_name, e.on_day FROM assessment_events e JOIN orgs o ON o.id = e.org_id WHERE e.year IN (",
     );
     sql.bind_list(years.iter().map(|y| *y as i64));
     sql.push(")");
-    crate::db::push_under(&mut sql, "o.path", &root.path);
+    crate::db::push_under(&mut sql, "o.path", root_path);
     sql.push(" ORDER BY e.org_id, e.year, e.seq");
     let mut out: HashMap<i64, Vec<Event>> = HashMap::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
@@ -429,9 +400,9 @@ pub struct TitleView {
     pub withdrawn: Option<String>,
 }
 
-async fn titles(conn: &mut Conn, root: &Org, rubrics: &Rubrics) -> AppResult<HashMap<i64, Vec<TitleView>>> {
+async fn titles(conn: &mut Conn, root_path: &str, rubrics: &Rubrics) -> AppResult<HashMap<i64, Vec<TitleView>>> {
     let mut sql = Sql::new("SELECT t.org_id, o.path, t.title, t.year, t.action, t.document, t.on_day FROM assessment_titles t JOIN orgs o ON o.id = t.org_id WHERE 1 = 1");
-    crate::db::push_under(&mut sql, "o.path", &root.path);
+    crate::db::push_under(&mut sql, "o.path", root_path);
     sql.push(" ORDER BY t.id");
     let mut out: HashMap<i64, Vec<TitleView>> = HashMap::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
@@ -498,10 +469,10 @@ pub async fn board(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadA
         return Err(AppError::NotFound);
     }
     let (rated, facts) = gather(db, conn, scope, cfg, root, year, false).await?;
-    let rubrics = Rubrics::load(conn, cfg).await?;
+    let rubrics = rubrics(conn, cfg).await?;
     let entries = entries(conn, root, year).await?;
-    let events = events(conn, root, &[year - 1, year]).await?;
-    let titles = titles(conn, root, &rubrics).await?;
+    let events = events(conn, &root.path, &[year - 1, year]).await?;
+    let titles = titles(conn, &root.path, &rubrics).await?;
     let names: HashMap<i64, String> = crate::members::store::org_names(conn, rated.iter().filter_map(|r| r.parent_id)).await?;
     let mut rows = Vec::new();
     let mut by_stars = [0usize; 6];
@@ -603,7 +574,9 @@ pub async fn card(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAs
     let org = branch(conn, scope, id).await?;
     let (_, mut facts) = gather(db, conn, scope, cfg, &org, year, true).await?;
     let facts = facts.remove(&org.id).ok_or(AppError::NotFound)?;
-    let (rubric, rubric_from) = rubric_for(conn, cfg, &org).await?;
+    let rubrics = rubrics(conn, cfg).await?;
+    let (rubric, rubric_from) = rubrics.at(&org.path);
+    let (rubric, rubric_from) = (rubric.clone(), rubric_from.map(str::to_string));
     let latest = entries(conn, &org, year).await?.remove(&org.id).unwrap_or_default();
     let scorecard = rules::score(&rubric, &facts, &latest);
     let rows = sqlx::query("SELECT id, item, tenths, note, by_name, on_day, file_name FROM assessment_entries WHERE org_id = $1 AND year = $2 ORDER BY id DESC")
@@ -621,27 +594,38 @@ pub async fn card(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAs
         };
         list.push(EntryView { id: r.try_get("id")?, item, item_title, points, note: r.try_get("note")?, by: r.try_get("by_name")?, on: r.try_get("on_day")?, file_name: r.try_get("file_name")? });
     }
-    let ev = events(conn, &org, &[year - 1, year]).await?.remove(&org.id).unwrap_or_default();
-    let rubrics = Rubrics::load(conn, cfg).await?;
-    let titles = titles(conn, &org, &rubrics).await?.remove(&org.id).unwrap_or_default();
-    Ok(Card {
+    let mut c = Card {
         org_id: org.id,
         org_name: org.name.clone(),
         year,
         total: rules::fmt_tenths(scorecard.total_tenths),
-        rated_stars: stars_of(&ev, year),
-        last_year_stars: stars_of(&ev, year - 1),
-        appeal_open: ev.iter().rfind(|e| e.year == year).is_some_and(|e| e.kind == "appeal"),
+        rated_stars: None,
+        last_year_stars: None,
+        appeal_open: false,
         rubric,
         rubric_from,
         facts,
         scorecard,
         entries: list,
-        events: ev.into_iter().filter(|e| e.year == year).collect(),
-        titles,
+        events: Vec::new(),
+        titles: Vec::new(),
         source: rules::SOURCE.into(),
         org_path: org.path.clone(),
-    })
+    };
+    history(conn, &rubrics, &mut c).await?;
+    Ok(c)
+}
+
+/// The card's rating events (this year and last), the stars they give, and its titles: all a
+/// rating, appeal, review or title changes, so a write reloads these and not the scorecard.
+async fn history(conn: &mut Conn, rubrics: &Rubrics, c: &mut Card) -> AppResult<()> {
+    let ev = events(conn, &c.org_path, &[c.year - 1, c.year]).await?.remove(&c.org_id).unwrap_or_default();
+    c.rated_stars = stars_of(&ev, c.year);
+    c.last_year_stars = stars_of(&ev, c.year - 1);
+    c.appeal_open = ev.iter().rfind(|e| e.year == c.year).is_some_and(|e| e.kind == "appeal");
+    c.events = ev.into_iter().filter(|e| e.year == c.year).collect();
+    c.titles = titles(conn, &c.org_path, rubrics).await?.remove(&c.org_id).unwrap_or_default();
+    Ok(())
 }
 
 /// "7.5" → 75 tenths.
@@ -767,6 +751,13 @@ pub async fn entry_file(conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, ent
     Ok((crate::files::StoredFile { id: entry_id, name, content_type: mime, size: data.len() as i64, sha256: String::new(), at: 0 }, data))
 }
 
+/// The card after a rating event or a title: its scorecard unchanged, its history reloaded.
+async fn refreshed(conn: &mut Conn, cfg: &Rules, mut c: Card) -> AppResult<Card> {
+    let rubrics = rubrics(conn, cfg).await?;
+    history(conn, &rubrics, &mut c).await?;
+    Ok(c)
+}
+
 /// Appends the year's next event; of two writers of the same next event one is told.
 #[allow(clippy::too_many_arguments)]
 async fn append_event(conn: &mut Conn, actor: &Actor, org: &Org, year: i32, seq: i64, kind: EventKind, score: Option<i64>, stars: Option<i64>, previous: Option<i64>, note: &str) -> AppResult<()> {
@@ -824,7 +815,7 @@ pub async fn rate(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, cfg: &Rule
     let note = if note.is_empty() { c.scorecard.stars_explanation.clone() } else { format!("{}；{note}", c.scorecard.stars_explanation) };
     append_event(conn, actor, &org, year, seq, EventKind::Rating, Some(c.scorecard.total_tenths), Some(c.scorecard.stars as i64), c.last_year_stars, &note).await?;
     audit::record(conn, Some(actor), "assessment.rate", "org", Some(org.id), &org, None, Some(&serde_json::json!({"year": year, "score": c.total, "stars": c.scorecard.stars}))).await?;
-    card(db, conn, &actor.scope(), cfg, id, year).await
+    refreshed(conn, cfg, c).await
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -851,7 +842,7 @@ pub async fn appeal(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, cfg: &Ru
     }
     append_event(conn, actor, &org, year, last.seq + 1, EventKind::Appeal, None, None, None, &reason).await?;
     audit::record(conn, Some(actor), "assessment.appeal", "org", Some(org.id), &org, None, Some(&serde_json::json!({"year": year, "reason": reason}))).await?;
-    card(db, conn, &actor.scope(), cfg, id, year).await
+    refreshed(conn, cfg, c).await
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -879,7 +870,7 @@ pub async fn review(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, cfg: &Ru
     }
     append_event(conn, actor, &org, year, last.seq + 1, EventKind::Review, Some(c.scorecard.total_tenths), Some(stars), c.last_year_stars, &note).await?;
     audit::record(conn, Some(actor), "assessment.review", "org", Some(org.id), &org, None, Some(&serde_json::json!({"year": year, "stars": stars, "note": note}))).await?;
-    card(db, conn, &actor.scope(), cfg, id, year).await
+    refreshed(conn, cfg, c).await
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -941,7 +932,7 @@ pub async fn title(db: &crate::db::Db, conn: &mut Conn, actor: &Actor, cfg: &Rul
         Err(e) => return Err(e.into()),
     }
     audit::record(conn, Some(actor), if input.revoke { "assessment.title_revoke" } else { "assessment.title" }, "org", Some(org.id), &org, None, Some(&serde_json::json!({"title": t.name, "year": year, "document": document}))).await?;
-    card(db, conn, &actor.scope(), cfg, id, year).await
+    refreshed(conn, cfg, c).await
 }
 
 /// The 星级评定台账 of a subtree: one row per branch.

@@ -1,6 +1,7 @@
 //! The organization tree (DOMAIN.md §1).
 
 pub mod detail;
+pub mod inherited;
 pub mod model;
 pub mod rules;
 pub mod stats;

@@ -21,39 +21,17 @@ use crate::db::{now_secs, path, Conn, Sql, Val};
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::Org;
 
-/// A catalog set by an org for its subtree.
-struct SetCatalog {
-    path: String,
-    name: String,
-    catalog: MemberCatalog,
-}
+/// The catalogs set by orgs (the nearest ancestor's applies, else the rules file's).
+type Catalogs = crate::orgs::inherited::Inherited<MemberCatalog>;
 
-/// The catalogs set by orgs, longest path first (the nearest ancestor's is found first).
-async fn catalogs(conn: &mut Conn) -> AppResult<Vec<SetCatalog>> {
-    let rows = sqlx::query("SELECT o.path, o.name, c.body FROM point_catalogs c JOIN orgs o ON o.id = c.org_id").fetch_all(&mut *conn).await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let body: String = r.try_get("body")?;
-        if let Ok(catalog) = serde_json::from_str::<MemberCatalog>(&body) {
-            out.push(SetCatalog { path: r.try_get("path")?, name: r.try_get("name")?, catalog });
-        }
-    }
-    out.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
-    Ok(out)
-}
-
-/// The catalog in force at `org_path`, and the org that set it (None: the rules file's default).
-fn catalog_for<'a>(cats: &'a [SetCatalog], default: &'a MemberCatalog, org_path: &str) -> (&'a MemberCatalog, Option<&'a str>) {
-    match cats.iter().find(|c| org_path.starts_with(c.path.as_str())) {
-        Some(c) => (&c.catalog, Some(c.name.as_str())),
-        None => (default, None),
-    }
+async fn catalogs(conn: &mut Conn, cfg: &Rules) -> AppResult<Catalogs> {
+    Catalogs::load(conn, "point_catalogs", cfg.member_points.clone()).await
 }
 
 /// The catalog in force at `org` and the org that set it (None: the rules file's default).
 pub async fn effective_catalog(conn: &mut Conn, cfg: &Rules, org: &Org) -> AppResult<(MemberCatalog, Option<String>)> {
-    let cats = catalogs(conn).await?;
-    let (c, from) = catalog_for(&cats, &cfg.member_points, &org.path);
+    let cats = catalogs(conn, cfg).await?;
+    let (c, from) = cats.at(&org.path);
     Ok((c.clone(), from.map(str::to_string)))
 }
 
@@ -63,15 +41,7 @@ pub async fn set_catalog(conn: &mut Conn, actor: &Actor, org: &Org, c: &MemberCa
         return Err(AppError::forbidden("您的角色无权设置积分规则"));
     }
     c.validate().map_err(|m| AppError::invalid("catalog_invalid", m))?;
-    let body = serde_json::to_string(c).map_err(|e| AppError::Internal(e.into()))?;
-    let before: Option<String> = sqlx::query_scalar("SELECT body FROM point_catalogs WHERE org_id = $1").bind(org.id).fetch_optional(&mut *conn).await?;
-    sqlx::query("INSERT INTO point_catalogs (org_id, body, by_user_id, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET body = $2, by_user_id = $3, updated_at = $4")
-        .bind(org.id)
-        .bind(&body)
-        .bind(actor.user_id)
-        .bind(now_secs())
-        .execute(&mut *conn)
-        .await?;
+    let (body, before) = crate::orgs::inherited::put(conn, "point_catalogs", org.id, actor.user_id, c).await?;
     audit::record(conn, Some(actor), "points.catalog", "org", Some(org.id), org, before.map(serde_json::Value::String).as_ref(), Some(&serde_json::Value::String(body))).await?;
     Ok(())
 }
@@ -83,16 +53,16 @@ fn year_days(year: i32) -> (String, String) {
 /// Brings the ledger of the members under `root_path` for `year` in step with their records;
 /// returns the number of entries appended.
 pub async fn sync(conn: &mut Conn, cfg: &Rules, root_path: &str, year: i32) -> AppResult<usize> {
-    let cats = catalogs(conn).await?;
+    let cats = catalogs(conn, cfg).await?;
     sync_with(conn, cfg, &cats, root_path, year).await
 }
 
-async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &[SetCatalog], root_path: &str, year: i32) -> AppResult<usize> {
+async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &Catalogs, root_path: &str, year: i32) -> AppResult<usize> {
     let (lo, hi) = (root_path.to_string(), path::upper(root_path));
     let (d0, d1) = year_days(year);
     let mut derived: HashMap<Key, i64> = HashMap::new();
     let mut add = |member_path: &str, f: member_rules::Fact| {
-        let (c, _) = catalog_for(cats, &cfg.member_points, member_path);
+        let (c, _) = cats.at(member_path);
         let p = member_rules::points_for(c, &f);
         if p != 0 {
             *derived.entry((f.member_id, f.source_kind.to_string(), f.source_id, f.rule.code().to_string())).or_default() += p;
@@ -235,8 +205,8 @@ pub const MAX_STANDING: i64 = 3_000;
 /// The members of a subtree (up to a township) with their year's standing, synced first.
 pub async fn org_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadOrgLife>, org: &Org, year: i32) -> AppResult<OrgPoints> {
     scope.require_at(&org.path)?;
-    let cats = catalogs(conn).await?;
-    let (catalog, catalog_from) = catalog_for(&cats, &cfg.member_points, &org.path);
+    let cats = catalogs(conn, cfg).await?;
+    let (catalog, catalog_from) = cats.at(&org.path);
     let (catalog, catalog_from) = (catalog.clone(), catalog_from.map(str::to_string));
     let size: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(n), 0) FROM org_stats WHERE org_id = $1 AND dim = 'members' AND key = 'all'").bind(org.id).fetch_one(&mut *conn).await?;
     if size > MAX_STANDING {
@@ -255,7 +225,7 @@ pub async fn org_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::ReadOrg
     let mut members = Vec::new();
     for r in &roll {
         let id: i64 = r.try_get("id")?;
-        let (c, _) = catalog_for(&cats, &cfg.member_points, &r.try_get::<String, _>("org_path")?);
+        let (c, _) = cats.at(&r.try_get::<String, _>("org_path")?);
         let get = |cat: Category| sums.get(&(id, cat.code().to_string())).copied().unwrap_or(0);
         members.push(MemberStanding { member_id: id, name: r.try_get("name")?, org_name: r.try_get("org_name")?, standing: member_rules::standing(c, get(Category::Base), get(Category::Task), get(Category::Reward)), rank: None });
     }
@@ -306,7 +276,7 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
         return Err(AppError::NotFound);
     }
     // A member sits in a branch of tens of members: syncing the branch keeps one code path.
-    let cats = catalogs(conn).await?;
+    let cats = catalogs(conn, cfg).await?;
     sync_with(conn, cfg, &cats, &m.org_path, year).await?;
     let rows = sqlx::query(
         "SELECT mp.id, mp.rule, mp.category, mp.points, mp.source_kind, mp.source_id, mp.note, mp.on_day, \
@@ -354,7 +324,7 @@ pub async fn member_points(conn: &mut Conn, cfg: &Rules, scope: &Scope<cap::Read
             on_day: r.try_get("on_day")?,
         });
     }
-    let (c, _) = catalog_for(&cats, &cfg.member_points, &m.org_path);
+    let (c, _) = cats.at(&m.org_path);
     Ok(MemberPoints { member_id: m.id, name: m.name, year, standing: member_rules::standing(c, base, task, reward), entries, org_path: m.org_path })
 }
 
