@@ -92,6 +92,9 @@ both_backends!(residents_rate_and_every_bad_rating_is_followed_up, |app: TestApp
     let x = app.client.get(format!("{}/api/v1/orgs/{t}/service-ratings.xlsx", app.url)).bearer_auth(&town).send().await.unwrap();
     assert_eq!(x.status(), 200);
     assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+    // The follow-up is audited at the window's org.
+    let audited: Vec<i64> = sqlx::query_scalar("SELECT org_id FROM audit_log WHERE action = 'ratings.followup'").fetch_all(&app.db.pool).await.unwrap();
+    assert!(!audited.is_empty() && audited.iter().all(|o| *o == t), "{audited:?}");
     // Follow-ups are append-only in the database itself.
     assert!(sqlx::query("UPDATE rating_followups SET what = 'x'").execute(&app.db.pool).await.is_err());
 });

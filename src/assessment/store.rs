@@ -388,6 +388,24 @@ fn stars_of(events: &[Event], year: i32) -> Option<i64> {
     events.iter().rfind(|e| e.year == year && e.kind != "appeal").and_then(|e| e.stars)
 }
 
+/// The stars in force per org and year (the latest rating or review), oldest year first: what
+/// a rectification shows before and after (晋位升级).
+pub async fn stars_by_year(conn: &mut Conn, org_ids: &[i64]) -> AppResult<HashMap<i64, Vec<(i32, i64)>>> {
+    let mut out: HashMap<i64, Vec<(i32, i64)>> = HashMap::new();
+    for chunk in org_ids.chunks(500) {
+        let mut sql = Sql::new("SELECT org_id, year, stars FROM assessment_events WHERE kind <> 'appeal' AND org_id IN (");
+        sql.bind_list(chunk.iter().copied()).push(") ORDER BY org_id, year, seq");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            let list = out.entry(r.try_get("org_id")?).or_default();
+            let y = r.try_get::<i64, _>("year")? as i32;
+            let s: i64 = r.try_get::<Option<i64>, _>("stars")?.unwrap_or(0);
+            list.retain(|(yy, _)| *yy != y);
+            list.push((y, s));
+        }
+    }
+    Ok(out)
+}
+
 /// A title conferred (and not withdrawn).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TitleView {

@@ -77,34 +77,32 @@ fn parse_fen(input: &IncomeInput) -> AppResult<i64> {
     Ok(fen)
 }
 
-async fn income(conn: &mut Conn, id: i64) -> AppResult<(IncomeView, String)> {
-    let r = sqlx::query(
-        "SELECT i.id, i.org_id, i.year, i.source, i.amount_fen, i.note, i.corrects_id, i.by_name, i.on_day, o.path, \
-         (SELECT COUNT(*) FROM econ_incomes c WHERE c.corrects_id = i.id) AS reversed FROM econ_incomes i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(AppError::NotFound)?;
+const INCOME_SELECT: &str = "SELECT i.id, i.org_id, i.year, i.source, i.amount_fen, i.note, i.corrects_id, i.by_name, i.on_day, o.path, \
+     (SELECT COUNT(*) FROM econ_incomes c WHERE c.corrects_id = i.id) AS reversed FROM econ_incomes i JOIN orgs o ON o.id = i.org_id";
+
+fn income_view(r: &crate::db::Row) -> AppResult<IncomeView> {
     let source: String = r.try_get("source")?;
     let fen: i64 = r.try_get("amount_fen")?;
-    Ok((
-        IncomeView {
-            id: r.try_get("id")?,
-            org_id: r.try_get("org_id")?,
-            year: r.try_get::<i64, _>("year")? as i32,
-            source_label: IncomeSource::parse(&source).map(|s| s.label()).unwrap_or("").into(),
-            source,
-            amount_fen: fen,
-            amount: rules::yuan(fen),
-            note: r.try_get("note")?,
-            corrects_id: r.try_get("corrects_id")?,
-            reversed: r.try_get::<i64, _>("reversed")? > 0,
-            by: r.try_get("by_name")?,
-            on: r.try_get("on_day")?,
-        },
-        r.try_get("path")?,
-    ))
+    Ok(IncomeView {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        year: r.try_get::<i64, _>("year")? as i32,
+        source_label: IncomeSource::parse(&source).map(|s| s.label()).unwrap_or("").into(),
+        source,
+        amount_fen: fen,
+        amount: rules::yuan(fen),
+        note: r.try_get("note")?,
+        corrects_id: r.try_get("corrects_id")?,
+        reversed: r.try_get::<i64, _>("reversed")? > 0,
+        by: r.try_get("by_name")?,
+        on: r.try_get("on_day")?,
+    })
+}
+
+/// An entry and the path of its village.
+async fn income(conn: &mut Conn, id: i64) -> AppResult<(IncomeView, String)> {
+    let r = sqlx::query(&format!("{INCOME_SELECT} WHERE i.id = $1")).bind(id).fetch_optional(&mut *conn).await?.ok_or(AppError::NotFound)?;
+    Ok((income_view(&r)?, r.try_get("path")?))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -426,12 +424,8 @@ pub async fn board(conn: &mut Conn, scope: &Scope<cap::ReadOrgs>, cfg: &Rules, r
 /// A village's entries for a year, newest first.
 pub async fn entries(conn: &mut Conn, scope: &Scope<cap::ReadOrgs>, org: &Org, year: i32) -> AppResult<Vec<IncomeView>> {
     scope.require_at(&org.path)?;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM econ_incomes WHERE org_id = $1 AND year = $2 ORDER BY id DESC").bind(org.id).bind(year as i64).fetch_all(&mut *conn).await?;
-    let mut out = Vec::new();
-    for id in ids {
-        out.push(income(conn, id).await?.0);
-    }
-    Ok(out)
+    let rows = sqlx::query(&format!("{INCOME_SELECT} WHERE i.org_id = $1 AND i.year = $2 ORDER BY i.id DESC")).bind(org.id).bind(year as i64).fetch_all(&mut *conn).await?;
+    rows.iter().map(income_view).collect()
 }
 
 /// The latest complete year's counted income of each village under `root` (for the cadres'

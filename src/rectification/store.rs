@@ -142,23 +142,6 @@ fn from_row(r: &Row, rules: &RectificationRules) -> AppResult<CaseView> {
     })
 }
 
-/// Latest rated stars per org and year (ratings and reviews), for 晋位升级.
-async fn stars(conn: &mut Conn, org_ids: &[i64]) -> AppResult<std::collections::HashMap<i64, Vec<(i32, i64)>>> {
-    let mut out: std::collections::HashMap<i64, Vec<(i32, i64)>> = std::collections::HashMap::new();
-    for chunk in org_ids.chunks(500) {
-        let mut sql = Sql::new("SELECT org_id, year, stars FROM assessment_events WHERE kind <> 'appeal' AND org_id IN (");
-        sql.bind_list(chunk.iter().copied()).push(") ORDER BY org_id, year, seq");
-        for r in sql.query().fetch_all(&mut *conn).await? {
-            let list = out.entry(r.try_get("org_id")?).or_default();
-            let y = r.try_get::<i64, _>("year")? as i32;
-            let s: i64 = r.try_get::<Option<i64>, _>("stars")?.unwrap_or(0);
-            list.retain(|(yy, _)| *yy != y);
-            list.push((y, s));
-        }
-    }
-    Ok(out)
-}
-
 fn stars_around(c: &mut CaseView, list: &[(i32, i64)]) {
     c.stars_before = list.iter().rfind(|(y, _)| *y < c.year).map(|x| x.1);
     if let Some(closed) = c.closed_on.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()) {
@@ -204,7 +187,7 @@ pub async fn get(conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rule
     if c.state == "rectifying" {
         c.blocker = rules::check_close(rules, &facts(&c, rules, &measures_done)).err().map(|e| e.message);
     }
-    let s = stars(conn, &[c.org_id]).await?;
+    let s = crate::assessment::store::stars_by_year(conn, &[c.org_id]).await?;
     if let Some(list) = s.get(&c.org_id) {
         stars_around(&mut c, list);
     }
@@ -563,7 +546,7 @@ pub async fn board(conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Ru
         }
     }
     let org_ids: Vec<i64> = cases.iter().map(|c| c.org_id).collect();
-    let s = stars(conn, &org_ids).await?;
+    let s = crate::assessment::store::stars_by_year(conn, &org_ids).await?;
     let mut total = ProblemCounts { total: 0, resolved: 0, planned: 0, tracked: 0, open: 0 };
     let (mut rectifying, mut closed) = (0, 0);
     for c in &mut cases {
@@ -604,7 +587,7 @@ pub async fn suggestions(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap:
         sql.query_scalar().fetch_all(&mut *conn).await?.into_iter().collect()
     };
     let ids: Vec<i64> = rated.iter().map(|r| r.0).collect();
-    let s = stars(conn, &ids).await?;
+    let s = crate::assessment::store::stars_by_year(conn, &ids).await?;
     let names = crate::members::store::org_names(conn, rated.iter().filter_map(|r| r.2)).await?;
     let mut out = Vec::new();
     for (id, name, parent) in &rated {

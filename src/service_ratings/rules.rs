@@ -93,27 +93,38 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, s: &Seen, today: NaiveDate) {
+        self.add_many(s, today, 1);
+    }
+
+    /// `n` ratings alike.
+    pub fn add_many(&mut self, s: &Seen, today: NaiveDate, n: i64) {
         if self.by_grade.is_empty() {
             self.by_grade = vec![0; Grade::ALL.len()];
         }
-        self.total += 1;
+        self.total += n;
         if let Some(i) = Grade::ALL.iter().position(|g| *g == s.grade) {
-            self.by_grade[i] += 1;
+            self.by_grade[i] += n;
         }
-        self.good += s.grade.is_good() as i64;
+        if s.grade.is_good() {
+            self.good += n;
+        }
         if s.grade.is_bad() {
-            self.bad += 1;
+            self.bad += n;
             match (s.closed_on, s.due) {
-                (Some(c), Some(d)) if c <= d => self.bad_closed_in_time += 1,
-                (Some(_), _) => self.bad_closed_late += 1,
+                (Some(c), Some(d)) if c <= d => self.bad_closed_in_time += n,
+                (Some(_), _) => self.bad_closed_late += n,
                 (None, Some(d)) => {
-                    self.bad_open += 1;
-                    self.bad_overdue += (today > d) as i64;
+                    self.bad_open += n;
+                    if today > d {
+                        self.bad_overdue += n;
+                    }
                 }
-                (None, None) => self.bad_open += 1,
+                (None, None) => self.bad_open += n,
             }
         }
-        self.good_bp = Some(self.good * 10_000 / self.total);
+        if self.total > 0 {
+            self.good_bp = Some(self.good * 10_000 / self.total);
+        }
     }
 }
 

@@ -228,7 +228,7 @@ pub struct FollowupInput {
 /// Follows up a 差评; with the resident's answer it is closed (once: a conditional update).
 pub async fn follow_up(conn: &mut Conn, actor: &Actor, id: i64, input: &FollowupInput) -> AppResult<RatingView> {
     let v = get(conn, actor, id).await?;
-    let path: String = sqlx::query_scalar("SELECT org_path FROM service_ratings WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let (org_id, path): (i64, String) = sqlx::query_as("SELECT org_id, org_path FROM service_ratings WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
     if !actor.can(Perm::WriteOrgs, &path) {
         return Err(AppError::forbidden("您的角色无权回访差评"));
     }
@@ -263,7 +263,7 @@ pub async fn follow_up(conn: &mut Conn, actor: &Actor, id: i64, input: &Followup
             return Err(AppError::conflict("already_closed", "该差评刚被他人回访办结"));
         }
     }
-    let w = WindowView { id: v.window_id, org_id: 0, org_name: v.org_name.clone(), name: v.window_name.clone(), department: v.department.clone(), code: String::new(), org_path: path };
+    let w = WindowView { id: v.window_id, org_id, org_name: v.org_name.clone(), name: v.window_name.clone(), department: v.department.clone(), code: String::new(), org_path: path };
     audit::record(conn, Some(actor), "ratings.followup", "service_rating", Some(id), &w, None, Some(&serde_json::json!({"on": on.to_string(), "what": what, "answer": answer}))).await?;
     get(conn, actor, id).await
 }
@@ -315,6 +315,7 @@ pub async fn report(conn: &mut Conn, actor: &Actor, scope: &Scope<cap::ReadOrgs>
     crate::db::push_under(&mut sql, "s.org_path", &root.path);
     scope.push_filter(&mut sql, "s.org_path");
     sql.push(" GROUP BY s.window_id, s.grade, s.due_on, s.closed_on");
+    let index: std::collections::HashMap<i64, usize> = windows.iter().enumerate().map(|(i, (w, _))| (w.id, i)).collect();
     let mut total = Tally::default();
     for r in sql.query().fetch_all(&mut *conn).await? {
         let Some(grade) = Grade::parse(&r.try_get::<String, _>("grade")?) else { continue };
@@ -324,12 +325,9 @@ pub async fn report(conn: &mut Conn, actor: &Actor, scope: &Scope<cap::ReadOrgs>
             closed_on: r.try_get::<Option<String>, _>("closed_on")?.and_then(|d| d.parse().ok()),
         };
         let n: i64 = r.try_get("n")?;
-        let wid: i64 = r.try_get("window_id")?;
-        for _ in 0..n {
-            total.add(&seen, today);
-            if let Some((_, t)) = windows.iter_mut().find(|(w, _)| w.id == wid) {
-                t.add(&seen, today);
-            }
+        total.add_many(&seen, today, n);
+        if let Some(&i) = index.get(&r.try_get::<i64, _>("window_id")?) {
+            windows[i].1.add_many(&seen, today, n);
         }
     }
     let mut by_dept: BTreeMap<String, Tally> = BTreeMap::new();
