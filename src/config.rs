@@ -47,6 +47,8 @@ pub struct Rules {
     pub assessment: crate::assessment::rules::Rubric,
     /// 软弱涣散 rectification: reasons, the “四个一” measures, what the records suggest (rectification/rules.rs).
     pub rectification: crate::rectification::rules::RectificationRules,
+    /// 小微权力清单: the default catalog of village powers and their procedures; a county sets its own in the app (village_affairs/powers.rs).
+    pub powers: crate::village_affairs::powers::PowerCatalog,
     /// Collective economy: income thresholds, whether subsidies count (economy/rules.rs).
     pub economy: crate::economy::rules::EconomyRules,
     /// 好差评: working days a 差评 has for its follow-up (service_ratings/rules.rs).
@@ -95,6 +97,7 @@ impl Rules {
                 rules.household_points.validate().map_err(|e| anyhow::anyhow!("[household_points]: {e}"))?;
                 rules.member_points.validate().map_err(|e| anyhow::anyhow!("[member_points]: {e}"))?;
                 rules.service_ratings.validate().map_err(|e| anyhow::anyhow!("[service_ratings]: {e}"))?;
+                rules.powers.validate().map_err(|e| anyhow::anyhow!("[powers]: {e}"))?;
                 rules.economy.validate().map_err(|e| anyhow::anyhow!("[economy]: {e}"))?;
                 rules.rectification.validate().map_err(|e| anyhow::anyhow!("[rectification]: {e}"))?;
                 rules.assessment.validate().map_err(|e| anyhow::anyhow!("[assessment]: {e}"))?;

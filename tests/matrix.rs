@@ -245,6 +245,10 @@ impl World {
         for (label, org) in &places[..2] {
             let mid = created(app, &admin, "/api/v1/village-affairs/matters", json!({"org_id": org.id, "title": "鱼塘承包", "category": "其他重大事项"})).await;
             records.entry("matters").or_default().push(at(label, mid, org));
+            let uid = created(app, &admin, "/api/v1/village-affairs/powers/uses", json!({"org_id": org.id, "item": "seal", "subject": "用印"})).await;
+            records.entry("uses").or_default().push(at(label, uid, org));
+            let cid = created(app, &admin, "/api/v1/village-affairs/commitments", json!({"org_id": org.id, "title": "年内硬化村道"})).await;
+            records.entry("commitments").or_default().push(at(label, cid, org));
             let iid = created(app, &admin, "/api/v1/economy/incomes", json!({"org_id": org.id, "year": 2025, "source": "contract", "amount": "52000", "note": "鱼塘承包费"})).await;
             records.entry("incomes").or_default().push(at(label, iid, org));
             let cid = created(app, &admin, "/api/v1/economy/cooperatives", json!({"org_id": org.id, "name": "冬枣种植专业合作社", "business": "冬枣种植", "households": 40})).await;

@@ -50,7 +50,13 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     assert_eq!(s, 201, "{win}");
     let (s, rating) = app.post(&admin, &format!("/api/v1/service-ratings/windows/{}/ratings", win["id"]), json!({"grade": "satisfied"})).await;
     assert_eq!(s, 201, "{rating}");
+    let (s, power_use) = app.post(&admin, "/api/v1/village-affairs/powers/uses", json!({"org_id": v, "item": "seal", "subject": "用印"})).await;
+    assert_eq!(s, 201, "{power_use}");
+    let (s, commitment) = app.post(&admin, "/api/v1/village-affairs/commitments", json!({"org_id": v, "title": "年内硬化村道"})).await;
+    assert_eq!(s, 201, "{commitment}");
     let reads = [
+        format!("/api/v1/village-affairs/powers/uses/{}", power_use["id"]),
+        format!("/api/v1/village-affairs/commitments/{}", commitment["id"]),
         format!("/api/v1/service-ratings/ratings/{}", rating["id"]),
         format!("/api/v1/orgs/{v}/economy/incomes?year=2025"),
         format!("/api/v1/volunteering/activities/{}", act["id"]),

@@ -98,6 +98,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_points::PointsApiDoc::openapi());
     doc.merge(super::api_volunteering::VolunteeringApiDoc::openapi());
     doc.merge(super::api_village_affairs::VillageAffairsApiDoc::openapi());
+    doc.merge(super::api_powers::PowersApiDoc::openapi());
     doc.merge(super::api_assessment::AssessmentApiDoc::openapi());
     doc.merge(super::api_rectification::RectificationApiDoc::openapi());
     doc.merge(super::api_economy::EconomyApiDoc::openapi());

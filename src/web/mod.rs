@@ -14,12 +14,14 @@ pub mod api_economy;
 pub mod api_rectification;
 pub mod api_service_ratings;
 pub mod api_village_affairs;
+pub mod api_powers;
 pub mod api_volunteering;
 pub mod ui_assessment;
 pub mod ui_economy;
 pub mod ui_rectification;
 pub mod ui_service_ratings;
 pub mod ui_village_affairs;
+pub mod ui_powers;
 pub mod ui_volunteering;
 pub mod api_cadres;
 pub mod api_points;
@@ -83,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_pairings::routes())
         .merge(api_volunteering::routes())
         .merge(api_village_affairs::routes())
+        .merge(api_powers::routes())
         .merge(api_assessment::routes())
         .merge(api_rectification::routes())
         .merge(api_economy::routes())
@@ -104,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_pairings::routes())
         .merge(ui_volunteering::routes())
         .merge(ui_village_affairs::routes())
+        .merge(ui_powers::routes())
         .merge(ui_assessment::routes())
         .merge(ui_rectification::routes())
         .merge(ui_economy::routes())

@@ -158,6 +158,9 @@ struct PublicPage {
     org_name: String,
     org_code: String,
     items: Vec<PublicMatter>,
+    /// The 小微权力清单 in force, and the village's finished uses of it.
+    catalog: crate::village_affairs::powers::PowerCatalog,
+    uses: Vec<crate::village_affairs::power_store::PowerUse>,
 }
 
 /// 村务公开: the village's published decisions and their results, for residents (no login).
@@ -166,12 +169,14 @@ async fn public_page(State(s): State<AppState>, Path(code): Path<String>) -> Res
         Ok(o) => o,
         Err(e) => return super::public::public_error(e),
     };
-    let items = match s.db.pool.acquire().await {
-        Ok(mut conn) => affairs::published(&mut conn, org.id).await,
-        Err(e) => Err(AppError::from(e)),
+    let read = async {
+        let mut conn = s.db.pool.acquire().await.map_err(AppError::from)?;
+        let items = affairs::published(&mut conn, org.id).await?;
+        let (catalog, uses) = crate::village_affairs::power_store::public(&mut conn, &s.rules, &org).await?;
+        Ok::<_, AppError>((items, catalog, uses))
     };
-    match items {
-        Ok(items) => super::public::page(&PublicPage { org_name: org.name, org_code: org.code, items }, StatusCode::OK),
+    match read.await {
+        Ok((items, catalog, uses)) => super::public::page(&PublicPage { org_name: org.name, org_code: org.code, items, catalog, uses }, StatusCode::OK),
         Err(e) => super::public::public_error(e),
     }
 }
