@@ -119,6 +119,12 @@ document.addEventListener('click', function (e) {
         if (i === 0) return;
         Array.prototype.forEach.call(r.cells, function (c, j) {
           if (!c.hasAttribute('data-l') && names[j]) c.setAttribute('data-l', names[j]);
+          // A cell laid out as a row: its label, then its content as one block (text, <br>, <small>).
+          if (c.childNodes.length > 1) {
+            var w = document.createElement('div');
+            while (c.firstChild) w.appendChild(c.firstChild);
+            c.appendChild(w);
+          }
         });
       });
     });

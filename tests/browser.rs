@@ -336,6 +336,7 @@ async fn every_role_on_a_phone_and_a_desktop() {
     };
     let activity = id("SELECT MAX(id) FROM vol_activities WHERE state = 'confirmed'").await;
     let matter = id("SELECT MAX(id) FROM village_matters WHERE state = 'open'").await;
+    let power_use = id("SELECT MAX(id) FROM power_uses WHERE done = 0").await;
     let rated = id("SELECT MAX(org_id) FROM assessment_events WHERE kind = 'review'").await;
     let case = id("SELECT MAX(id) FROM weak_cases").await;
     let bad_rating = id("SELECT MAX(id) FROM service_ratings WHERE due_on IS NOT NULL").await;
@@ -345,6 +346,7 @@ async fn every_role_on_a_phone_and_a_desktop() {
         ("town", vec!["/".into(), "/tree".into(), format!("/orgs/{town}"), format!("/orgs/{town}/compliance"), format!("/orgs/{town}/dues"), format!("/orgs/{town}/meetings"),
             format!("/orgs/{town}/trends"), format!("/orgs/{town}/governance"), format!("/orgs/{town}/requests"), format!("/orgs/{town}/requests/report"),
             format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
+            format!("/orgs/{town}/powers"), format!("/powers/uses/{power_use}"), format!("/orgs/{town}/commitments"),
             format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"),
             format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), format!("/orgs/{town}/volunteering"), format!("/volunteering/{activity}"), format!("/orgs/{town}/village-affairs"), format!("/village-affairs/{matter}"), format!("/orgs/{town}/assessment"), format!("/orgs/{town}/assessment/rubric"), format!("/assessment/{rated}"), format!("/orgs/{town}/rectification?suggest=1"), format!("/rectification/{case}"), format!("/orgs/{town}/economy"), format!("/orgs/{village}/economy"), format!("/orgs/{town}/service-ratings"), format!("/service-ratings/ratings/{bad_rating}"), format!("/r/{window_code}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),

@@ -116,6 +116,17 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     // 四议两公开: finished, under way and voted-down matters in the township's villages.
     let (_, l) = app.get(&t, &format!("/api/v1/orgs/{}/village-affairs", app.tree.town.id)).await;
     assert!(l["done"].as_i64().unwrap() > 0 && l["open"].as_i64().unwrap() > 0 && l["rejected"].as_i64().unwrap() > 0, "{}", l["done"]);
+    // 小微权力: every village of the township used its powers, a 四议两公开 power on its published
+    // matter, one use still under way; 承诺践诺: every township and unit committed, last year
+    // settled (mostly verified), this year verified, waiting, under way and overdue.
+    let (_, p) = app.get(&t, &format!("/api/v1/orgs/{}/powers", app.tree.town.id)).await;
+    assert!(p["done"].as_i64().unwrap() >= 3 * p["open"].as_i64().unwrap() && p["open"].as_i64().unwrap() > 0, "{} {}", p["done"], p["open"]);
+    assert!(p["uses"].as_array().unwrap().iter().any(|u| u["four_two"] == true && u["done"] == true && u["matter_published"] == true));
+    let (_, c) = app.get(&t, &format!("/api/v1/orgs/{}/commitments?year={}", app.tree.county.id, chrono::Datelike::year(&yinghuo::db::today()) - 1)).await;
+    assert!(c["total"]["made"].as_i64().unwrap() > 30 && c["total"]["verified"].as_i64().unwrap() * 10 > c["total"]["made"].as_i64().unwrap() * 8, "{}", c["total"]);
+    let (_, c) = app.get(&t, &format!("/api/v1/orgs/{}/commitments", app.tree.county.id)).await;
+    let tot = &c["total"];
+    assert!(tot["verified"].as_i64().unwrap() > 0 && tot["fulfilled"].as_i64().unwrap() > 0 && tot["open"].as_i64().unwrap() > 0 && c["rows"].as_array().unwrap().len() > 10, "{tot}");
     // Star ratings: every branch of the township rated last year, some appealed and reviewed, a
     // few titles; 软弱涣散: two cases closed last year, one rectifying with the seed's 15/10/5.
     let last = chrono::Datelike::year(&yinghuo::db::today()) - 1;

@@ -273,6 +273,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let n = affairs::load(db, town).await?;
         progress("village matters (四议两公开)", n as u64);
         let rules = crate::config::Rules::default();
+        let p = affairs::load_powers(db, &rules, town).await?;
+        progress("uses of village powers (小微权力)", p.uses as u64);
+        progress("commitments (承诺践诺)", p.commitments as u64);
         let mut n = training::load_winter(db, town, today.year() - 1).await?;
         n += training::load_winter(db, town, today.year()).await?;
         progress("winter trainees (党员冬训)", n as u64);
