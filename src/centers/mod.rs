@@ -3,5 +3,7 @@
 //! (at most 6 plaques, 12 guide signs).
 //!
 //! - `rules`: pure rules (the standard lists, the limits, the verdict of one check).
+//! - `store`: centers, append-only checks with their photos, the board and ledger of a subtree.
 
 pub mod rules;
+pub mod store;

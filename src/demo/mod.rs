@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod cadres;
 pub mod dues;
 pub mod economy;
+pub mod centers;
 pub mod gen;
 pub mod governance;
 pub mod market;

@@ -11,6 +11,7 @@ pub mod api_delegates;
 pub mod api_pairings;
 pub mod api_assessment;
 pub mod api_economy;
+pub mod api_centers;
 pub mod api_rectification;
 pub mod api_service_ratings;
 pub mod api_village_affairs;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_assessment::routes())
         .merge(api_rectification::routes())
         .merge(api_economy::routes())
+        .merge(api_centers::routes())
         .merge(api_service_ratings::routes())
         .merge(api_cadres::routes())
         .merge(api_points::routes())
