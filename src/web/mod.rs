@@ -18,6 +18,7 @@ pub mod api_village_affairs;
 pub mod api_volunteering;
 pub mod ui_assessment;
 pub mod ui_economy;
+pub mod ui_centers;
 pub mod ui_rectification;
 pub mod ui_service_ratings;
 pub mod ui_village_affairs;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_assessment::routes())
         .merge(ui_rectification::routes())
         .merge(ui_economy::routes())
+        .merge(ui_centers::routes())
         .merge(ui_service_ratings::routes())
         .merge(ui_cadres::routes())
         .merge(ui_points::routes())
