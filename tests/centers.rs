@@ -159,7 +159,7 @@ both_backends!(centers_are_checked_against_the_standards, |app: TestApp| async m
         assert!(text.iter().any(|c| c == "东关村党群服务中心"), "{text:?}");
         assert!(text.iter().any(|c| c.contains("标牌7块，超过上限6块")), "{text:?}");
         let missing = wb.worksheet_range("未建中心").unwrap();
-        assert!(missing.rows().any(|r| r.iter().any(|c| c.to_string() == "西关村党支部")));
+        assert!(missing.rows().any(|r| r.iter().any(|c| *c == "西关村党支部")));
     }
 
     // Checks and photos are append-only in the database itself; writes are audited.
