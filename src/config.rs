@@ -51,6 +51,8 @@ pub struct Rules {
     pub powers: crate::village_affairs::powers::PowerCatalog,
     /// Collective economy: income thresholds, whether subsidies count (economy/rules.rs).
     pub economy: crate::economy::rules::EconomyRules,
+    /// Service centers: the village and community standards, the signage limits (centers/rules.rs).
+    pub centers: crate::centers::rules::CenterRules,
     /// 好差评: working days a 差评 has for its follow-up (service_ratings/rules.rs).
     pub service_ratings: crate::service_ratings::rules::RatingRules,
     /// Limits on the public (no-login) pages.
@@ -99,6 +101,7 @@ impl Rules {
                 rules.service_ratings.validate().map_err(|e| anyhow::anyhow!("[service_ratings]: {e}"))?;
                 rules.powers.validate().map_err(|e| anyhow::anyhow!("[powers]: {e}"))?;
                 rules.economy.validate().map_err(|e| anyhow::anyhow!("[economy]: {e}"))?;
+                rules.centers.validate().map_err(|e| anyhow::anyhow!("[centers]: {e}"))?;
                 rules.rectification.validate().map_err(|e| anyhow::anyhow!("[rectification]: {e}"))?;
                 rules.assessment.validate().map_err(|e| anyhow::anyhow!("[assessment]: {e}"))?;
                 rules.volunteering.validate().map_err(|e| anyhow::anyhow!("[volunteering]: {e}"))?;

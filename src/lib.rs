@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod cadres;
+pub mod centers;
 pub mod config;
 pub mod db;
 pub mod delegates;

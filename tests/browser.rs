@@ -334,6 +334,12 @@ async fn every_role_on_a_phone_and_a_desktop() {
         let r = sqlx::query("SELECT id, org_id FROM markets ORDER BY id LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
         (sqlx::Row::get::<i64, _>(&r, "id"), sqlx::Row::get::<i64, _>(&r, "org_id"))
     };
+    let center: i64 = sqlx::query_scalar("SELECT MIN(c.id) FROM service_centers c WHERE c.org_path >= $1 AND c.org_path < $2")
+        .bind(app.tree.town.path.clone())
+        .bind(yinghuo::db::path::upper(&app.tree.town.path))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     let activity = id("SELECT MAX(id) FROM vol_activities WHERE state = 'confirmed'").await;
     let matter = id("SELECT MAX(id) FROM village_matters WHERE state = 'open'").await;
     let power_use = id("SELECT MAX(id) FROM power_uses WHERE done = 0").await;
@@ -348,7 +354,7 @@ async fn every_role_on_a_phone_and_a_desktop() {
             format!("/orgs/{town}/disputes"), format!("/orgs/{town}/disputes/report"), format!("/disputes/{dispute}"),
             format!("/orgs/{town}/powers"), format!("/powers/uses/{power_use}"), format!("/orgs/{town}/commitments"),
             format!("/orgs/{town}/recruitment"), format!("/recruitment/{recruit}"), format!("/orgs/{town}/mobile-members"),
-            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), format!("/orgs/{town}/volunteering"), format!("/volunteering/{activity}"), format!("/orgs/{town}/village-affairs"), format!("/village-affairs/{matter}"), format!("/orgs/{town}/assessment"), format!("/orgs/{town}/assessment/rubric"), format!("/assessment/{rated}"), format!("/orgs/{town}/rectification?suggest=1"), format!("/rectification/{case}"), format!("/orgs/{town}/economy"), format!("/orgs/{village}/economy"), format!("/orgs/{town}/service-ratings"), format!("/service-ratings/ratings/{bad_rating}"), format!("/r/{window_code}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
+            format!("/orgs/{town}/delegates"), format!("/delegates/{delegate}"), format!("/orgs/{town}/cadres"), format!("/cadres/{village}"), format!("/orgs/{town}/pairings"), format!("/pairings/{pairing}"), format!("/orgs/{market_village}/supermarket"), format!("/supermarket/{market}/counter?q={card}"), format!("/orgs/{town}/volunteering"), format!("/volunteering/{activity}"), format!("/orgs/{town}/village-affairs"), format!("/village-affairs/{matter}"), format!("/orgs/{town}/assessment"), format!("/orgs/{town}/assessment/rubric"), format!("/assessment/{rated}"), format!("/orgs/{town}/rectification?suggest=1"), format!("/rectification/{case}"), format!("/orgs/{town}/economy"), format!("/orgs/{village}/economy"), format!("/orgs/{town}/centers"), format!("/centers/{center}"), format!("/orgs/{town}/service-ratings"), format!("/service-ratings/ratings/{bad_rating}"), format!("/r/{window_code}"), "/users".into(), "/audit".into(), "/import".into(), format!("/?org={village}")]),
         ("secretary", vec!["/".into(), format!("/orgs/{village}"), format!("/members?org={village}"), format!("/members/{member}"), format!("/members/{member}/dues"),
             format!("/orgs/{village}/meetings"), format!("/meetings/{meeting}"), format!("/meetings/{meeting}/poster"), format!("/orgs/{village}/dues"), format!("/orgs/{village}/theme-day"),
             format!("/orgs/{village}/training"), format!("/orgs/{village}/compliance"), format!("/orgs/{village}/wishbox-poster"), format!("/orgs/{village}/recruitment"), format!("/orgs/{village}/mobile-members"), format!("/orgs/{village}/team"), format!("/orgs/{village}/pairings"), format!("/orgs/{village}/points"), format!("/members/{member}/points"), format!("/assessment/{village}")]),

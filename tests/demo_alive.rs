@@ -144,6 +144,17 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     let bands: Vec<i64> = e["by_band"].as_array().unwrap().iter().map(|b| b[1].as_i64().unwrap()).collect();
     assert!(bands[0] > 0 && bands[1] > 0 && bands[2] > 0 && bands[3] > 0, "{bands:?}");
     assert!(e["coops"].as_array().unwrap().iter().any(|c| c["level"] == "provincial"));
+    // Service centers: all but a few villages and communities have one, each checked this year;
+    // most 达标, some missing a standard or over a signage limit; the first carry a photo.
+    let (_, c) = app.get(&t, &format!("/api/v1/orgs/{}/centers", app.tree.county.id)).await;
+    let n = |k: &str| c[k].as_i64().unwrap();
+    assert!(n("centers") > 50 && n("centers") < n("villages") && n("checked") == n("centers"), "{} {} {}", n("villages"), n("centers"), n("checked"));
+    assert!(n("passed") * 2 > n("checked") && n("passed") < n("checked") && n("over_signage") > 0, "{} {}", n("passed"), n("over_signage"));
+    assert!(!c["unregistered"].as_array().unwrap().is_empty() && !c["failures"].as_array().unwrap().is_empty());
+    assert!(count(&app, "SELECT COUNT(*) FROM center_checks").await >= 3 * n("centers"));
+    let photo = count(&app, "SELECT MIN(id) FROM center_photos").await;
+    let r = app.client.get(format!("{}/api/v1/centers/photos/{photo}", app.url)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
     // 好差评: a year of ratings at the county's and the township's windows; the 差评 followed up,
     // the latest still open.
     let (_, r) = app.get(&t, &format!("/api/v1/orgs/{}/service-ratings?from={last}-01-01", app.tree.county.id)).await;

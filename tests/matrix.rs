@@ -257,6 +257,18 @@ impl World {
             records.entry("windows").or_default().push(at(label, wid, org));
             let rid = created(app, &admin, &format!("/api/v1/service-ratings/windows/{wid}/ratings"), json!({"grade": "dissatisfied", "comment": "等太久"})).await;
             records.entry("ratings").or_default().push(at(label, rid, org));
+            // The village's 党群服务中心, checked once with a photo.
+            let cid = created(app, &admin, "/api/v1/centers", json!({"org_id": org.id})).await;
+            records.entry("centers").or_default().push(at(label, cid, org));
+            let (_, d) = app.get(&admin, &format!("/api/v1/centers/{cid}")).await;
+            let results: Vec<Value> = d["standards"].as_array().unwrap().iter().map(|s| json!({"code": s["code"], "met": true})).collect();
+            let png = {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(yinghuo::demo::centers::tiny_png(4, 4, [200, 0, 0]))
+            };
+            let (s, k) = app.post(&admin, &format!("/api/v1/centers/{cid}/checks"), json!({"plaques": 3, "guide_signs": 5, "results": results, "photos": [{"name": "外景.png", "base64": png}]})).await;
+            assert_eq!(s, 201, "{k}");
+            records.entry("photos").or_default().push(at(label, k["photos"][0]["id"].as_i64().unwrap(), org));
         }
 
         // Star rating: each branch, and an assessor's entry with its evidence file.

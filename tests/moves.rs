@@ -54,9 +54,21 @@ both_backends!(a_moved_village_takes_its_governance_records, |app: TestApp| asyn
     assert_eq!(s, 201, "{power_use}");
     let (s, commitment) = app.post(&admin, "/api/v1/village-affairs/commitments", json!({"org_id": v, "title": "年内硬化村道"})).await;
     assert_eq!(s, 201, "{commitment}");
+    let (s, center) = app.post(&admin, "/api/v1/centers", json!({"org_id": v})).await;
+    assert_eq!(s, 201, "{center}");
+    let (_, cd) = app.get(&admin, &format!("/api/v1/centers/{}", center["id"])).await;
+    let results: Vec<serde_json::Value> = cd["standards"].as_array().unwrap().iter().map(|s| json!({"code": s["code"], "met": true})).collect();
+    let png = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(yinghuo::demo::centers::tiny_png(4, 4, [0, 0, 200]))
+    };
+    let (s, check) = app.post(&admin, &format!("/api/v1/centers/{}/checks", center["id"]), json!({"plaques": 2, "guide_signs": 4, "results": results, "photos": [{"name": "外景.png", "base64": png}]})).await;
+    assert_eq!(s, 201, "{check}");
     let reads = [
         format!("/api/v1/village-affairs/powers/uses/{}", power_use["id"]),
         format!("/api/v1/village-affairs/commitments/{}", commitment["id"]),
+        format!("/api/v1/centers/{}", center["id"]),
+        format!("/api/v1/centers/photos/{}", check["photos"][0]["id"]),
         format!("/api/v1/service-ratings/ratings/{}", rating["id"]),
         format!("/api/v1/orgs/{v}/economy/incomes?year=2025"),
         format!("/api/v1/volunteering/activities/{}", act["id"]),

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod cadres;
 pub mod dues;
 pub mod economy;
+pub mod centers;
 pub mod gen;
 pub mod governance;
 pub mod market;
@@ -252,6 +253,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
     let e = economy::load(db, first_town.unwrap_or(0)).await?;
     progress("collective income entries", e.entries as u64);
     progress("cooperatives", e.coops as u64);
+    let sc = centers::load(db).await?;
+    progress("service centers", sc.centers as u64);
+    progress("service center checks", sc.checks as u64);
     let c = cadres::load(db).await?;
     progress("delegates", c.delegates as u64);
     progress("villages with cadre files", c.villages as u64);

@@ -318,7 +318,7 @@ pub async fn update(conn: &mut Conn, actor: &Actor, org: &Org, patch: &OrgPatch)
 /// subtree through it: a move rewrites them all. (`audit_log.org_path` is the path at the time
 /// of the entry; audit reads join the org by id, so entries follow a moved org anyway.)
 /// A test checks that every `org_path` column of the schema is listed here.
-pub const PATH_TABLES: &[&str] = &["members", "grids", "buildings", "households", "requests", "disputes", "recruits", "mobile_members", "vol_activities", "village_matters", "weak_cases", "econ_incomes", "cooperatives", "service_windows", "service_ratings", "power_uses", "commitments"];
+pub const PATH_TABLES: &[&str] = &["members", "grids", "buildings", "households", "requests", "disputes", "recruits", "mobile_members", "vol_activities", "village_matters", "weak_cases", "econ_incomes", "cooperatives", "service_windows", "service_ratings", "power_uses", "commitments", "service_centers", "center_checks", "center_photos"];
 
 /// Moves `org` and its whole subtree under `new_parent`, keeping paths and counters right.
 pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent: &Org) -> AppResult<Org> {

@@ -11,6 +11,7 @@ pub mod api_delegates;
 pub mod api_pairings;
 pub mod api_assessment;
 pub mod api_economy;
+pub mod api_centers;
 pub mod api_rectification;
 pub mod api_service_ratings;
 pub mod api_village_affairs;
@@ -18,6 +19,7 @@ pub mod api_powers;
 pub mod api_volunteering;
 pub mod ui_assessment;
 pub mod ui_economy;
+pub mod ui_centers;
 pub mod ui_rectification;
 pub mod ui_service_ratings;
 pub mod ui_village_affairs;
@@ -89,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_assessment::routes())
         .merge(api_rectification::routes())
         .merge(api_economy::routes())
+        .merge(api_centers::routes())
         .merge(api_service_ratings::routes())
         .merge(api_cadres::routes())
         .merge(api_points::routes())
@@ -111,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_assessment::routes())
         .merge(ui_rectification::routes())
         .merge(ui_economy::routes())
+        .merge(ui_centers::routes())
         .merge(ui_service_ratings::routes())
         .merge(ui_cadres::routes())
         .merge(ui_points::routes())
