@@ -185,7 +185,7 @@ pub async fn load_powers(db: &Db, cfg: &crate::config::Rules, town_id: i64) -> A
                     (false, 0) if due < today => "unfulfilled",
                     (false, 1..=3) => "fulfilled",
                     (false, 4..=8) => "open",
-                    (false, _) if due < today || h % 2 == 0 => "verified",
+                    (false, _) if due < today || h.is_multiple_of(2) => "verified",
                     (false, _) => "open",
                 };
                 let done = matches!(state, "verified" | "fulfilled").then(|| (due - Duration::days(10 + h as i64 * 3)).min(today - Duration::days(3 + h as i64)));
