@@ -339,6 +339,26 @@ pub async fn is_village(conn: &mut Conn, org_id: i64) -> AppResult<bool> {
     Ok(sqlx::query_scalar::<_, i64>(&sql).bind(org_id).fetch_one(&mut *conn).await? > 0)
 }
 
+/// The village or community `org_id` where the caller records `what` with `perm`: scope first
+/// (404), then the permission (403, naming `what`), then the kind of org (422 `not_a_village`,
+/// telling to choose a village). `org_id` None: 403 for a caller who may record it nowhere, else
+/// 422 `org_required`.
+pub async fn village_to_record(conn: &mut Conn, actor: &Actor, org_id: Option<i64>, perm: Perm, what: &str) -> AppResult<Org> {
+    let org_id = match org_id {
+        Some(id) => id,
+        None if !actor.can_anywhere(perm) => return Err(AppError::forbidden(format!("您的角色无权登记{what}"))),
+        None => return Err(AppError::invalid_field("org_required", "org_id", "请选择村（社区）党组织")),
+    };
+    let org = orgs::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), org_id).await?;
+    if !actor.can(perm, &org.path) {
+        return Err(AppError::forbidden(format!("您的角色无权为{}登记{what}", org.name)));
+    }
+    if !is_village(conn, org.id).await? {
+        return Err(AppError::invalid_field("not_a_village", "org_id", format!("{what}按村（社区）登记：请选择村或社区党组织")));
+    }
+    Ok(org)
+}
+
 /// A village or community inside `scope`; NotFound for any other org.
 pub async fn village(conn: &mut Conn, scope: &Scope<cap::ReadCadres>, id: i64) -> AppResult<Org> {
     let org = orgs::get_scoped(conn, scope, id).await?;

@@ -195,14 +195,7 @@ fn default_name(org_name: &str) -> String {
 
 /// Registers the 党群服务中心 of a village or community: one per village (409 `center_exists`).
 pub async fn register(conn: &mut Conn, actor: &Actor, input: &CenterInput) -> AppResult<CenterView> {
-    let org_id = input.org_id.ok_or_else(|| AppError::invalid_field("org_required", "org_id", "请选择村（社区）"))?;
-    let org = crate::orgs::store::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), org_id).await?;
-    if !actor.can(Perm::WriteOrgs, &org.path) {
-        return Err(AppError::forbidden("您的角色无权登记党群服务中心（由乡镇党委、县委组织部登记和检查）"));
-    }
-    if !crate::cadres::store::is_village(conn, org.id).await? {
-        return Err(AppError::invalid_field("not_a_village", "org_id", "党群服务中心按村（社区）登记，请选择村（社区）党组织"));
-    }
+    let org = crate::cadres::store::village_to_record(conn, actor, input.org_id, Perm::WriteOrgs, "党群服务中心（由乡镇党委、县委组织部登记和检查）").await?;
     let exists = || AppError::conflict("center_exists", "该村（社区）已登记党群服务中心，请在原中心下记录检查");
     let name = short_text("name", &input.name, 80, "中心名称")?;
     let name = if name.is_empty() { default_name(&org.name) } else { name };

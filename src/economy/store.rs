@@ -23,14 +23,7 @@ pub const MAX_ENTRY_FEN: i64 = 10_000_000_000;
 
 /// A village or community org in scope, writable by the caller.
 async fn village(conn: &mut Conn, actor: &Actor, org_id: i64) -> AppResult<Org> {
-    let org = crate::orgs::store::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), org_id).await?;
-    if !actor.can(Perm::WriteOrgs, &org.path) {
-        return Err(AppError::forbidden("您的角色无权登记集体经济"));
-    }
-    if !crate::cadres::store::is_village(conn, org.id).await? {
-        return Err(AppError::invalid_field("not_a_village", "org_id", "集体经济按村（社区）登记，请选择村（社区）党组织"));
-    }
-    Ok(org)
+    crate::cadres::store::village_to_record(conn, actor, Some(org_id), Perm::WriteOrgs, "集体经济").await
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

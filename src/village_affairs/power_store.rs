@@ -154,18 +154,7 @@ pub struct UseInput {
 
 /// Begins a use of a power in a village (`WriteOrgLife` there).
 pub async fn begin(conn: &mut Conn, cfg: &Rules, actor: &Actor, input: &UseInput) -> AppResult<PowerUse> {
-    let oid = match input.org_id {
-        Some(id) => id,
-        None if !actor.can_anywhere(Perm::WriteOrgLife) => return Err(AppError::forbidden("您的角色无权登记权力运行")),
-        None => return Err(AppError::invalid_field("org_required", "org_id", "请选择村（社区）党组织")),
-    };
-    let org = crate::orgs::store::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), oid).await?;
-    if !actor.can(Perm::WriteOrgLife, &org.path) {
-        return Err(AppError::forbidden(format!("您的角色无权为{}登记权力运行", org.name)));
-    }
-    if !crate::cadres::store::is_village(conn, org.id).await? {
-        return Err(AppError::invalid_field("not_a_village", "org_id", "小微权力在村（社区）行使：请选择村或社区党组织"));
-    }
+    let org = crate::cadres::store::village_to_record(conn, actor, input.org_id, Perm::WriteOrgLife, "小微权力运行").await?;
     let (catalog, _) = catalog_for(conn, cfg, &org).await?;
     let item: PowerItem = input
         .item

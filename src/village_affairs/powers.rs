@@ -127,16 +127,8 @@ impl PowerCatalog {
     }
 }
 
-/// A refusal with its stable code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    pub code: &'static str,
-    pub message: String,
-}
-
-fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal { code, message: message.into() }
-}
+pub use super::rules::Refusal;
+use super::rules::refuse;
 
 /// Whether step number `seq` (from 1) of a procedure of `steps` may be recorded on `on`, after
 /// the steps done on `done` (in order). `four_two`: for a 四议两公开 power, whether its decision

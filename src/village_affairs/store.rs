@@ -154,18 +154,7 @@ pub struct MatterInput {
 /// Opens a matter in a village (`WriteOrgLife` there).
 pub async fn create(conn: &mut Conn, actor: &Actor, input: &MatterInput) -> AppResult<MatterView> {
     // Scope before permission: an org out of reach is 404 whoever asks.
-    let oid = match input.org_id {
-        Some(id) => id,
-        None if !actor.can_anywhere(Perm::WriteOrgLife) => return Err(AppError::forbidden("您的角色无权登记村级重大事项")),
-        None => return Err(AppError::invalid_field("org_required", "org_id", "请选择村（社区）党组织")),
-    };
-    let org = crate::orgs::store::get_scoped(conn, &actor.scope::<cap::ReadOrgs>(), oid).await?;
-    if !actor.can(Perm::WriteOrgLife, &org.path) {
-        return Err(AppError::forbidden(format!("您的角色无权为{}登记村级重大事项", org.name)));
-    }
-    if !crate::cadres::store::is_village(conn, org.id).await? {
-        return Err(AppError::invalid_field("not_a_village", "org_id", "“四议两公开”在村（社区）党组织办理：请选择村或社区党组织"));
-    }
+    let org = crate::cadres::store::village_to_record(conn, actor, input.org_id, Perm::WriteOrgLife, "村级重大事项").await?;
     let title = short_text("title", &input.title, 80, "事项名称")?;
     if title.is_empty() {
         return Err(AppError::invalid_field("title_required", "title", "请填写事项名称，如“村集体鱼塘承包”"));
