@@ -92,13 +92,15 @@ pub async fn load(db: &Db) -> AppResult<Loaded> {
     let delegates = rows.len();
 
     // A 总支 or community 党委 whose members sit in its branches gets its secretary from them (a
-    // branch secretary first), so every village has one in post.
+    // branch secretary first), so every village has one in post. Members by path range, not
+    // LIKE on a column: the range uses the index (LIKE scanned every member for each village,
+    // and a province's demo stalled here).
     let sql = format!(
         "INSERT INTO org_team (org_id, member_id, post, starts_on, created_at) \
-         SELECT o.id, (SELECT m.id FROM members m WHERE m.org_path LIKE o.path || '%' AND m.status = 'full' AND m.left_on IS NULL \
+         SELECT o.id, (SELECT m.id FROM members m WHERE m.org_path >= o.path AND m.org_path < substr(o.path, 1, length(o.path) - 1) || '0' AND m.status = 'full' AND m.left_on IS NULL \
                        ORDER BY CASE WHEN m.posts LIKE '%secretary%' THEN 0 ELSE 1 END, m.id LIMIT 1), 'secretary', COALESCE(o.term_start, '{}'), $1 \
          FROM orgs o WHERE {} AND NOT EXISTS (SELECT 1 FROM org_team s WHERE s.org_id = o.id AND s.post = 'secretary' AND s.ends_on IS NULL) \
-         AND EXISTS (SELECT 1 FROM members m WHERE m.org_path LIKE o.path || '%' AND m.status = 'full' AND m.left_on IS NULL)",
+         AND EXISTS (SELECT 1 FROM members m WHERE m.org_path >= o.path AND m.org_path < substr(o.path, 1, length(o.path) - 1) || '0' AND m.status = 'full' AND m.left_on IS NULL)",
         today - Duration::days(900),
         crate::cadres::store::VILLAGE_WHERE
     );

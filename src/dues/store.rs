@@ -49,7 +49,8 @@ pub fn fmt_yuan(fen: i64) -> String {
 
 /// Bases, adjustments and payments of the members; payments only from `since` on (the ledger
 /// ignores earlier months, and a county's sheet then reads half as many rows).
-async fn history(conn: &mut Conn, member_ids: &[i64], since: YearMonth) -> AppResult<(HashMap<i64, Vec<BasisChange>>, HashMap<i64, Vec<Adjustment>>, HashMap<i64, Vec<Payment>>)> {
+/// `until`: payments for later months are left out (they change nothing up to it).
+async fn history(conn: &mut Conn, member_ids: &[i64], since: YearMonth, until: Option<YearMonth>) -> AppResult<(HashMap<i64, Vec<BasisChange>>, HashMap<i64, Vec<Adjustment>>, HashMap<i64, Vec<Payment>>)> {
     let mut bases: HashMap<i64, Vec<BasisChange>> = HashMap::new();
     let mut adjs: HashMap<i64, Vec<Adjustment>> = HashMap::new();
     let mut pays: HashMap<i64, Vec<Payment>> = HashMap::new();
@@ -95,7 +96,11 @@ async fn history(conn: &mut Conn, member_ids: &[i64], since: YearMonth) -> AppRe
         let agg = if conn.backend_name() == "SQLite" { "group_concat(month || ':' || CAST(amount AS TEXT), ',')" } else { "string_agg(month || ':' || CAST(amount AS TEXT), ',')" };
         let mut sql = Sql::new(&format!("SELECT member_id, {agg} AS months FROM (SELECT member_id, month, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM dues_payments WHERE member_id IN ("));
         sql.bind_list(chunk.iter().copied());
-        sql.push(") AND month >= ").bind(since.to_string()).push(" GROUP BY member_id, month) p GROUP BY member_id");
+        sql.push(") AND month >= ").bind(since.to_string());
+        if let Some(u) = until {
+            sql.push(" AND month <= ").bind(u.to_string());
+        }
+        sql.push(" GROUP BY member_id, month) p GROUP BY member_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
             let months: String = r.try_get::<Option<String>, _>("months")?.unwrap_or_default();
             let list = pays.entry(r.try_get("member_id")?).or_default();
@@ -224,7 +229,7 @@ async fn last_attendance(conn: &mut Conn, member_ids: &[i64]) -> AppResult<HashM
 /// One member's dues for a month, with the bracket and the rule.
 pub async fn for_member(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, member_id: i64, month: YearMonth) -> AppResult<MemberDues> {
     let m = members::get_scoped(conn, scope, member_id).await?;
-    let (bases, adjs, pays) = history(conn, &[m.id], lookback(month)).await?;
+    let (bases, adjs, pays) = history(conn, &[m.id], lookback(month), None).await?;
     let last = last_attendance(conn, &[m.id]).await?;
     Ok(member_dues(
         rules,
@@ -303,7 +308,7 @@ pub async fn for_org(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
         return Err(AppError::invalid("too_many_members", format!("该组织党员超过{TALLY_LIMIT}人，请按下级组织查看党费")));
     }
     let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
-    let (bases, adjs, pays) = history(conn, &ids, lookback(month)).await?;
+    let (bases, adjs, pays) = history(conn, &ids, lookback(month), None).await?;
     let last = last_attendance(conn, &ids).await?;
     let empty_b = Vec::new();
     let empty_p = Vec::new();
@@ -364,7 +369,7 @@ pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
     if ids.len() > TALLY_LIMIT {
         return Err(AppError::invalid("too_many_members", format!("该组织党员超过{TALLY_LIMIT}人，请按下级组织查看党费趋势")));
     }
-    let (bases, adjs, pays) = history(conn, &ids, from).await?;
+    let (bases, adjs, pays) = history(conn, &ids, from, Some(to)).await?;
     let mut out: Vec<(YearMonth, i64, i64)> = from.iter_to(to).map(|m| (m, 0, 0)).collect();
     for id in &ids {
         let lines = ledger(
@@ -388,7 +393,7 @@ pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
 /// Owed and paid (capped at owed) from `from` to `to`, per member whose ledger reads; the caller
 /// has bounded `member_ids` to its scope.
 pub async fn owed_paid(conn: &mut Conn, rules: &DuesRules, member_ids: &[i64], from: YearMonth, to: YearMonth) -> AppResult<HashMap<i64, (i64, i64)>> {
-    let (bases, adjs, pays) = history(conn, member_ids, from).await?;
+    let (bases, adjs, pays) = history(conn, member_ids, from, Some(to)).await?;
     let mut out = HashMap::new();
     for id in member_ids {
         let lines = ledger(
