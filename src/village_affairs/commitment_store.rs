@@ -186,9 +186,12 @@ fn refused(r: powers::Refusal, field: &'static str) -> AppError {
     }
 }
 
-fn days(c: &CommitmentView) -> (NaiveDate, NaiveDate) {
+/// The state `action` takes the commitment to, or the refusal with its rule.
+fn next_state(c: &CommitmentView, action: Commitment, field: &'static str) -> AppResult<CommitmentState> {
     let today = crate::db::today();
-    (c.made_on.parse().unwrap_or(today), c.due_on.parse().unwrap_or(today))
+    let (made, due) = (c.made_on.parse().unwrap_or(today), c.due_on.parse().unwrap_or(today));
+    let st = CommitmentState::parse(&c.state).unwrap_or(CommitmentState::Open);
+    powers::check_commitment(st, made, due, action, today).map_err(|r| refused(r, field))
 }
 
 /// The org reports a commitment done (践诺).
@@ -202,20 +205,24 @@ pub async fn fulfil(conn: &mut Conn, actor: &Actor, id: i64, input: &FulfilInput
     if note.chars().count() < 4 {
         return Err(AppError::invalid_field("note_required", "note", "请写明践诺情况：做了什么、达到什么效果、佐证材料在哪里"));
     }
-    let (made, due) = days(&c);
-    let st = CommitmentState::parse(&c.state).unwrap_or(CommitmentState::Open);
-    let next = powers::check_commitment(st, made, due, Commitment::Fulfil(on), crate::db::today()).map_err(|r| refused(r, "on"))?;
+    let next = next_state(&c, Commitment::Fulfil(on), "on")?;
     moved(conn, &c, "state = $1, done_on = $2, done_note = $3", vec![next.code().into(), on.to_string(), note.clone()]).await?;
     audit::record(conn, Some(actor), "commitments.fulfil", "commitment", Some(id), &c, None, Some(&serde_json::json!({"on": on.to_string(), "note": note}))).await?;
     get(conn, &actor.scope(), id).await
 }
 
-/// The level above may check: `WriteOrgs` at the org's parent.
+/// Whether the caller is the level above the org that made a commitment: `WriteOrgs` at the
+/// org's parent.
+pub async fn may_check(conn: &mut Conn, actor: &Actor, org_id: i64) -> AppResult<bool> {
+    let parent: Option<String> = sqlx::query_scalar("SELECT p.path FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = $1").bind(org_id).fetch_optional(&mut *conn).await?;
+    Ok(parent.is_some_and(|p| actor.can(Perm::WriteOrgs, &p)))
+}
+
 async fn require_above(conn: &mut Conn, actor: &Actor, c: &CommitmentView) -> AppResult<()> {
-    let parent: Option<String> = sqlx::query_scalar("SELECT p.path FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = $1").bind(c.org_id).fetch_optional(&mut *conn).await?;
-    match parent {
-        Some(p) if actor.can(Perm::WriteOrgs, &p) => Ok(()),
-        _ => Err(AppError::forbidden("承诺由上级党组织核验：您的角色无权核验这一承诺")),
+    if may_check(conn, actor, c.org_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("承诺由上级党组织核验：您的角色无权核验这一承诺"))
     }
 }
 
@@ -228,9 +235,7 @@ pub async fn check(conn: &mut Conn, actor: &Actor, id: i64, input: &CheckInput) 
     if !accept && note.chars().count() < 2 {
         return Err(AppError::invalid_field("note_required", "note", "退回时请写明理由"));
     }
-    let (made, due) = days(&c);
-    let st = CommitmentState::parse(&c.state).unwrap_or(CommitmentState::Open);
-    let next = powers::check_commitment(st, made, due, Commitment::Verify { accept }, crate::db::today()).map_err(|r| refused(r, "accept"))?;
+    let next = next_state(&c, Commitment::Verify { accept }, "accept")?;
     let today = crate::db::today().to_string();
     moved(conn, &c, "state = $1, checked_by = $2, checked_on = $3, check_note = $4", vec![next.code().into(), actor.display_name.clone(), today, note.clone()]).await?;
     audit::record(conn, Some(actor), "commitments.check", "commitment", Some(id), &c, None, Some(&serde_json::json!({"accept": accept, "note": note}))).await?;
@@ -250,9 +255,7 @@ pub async fn fail(conn: &mut Conn, actor: &Actor, id: i64, input: &FailInput) ->
     if reason.chars().count() < 2 {
         return Err(AppError::invalid_field("reason_required", "reason", "请写明未践诺的原因"));
     }
-    let (made, due) = days(&c);
-    let st = CommitmentState::parse(&c.state).unwrap_or(CommitmentState::Open);
-    let next = powers::check_commitment(st, made, due, Commitment::Fail, crate::db::today()).map_err(|r| refused(r, "reason"))?;
+    let next = next_state(&c, Commitment::Fail, "reason")?;
     let today = crate::db::today().to_string();
     moved(conn, &c, "state = $1, checked_by = $2, checked_on = $3, check_note = $4", vec![next.code().into(), actor.display_name.clone(), today, reason.clone()]).await?;
     audit::record(conn, Some(actor), "commitments.fail", "commitment", Some(id), &c, None, Some(&serde_json::json!({"reason": reason}))).await?;

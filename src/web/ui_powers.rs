@@ -225,8 +225,7 @@ async fn can_check(conn: &mut Conn, a: &Actor, org_id: i64, cache: &mut std::col
     if let Some(v) = cache.get(&org_id) {
         return Ok(*v);
     }
-    let parent: Option<String> = sqlx::query_scalar("SELECT p.path FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = $1").bind(org_id).fetch_optional(&mut *conn).await?;
-    let v = parent.is_some_and(|p| a.can(Perm::WriteOrgs, &p));
+    let v = commitments::may_check(conn, a, org_id).await?;
     cache.insert(org_id, v);
     Ok(v)
 }
