@@ -89,7 +89,7 @@ pub async fn queries(db: &Db, runs: usize) -> anyhow::Result<()> {
         let mut summary_line = String::new();
         for _ in 0..n {
             let t = Instant::now();
-            let r = crate::meetings::compliance::report(db, &mut conn, &actor.scope(), &org, &rules.compliance, from, to, true).await?;
+            let r = crate::meetings::compliance::report(db, &mut conn, &actor.scope(), &org, &rules, from, to, true).await?;
             t_c.push(t.elapsed().as_secs_f64() * 1000.0);
             summary_line = format!("{} orgs checked, {} with misses, {} misses", r.orgs_checked, r.orgs_with_misses, r.missed);
         }
@@ -550,5 +550,65 @@ pub async fn assessment(db: &Db, year: Option<i32>, runs: usize) -> anyhow::Resu
         line = format!("{}, {} rectifying, {} closed, {} problems", root.name, b.rectifying, b.closed, b.problems.total);
     }
     println!("weak-organization board of the root ({line}): {}", summary(ms));
+    Ok(())
+}
+
+/// Dashboards at the root, at the largest org of depth 2 and at a branch, each with every
+/// section a county admin sees (server time, no HTTP); the compliance of this year read from the
+/// tallies at the root; and, with `recount`, every tally recounted from the records (what a new
+/// month or new rules cost) and verified.
+pub async fn dashboard(db: &Db, runs: usize, recount: bool) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let rules = crate::config::Rules::default();
+    let mut conn = db.pool.acquire().await?;
+    if recount {
+        sqlx::query("DELETE FROM tally_sweeps").execute(&mut *conn).await?;
+        let t = Instant::now();
+        let swept = crate::tallies::sweep(db, &rules).await?;
+        println!("recount of {} sources from the records: {:.1} s", swept.len(), t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let wrong = crate::tallies::verify(db, &rules).await?;
+        println!("verify (a second recount, compared): {:.1} s, {} differences", t.elapsed().as_secs_f64(), wrong.len());
+    }
+    let settled = crate::tallies::settle(db, &rules).await?;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tallies").fetch_one(&mut *conn).await?;
+    println!("database: {:?}; {rows} tally rows; {settled} marks settled first", db.backend);
+    let root_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_one(&mut *conn).await?;
+    let mid_id: i64 = sqlx::query_scalar("SELECT o.id FROM orgs o JOIN org_stats s ON s.org_id = o.id AND s.dim = 'members' AND s.key = 'all' WHERE o.depth = 2 ORDER BY s.n DESC, o.id LIMIT 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let branch_id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM orgs WHERE kind = 'branch' AND dissolved_on IS NULL").fetch_one(&mut *conn).await?;
+    let year = crate::db::today().year();
+    let mut medians = Vec::new();
+    for (label, id) in [("root", root_id), ("depth 2", mid_id), ("branch", branch_id)] {
+        let org = orgs::get(&mut conn, id).await?.ok_or_else(|| anyhow::anyhow!("org {id}"))?;
+        let (members, n_orgs) = stats::totals(&mut conn, &[id]).await?.get(&id).copied().unwrap_or((0, 0));
+        let actor = admin_at(&org);
+        let mut ms = Vec::new();
+        let mut figures = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let d = crate::dashboard::build(db, &actor, &rules, &org, year).await?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            figures = d.sections.iter().map(|s| s.figures.len()).sum::<usize>() + d.children.len() * d.columns.len();
+        }
+        let mut sorted = ms.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        medians.push(sorted[sorted.len() / 2]);
+        println!("dashboard {year}, {label} ({}; {n_orgs} orgs, {members} members; {figures} figures): {}", org.name, summary(ms));
+    }
+    println!("root ÷ branch (medians): {:.2}×", medians[0] / medians[2].max(1e-9));
+    let root = orgs::get(&mut conn, root_id).await?.ok_or_else(|| anyhow::anyhow!("root"))?;
+    let actor = admin_at(&root);
+    let (from, to) = (chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap());
+    let mut ms = Vec::new();
+    let mut line = String::new();
+    for _ in 0..runs.min(20) {
+        let t = Instant::now();
+        let r = crate::meetings::compliance::report(db, &mut conn, &actor.scope(), &root, &rules, from, to, true).await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        line = format!("{} orgs judged, {} with misses, {} misses, from {}", r.orgs_checked, r.orgs_with_misses, r.missed, if r.detailed { "the meetings" } else { "the tallies" });
+    }
+    println!("compliance {year}, root ({line}): {}", summary(ms));
     Ok(())
 }

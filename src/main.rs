@@ -114,6 +114,14 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Time the dashboard at the root, at a depth-2 org and at a branch, and this year's compliance at
+    /// the root; with --recount, first recount every tally from the records and verify it.
+    BenchDashboard {
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        #[arg(long)]
+        recount: bool,
+    },
     /// Measure logins per second over HTTP (10 concurrent by default) and the server's memory over many page views.
     BenchLogin {
         #[arg(long, default_value_t = 1000)]
@@ -368,6 +376,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchAssessment { year, runs } => {
             let db = open(&cli.database_url).await?;
             yinghuo::bench::assessment(&db, year, runs).await
+        }
+        Command::BenchDashboard { runs, recount } => {
+            let db = open(&cli.database_url).await?;
+            yinghuo::bench::dashboard(&db, runs, recount).await
         }
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
             let db = open(&cli.database_url).await?;

@@ -22,6 +22,47 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     let share = missing as f64 / checked as f64;
     assert!((0.03..=0.25).contains(&share), "{missing} of {checked} orgs missed a meeting this year");
 
+    // The same year read from the tallies the writes keep (how a province's report is made)
+    // agrees with the engine's report over the meetings, township by township and row by row.
+    let county = {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        yinghuo::orgs::store::get(&mut conn, app.tree.county.id).await.unwrap().unwrap()
+    };
+    let rules = yinghuo::config::Rules::default();
+    use yinghuo::auth::roles::{Actor, Grant, Role};
+    let actor = Actor {
+        user_id: 0,
+        username: "test".into(),
+        display_name: "test".into(),
+        member_id: None,
+        grants: vec![Grant { role: Role::CountyAdmin, org_id: county.id, org_path: county.path.clone(), org_name: county.name.clone() }],
+        csrf: None,
+        must_change_password: false,
+    };
+    for year in [today.year() - 1, today.year()] {
+        let (from, to) = (chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap());
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let engine = yinghuo::meetings::compliance::report(&app.db, &mut conn, &actor.scope(), &county, &rules, from, to, true).await.unwrap();
+        let tallied = yinghuo::meetings::compliance::tallied(&app.db, &mut conn, &rules, &county, from, to, true).await.unwrap().expect("the demo's tallies are counted");
+        assert!(engine.detailed && !tallied.detailed);
+        assert_eq!((tallied.orgs_checked, tallied.orgs_with_misses, tallied.missed), (engine.orgs_checked, engine.orgs_with_misses, engine.missed), "{year}");
+        let key = |r: &yinghuo::meetings::compliance::ComplianceTally| (r.org_id, r.orgs_checked, r.orgs_with_misses, r.missed, r.compliant_bp);
+        assert_eq!(tallied.children.iter().map(key).collect::<Vec<_>>(), engine.children.iter().map(key).collect::<Vec<_>>(), "{year}");
+        let row = |r: &yinghuo::meetings::compliance::ComplianceRow| (r.org_id, r.org_name.clone(), r.parent_name.clone(), r.met, r.missed, r.not_due);
+        assert_eq!(tallied.rows.iter().map(row).collect::<Vec<_>>(), engine.rows.iter().map(row).collect::<Vec<_>>(), "{year}");
+    }
+    // The county's dashboard: every section has figures from the demo's own records.
+    let (s, d) = app.get(&t, &format!("/api/v1/orgs/{}/dashboard", app.tree.county.id)).await;
+    assert_eq!(s, 200, "{d}");
+    for sec in d["sections"].as_array().unwrap() {
+        let figs = sec["figures"].as_array().unwrap();
+        assert!(figs.iter().any(|f| f["n"].as_i64().unwrap_or(0) > 0), "section {} is empty: {sec}", sec["key"]);
+    }
+    assert_eq!(d["sections"].as_array().unwrap().len(), yinghuo::dashboard::figures::SECTIONS.len());
+    assert!(!d["children"].as_array().unwrap().is_empty());
+    let wrong = yinghuo::tallies::verify(&app.db, &rules).await.unwrap();
+    assert!(wrong.is_empty(), "{wrong:?}");
+
     // Meetings held this year with attendance (some by QR), and plans for the weeks ahead.
     let this_year = count(&app, &format!("SELECT COUNT(*) FROM meetings WHERE held_on >= '{jan}'")).await;
     assert!(this_year > 10_000, "{this_year} meetings held this year");
@@ -194,12 +235,12 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     assert!(!rates.is_empty() && rates.iter().all(|r| *r < 100.0), "only townships with a miss: {rates:?}");
     assert!(rates.windows(2).all(|w| w[0] <= w[1]), "lowest first: {rates:?}");
 
-    // The township's trends: four charts of twelve months, each with its numbers.
+    // The township's trends: five charts of twelve months, each with its numbers.
     let html = admin.get(format!("{}/orgs/{}/trends", app.url, app.tree.town.id)).send().await.unwrap().text().await.unwrap();
-    for title in ["组织生活落实率", "党费交纳率", "群众诉求按时办结率", "矛盾纠纷化解率"] {
+    for title in ["组织生活落实率", "党费交纳率", "诉求按时办结率", "矛盾纠纷化解率", "好差评非差评率"] {
         assert!(html.contains(&format!("<title>{title}</title>")), "{title} chart");
     }
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 5);
     let dues = html.split("<title>党费交纳率</title>").nth(1).unwrap().split("</svg>").next().unwrap();
     assert!(dues.matches("<circle").count() >= 11, "a point per month");
 });

@@ -779,6 +779,7 @@ async fn refreshed(conn: &mut Conn, cfg: &Rules, mut c: Card) -> AppResult<Card>
 /// Appends the year's next event; of two writers of the same next event one is told.
 #[allow(clippy::too_many_arguments)]
 async fn append_event(conn: &mut Conn, actor: &Actor, org: &Org, year: i32, seq: i64, kind: EventKind, score: Option<i64>, stars: Option<i64>, previous: Option<i64>, note: &str) -> AppResult<()> {
+    crate::tallies::mark(conn, crate::tallies::Source::Stars, org.id).await?;
     let r = sqlx::query(
         "INSERT INTO assessment_events (org_id, year, seq, kind, score_tenths, stars, previous_stars, note, by_user_id, by_name, on_day, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

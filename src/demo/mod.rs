@@ -290,6 +290,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         let n = ratings::load(db, &rules, town).await?;
         progress("service ratings (好差评)", n as u64);
     }
+    // Every figure of the dashboards, counted once from what the demo wrote.
+    let swept = crate::tallies::sweep(db, &crate::config::Rules::default()).await?;
+    progress("tally sources counted", swept.len() as u64);
     if db.backend == crate::db::Backend::Sqlite {
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     } else {

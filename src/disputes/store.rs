@@ -292,6 +292,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, input:
     }
     let note = format!("排查登记：{}，风险{}，由{}办理，时限至 {}", category.label(), risk.label(), snap.level.label(), deadline);
     insert_event(conn, id, "screen", None, State::Screened, None, None, None, &note, Some(actor.user_id), opened).await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Disputes, org.id).await?;
     audit::record(conn, Some(actor), "dispute.create", "dispute", Some(id), &org, None, Some(&serde_json::json!({"category": category.code(), "risk": risk.code()}))).await?;
     get(conn, &actor.scope(), id).await
 }
@@ -381,6 +382,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &DisputeRules, id: i64, 
         other => return Err(AppError::invalid_field("action_invalid", "action", format!("无法识别的操作“{other}”"))),
     };
     let t = transition(conn, rules, &d, &action, Some(actor.user_id)).await?;
+    crate::tallies::mark_path(conn, crate::tallies::Source::Disputes, &d.org_path).await?;
     audit::record(conn, Some(actor), "dispute.act", "dispute", Some(id), &(d.org_id, d.org_path.as_str()), Some(&serde_json::json!({"state": d.state, "level": d.level})), Some(&serde_json::json!({"action": input.action, "state": t.case.state.code(), "level": t.case.level.code()}))).await?;
     get(conn, &actor.scope(), id).await
 }
@@ -586,25 +588,6 @@ pub async fn ledger_xlsx(
     let headers = ["编号", "排查日期", "村（社区）", "类别", "风险", "当事人", "简要情况", "办理层级", "状态", "时限", "超期天数", "办结日期", "引导途径"];
     let widths = [8.0, 11.0, 18.0, 10.0, 6.0, 14.0, 50.0, 10.0, 10.0, 11.0, 8.0, 11.0, 8.0];
     crate::members::sheets::write_table_xlsx(&format!("{}矛盾纠纷台账", root.name), &headers, &widths, rows.into_iter()).map_err(|e| AppError::invalid("export_failed", e))
-}
-
-/// Per month (YYYY-MM) of opening, from `from` to `to`: cases opened and, of those, resolved by
-/// mediation so far — the 化解率 cohort of the monthly report.
-pub async fn monthly_resolution(conn: &mut Conn, scope: &Scope<cap::ReadDisputes>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
-    let scope = scope.within(&root.path);
-    let mut sql = Sql::new(
-        "SELECT substr(d.opened_on, 1, 7) AS month, COUNT(*) AS opened, COALESCE(SUM(CASE WHEN d.state = 'resolved' THEN 1 ELSE 0 END), 0) AS resolved \
-         FROM disputes d WHERE d.opened_on >= ",
-    );
-    sql.bind(from.to_string()).push(" AND d.opened_on <= ").bind(to.to_string());
-    scope.push_filter(&mut sql, "d.org_path");
-    sql.push(" GROUP BY substr(d.opened_on, 1, 7)");
-    sql.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("month")?, r.try_get("opened")?, r.try_get("resolved")?)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -358,20 +358,14 @@ pub async fn for_org(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
     })
 }
 
-/// Owed and paid per month from `from` to `to` over the subtree (up to TALLY_LIMIT members):
-/// the collection trend. A member whose ledger cannot be read is left out of every month.
-pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &DuesRules, org: &Org, from: YearMonth, to: YearMonth) -> AppResult<Vec<(YearMonth, i64, i64)>> {
-    let scope = scope.within(&org.path);
-    let mut sql = Sql::new("SELECT id FROM members WHERE left_on IS NULL");
-    scope.push_filter(&mut sql, "org_path");
-    sql.push(" LIMIT ").bind(TALLY_LIMIT as i64 + 1);
-    let ids: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
-    if ids.len() > TALLY_LIMIT {
-        return Err(AppError::invalid("too_many_members", format!("该组织党员超过{TALLY_LIMIT}人，请按下级组织查看党费趋势")));
-    }
+/// Owed and paid (capped at owed) per month from `from` to `to`, summed per org over
+/// `members` ((member, org) pairs): the collection trend, and what `tallies` keeps per org.
+/// A member whose ledger cannot be read is left out of every month.
+pub async fn monthly_by_org(conn: &mut Conn, rules: &DuesRules, members: &[(i64, i64)], from: YearMonth, to: YearMonth) -> AppResult<HashMap<i64, Vec<(YearMonth, i64, i64)>>> {
+    let ids: Vec<i64> = members.iter().map(|(m, _)| *m).collect();
     let (bases, adjs, pays) = history(conn, &ids, from, Some(to)).await?;
-    let mut out: Vec<(YearMonth, i64, i64)> = from.iter_to(to).map(|m| (m, 0, 0)).collect();
-    for id in &ids {
+    let mut out: HashMap<i64, Vec<(YearMonth, i64, i64)>> = HashMap::new();
+    for (id, org) in members {
         let lines = ledger(
             rules,
             bases.get(id).map(|v| v.as_slice()).unwrap_or(&[]),
@@ -381,7 +375,8 @@ pub async fn monthly(conn: &mut Conn, scope: &Scope<cap::ReadDues>, rules: &Dues
             to,
         );
         if let Ok(lines) = lines {
-            for (slot, l) in out.iter_mut().zip(&lines) {
+            let slots = out.entry(*org).or_insert_with(|| from.iter_to(to).map(|m| (m, 0, 0)).collect());
+            for (slot, l) in slots.iter_mut().zip(&lines) {
                 slot.1 += l.owed_fen;
                 slot.2 += l.paid_fen.min(l.owed_fen);
             }
@@ -418,6 +413,8 @@ async fn writable_member(conn: &mut Conn, actor: &Actor, member_id: i64) -> AppR
     if !actor.can(Perm::WriteDues, &m.org_path) {
         return Err(AppError::forbidden("您的角色无权管理党费"));
     }
+    // Every caller writes the member's ledger: the org's dues are recounted.
+    crate::tallies::mark(conn, crate::tallies::Source::Dues, m.org_id).await?;
     Ok(m)
 }
 

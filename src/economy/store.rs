@@ -100,6 +100,7 @@ async fn income(conn: &mut Conn, id: i64) -> AppResult<(IncomeView, String)> {
 
 #[allow(clippy::too_many_arguments)]
 async fn insert(conn: &mut Conn, actor: &Actor, org: &Org, year: i32, source: IncomeSource, fen: i64, note: &str, corrects: Option<i64>) -> AppResult<i64> {
+    crate::tallies::mark(conn, crate::tallies::Source::Economy, org.id).await?;
     let r = sqlx::query_scalar::<_, i64>(
         "INSERT INTO econ_incomes (org_id, org_path, year, source, amount_fen, note, corrects_id, by_user_id, by_name, on_day, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",

@@ -75,7 +75,7 @@ pub async fn report(
     conn: &mut Conn,
     scope: &Scope<cap::ReadOrgLife>,
     root: &Org,
-    rules: &ComplianceRules,
+    cfg: &crate::config::Rules,
     from: NaiveDate,
     to: NaiveDate,
     only_missed: bool,
@@ -87,6 +87,10 @@ pub async fn report(
         return Err(AppError::invalid("range_too_long", "查询区间最长三年，请缩短"));
     }
     let today = crate::db::today();
+    if let Some(r) = from_tallies(db, conn, cfg, root, from, to, only_missed).await? {
+        return Ok(r);
+    }
+    let rules = &cfg.compliance;
     let Loaded { orgs, paths, meetings } = load(db, conn, scope, root, rules, from, to).await?;
     // Counts for every org; explanations only where a reader can take them in: a subtree of
     // up to DETAIL_LIMIT orgs, or one org's drill-down. A province gets its counts in seconds.
@@ -164,7 +168,8 @@ pub async fn report(
         org_id: root.id,
         from: from.to_string(),
         to: to.to_string(),
-        orgs_checked: orgs.len(),
+        // Orgs with a requirement in the range, as the per-child lines count them.
+        orgs_checked: summaries.len(),
         orgs_with_misses: with_misses,
         missed: missed_total,
         detailed: detail,
@@ -172,6 +177,100 @@ pub async fn report(
         rows,
         children,
     })
+}
+
+/// A large subtree's report for a whole calendar year, read from the tallies the writes keep
+/// (`tallies::sources`, the same engine per org): the province's year without reading its
+/// meetings. None when the tallies cannot answer exactly: a small subtree (whose report carries
+/// every explanation), another range, a year no longer kept, or tallies not yet recounted under
+/// this month and these rules. Rows are the orgs with a miss, most misses first.
+#[allow(clippy::too_many_arguments)]
+async fn from_tallies(db: &crate::db::Db, conn: &mut Conn, cfg: &crate::config::Rules, root: &Org, from: NaiveDate, to: NaiveDate, only_missed: bool) -> AppResult<Option<ComplianceReport>> {
+    let orgs_in = crate::orgs::stats::totals(conn, &[root.id]).await?.get(&root.id).map(|t| t.1).unwrap_or(0);
+    if orgs_in as usize <= DETAIL_LIMIT {
+        return Ok(None);
+    }
+    tallied(db, conn, cfg, root, from, to, only_missed).await
+}
+
+/// [`from_tallies`] whatever the subtree's size (tests compare it with the engine's report).
+#[allow(clippy::too_many_arguments)]
+pub async fn tallied(db: &crate::db::Db, conn: &mut Conn, cfg: &crate::config::Rules, root: &Org, from: NaiveDate, to: NaiveDate, only_missed: bool) -> AppResult<Option<ComplianceReport>> {
+    use crate::tallies::{self, Source};
+    use chrono::Datelike;
+    let today = crate::db::today();
+    let year = from.year();
+    let (Some(jan), Some(dec)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else { return Ok(None) };
+    // Met and missed of a year judged up to today equal those judged up to its end.
+    let whole = from == jan && (to == dec || (year == today.year() && to >= today && to <= dec));
+    if !whole || !tallies::sources::years(today).contains(&year) || !tallies::fresh(conn, cfg, Source::Life).await? || tallies::settle_for_read(db, cfg).await? {
+        return Ok(None);
+    }
+    let y = year.to_string();
+    let kids = crate::orgs::store::children(conn, root.id, false).await?;
+    let ids: Vec<i64> = std::iter::once(root.id).chain(kids.iter().map(|k| k.id)).collect();
+    let t = tallies::read(conn, &ids, "life.", &y, &y).await?;
+    let get = |id: i64, m: &str| t.get(&id).and_then(|x| x.get(m)).and_then(|p| p.get(&y)).copied().unwrap_or(0) as usize;
+    let tally = |id: i64, name: String, judged: usize, with: usize, missed: usize| ComplianceTally {
+        org_id: id,
+        org_name: name,
+        orgs_checked: judged,
+        orgs_with_misses: with,
+        missed,
+        compliant_bp: (judged > 0).then(|| ((judged - with) * 10_000 / judged) as i64),
+    };
+    let mut children: Vec<ComplianceTally> = Vec::new();
+    let (mut j, mut w, mut m) = (get(root.id, "life.judged"), get(root.id, "life.orgs_missed"), get(root.id, "life.missed"));
+    for k in &kids {
+        let (kj, kw, km) = (get(k.id, "life.judged"), get(k.id, "life.orgs_missed"), get(k.id, "life.missed"));
+        (j, w, m) = (j - kj, w - kw, m - km);
+        if kj > 0 {
+            children.push(tally(k.id, k.name.clone(), kj, kw, km));
+        }
+    }
+    if j > 0 {
+        children.insert(0, tally(root.id, format!("{}（本级）", root.name), j, w, m));
+    }
+    let (lo, hi) = (root.path.clone(), crate::db::path::upper(&root.path));
+    let mut sql = Sql::new("SELECT t.org_id, o.path, t.n FROM tallies t JOIN orgs o ON o.id = t.org_id WHERE t.metric = 'life.own_missed' AND t.period = ");
+    sql.bind(y.clone()).push(" AND o.path >= ").bind(lo).push(" AND o.path < ").bind(hi).push(" ORDER BY t.n DESC, t.org_id LIMIT ").bind(MAX_ROWS as i64);
+    let found: Vec<(i64, String, i64)> = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| Ok((r.try_get("org_id")?, r.try_get("path")?, r.try_get("n")?))).collect::<AppResult<_>>()?;
+    let row_ids: Vec<i64> = found.iter().map(|r| r.0).collect();
+    let own = tallies::read(conn, &row_ids, "life.own_", &y, &y).await?;
+    let parent_of: std::collections::HashMap<i64, i64> = found
+        .iter()
+        .filter_map(|(id, p, _)| {
+            let ids = crate::db::path::ids(p);
+            (ids.len() >= 2).then(|| (*id, ids[ids.len() - 2]))
+        })
+        .collect();
+    let names = crate::members::store::org_names(conn, row_ids.iter().copied().chain(parent_of.values().copied())).await?;
+    let own_n = |id: i64, m: &str| own.get(&id).and_then(|x| x.get(m)).and_then(|p| p.get(&y)).copied().unwrap_or(0) as usize;
+    let rows: Vec<ComplianceRow> = found
+        .iter()
+        .map(|(id, _, n)| ComplianceRow {
+            org_id: *id,
+            org_name: names.get(id).cloned().unwrap_or_default(),
+            parent_name: parent_of.get(id).and_then(|p| names.get(p)).cloned().unwrap_or_default(),
+            met: own_n(*id, "life.own_met"),
+            missed: *n as usize,
+            not_due: own_n(*id, "life.own_not_due"),
+            findings: vec![],
+        })
+        .collect();
+    let (judged, with) = (get(root.id, "life.judged"), get(root.id, "life.orgs_missed"));
+    Ok(Some(ComplianceReport {
+        org_id: root.id,
+        from: from.to_string(),
+        to: to.to_string(),
+        orgs_checked: judged,
+        orgs_with_misses: with,
+        missed: get(root.id, "life.missed"),
+        detailed: false,
+        rows_total: if only_missed { with } else { judged },
+        rows,
+        children,
+    }))
 }
 
 /// The orgs of a subtree that meetings are required of, and the meetings they held in every
@@ -183,12 +282,40 @@ pub struct Loaded {
     pub meetings: Vec<HeldMeeting>,
 }
 
+/// Which orgs [`load_among`] reads.
+pub enum Among<'a> {
+    /// A subtree, bounded to the reader's scope.
+    Subtree(&'a Scope<cap::ReadOrgLife>, &'a Org),
+    /// These orgs (the tallies recount them; no reader is involved).
+    Ids(&'a [i64]),
+}
+
+impl Among<'_> {
+    /// Bounds `sql` to the orgs: `path_col` holds an org's path, `id_col` its id.
+    fn push(&self, sql: &mut Sql, path_col: &str, id_col: &str, by_path: bool) {
+        match self {
+            Among::Subtree(scope, root) => scope.within(&root.path).push_filter(sql, path_col),
+            Among::Ids(ids) => {
+                if by_path {
+                    sql.push(&format!(" AND {path_col} IN (SELECT path FROM orgs WHERE id IN ("));
+                    sql.bind_list(ids.iter().copied()).push("))");
+                } else {
+                    sql.push(&format!(" AND {id_col} IN ("));
+                    sql.bind_list(ids.iter().copied()).push(")");
+                }
+            }
+        }
+    }
+}
+
 pub async fn load(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, root: &Org, rules: &ComplianceRules, from: NaiveDate, to: NaiveDate) -> AppResult<Loaded> {
-    let scope = scope.within(&root.path);
-    let prefixes = scope.prefixes();
+    load_among(db, conn, Among::Subtree(scope, root), rules, from, to).await
+}
+
+pub async fn load_among(db: &crate::db::Db, conn: &mut Conn, among: Among<'_>, rules: &ComplianceRules, from: NaiveDate, to: NaiveDate) -> AppResult<Loaded> {
 
     let mut sql = Sql::new("SELECT id, path, kind, founded_on, created_at, dissolved_on FROM orgs WHERE kind IN ('branch', 'group', 'committee', 'working_committee', 'leading_group')");
-    scope.push_filter(&mut sql, "path");
+    among.push(&mut sql, "path", "id", false);
     let mut orgs = Vec::new();
     let mut paths: Vec<String> = Vec::new();
     let mut branch_paths = std::collections::HashMap::new();
@@ -223,7 +350,7 @@ pub async fn load(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOr
         "SELECT org_path, COUNT(*) AS n FROM members WHERE left_on IS NULL AND posts <> '' AND (posts LIKE '%secretary%' \
          OR posts LIKE '%committee_member%' OR posts LIKE '%commissioner%')",
     );
-    scope.push_filter(&mut psql, "org_path");
+    among.push(&mut psql, "org_path", "", true);
     psql.push(" GROUP BY org_path");
     for r in psql.query().fetch_all(&mut *conn).await? {
         let path: String = r.try_get("org_path")?;
@@ -242,11 +369,18 @@ pub async fn load(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOr
     // Periods are judged whole: load the meetings of every period the range touches.
     let (w_from, w_to) = rules::meeting_window(rules, from, to).unwrap_or((from, to));
     msql.bind(w_from.to_string()).push(" AND m.held_on || '' <= ").bind(w_to.to_string());
-    let whole_tree = root.parent_id.is_none() && prefixes.len() == 1 && prefixes[0] == root.path;
-    if !whole_tree {
-        msql.push(" AND m.org_id IN (SELECT id FROM orgs WHERE 1=1");
-        scope.push_filter(&mut msql, "path");
-        msql.push(")");
+    match &among {
+        Among::Subtree(scope, root) => {
+            let scope = scope.within(&root.path);
+            let prefixes = scope.prefixes();
+            let whole_tree = root.parent_id.is_none() && prefixes.len() == 1 && prefixes[0] == root.path;
+            if !whole_tree {
+                msql.push(" AND m.org_id IN (SELECT id FROM orgs WHERE 1=1");
+                scope.push_filter(&mut msql, "path");
+                msql.push(")");
+            }
+        }
+        Among::Ids(_) => among.push(&mut msql, "", "m.org_id", false),
     }
     msql.push(" GROUP BY m.org_id");
     let mut meetings = Vec::new();
@@ -275,7 +409,7 @@ pub struct Reminders {
     pub overdue: Vec<Finding>,
 }
 
-pub async fn reminders(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, org: &Org, rules: &ComplianceRules) -> AppResult<Reminders> {
+pub async fn reminders(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadOrgLife>, org: &Org, rules: &crate::config::Rules) -> AppResult<Reminders> {
     use chrono::Datelike;
     let today = crate::db::today();
     let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
@@ -307,35 +441,6 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
 /// Meeting kinds by code, without trying every label.
 fn kind_of(code: &str) -> Option<MeetingKind> {
     MeetingKind::ALL.iter().copied().find(|k| k.code() == code)
-}
-
-/// Per month (YYYY-MM) of a period's last day, from `from` to `to`: requirements met and missed
-/// in the subtree (periods not over, and exemptions, are left out). Empty above MAX_ROWS judged
-/// orgs (a city or more), whose findings the report does not carry.
-#[allow(clippy::too_many_arguments)]
-pub async fn monthly(
-    db: &crate::db::Db,
-    conn: &mut Conn,
-    scope: &Scope<cap::ReadOrgLife>,
-    root: &Org,
-    rules: &ComplianceRules,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<(String, usize, usize)>> {
-    let r = report(db, conn, scope, root, rules, from, to, false).await?;
-    if !r.detailed || r.rows_total > MAX_ROWS {
-        return Ok(vec![]);
-    }
-    let mut by_month: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
-    for f in r.rows.iter().flat_map(|row| row.findings.iter()) {
-        let month = f.period.end.format("%Y-%m").to_string();
-        match f.verdict {
-            rules::Verdict::Met { .. } => by_month.entry(month).or_default().0 += 1,
-            rules::Verdict::Missed => by_month.entry(month).or_default().1 += 1,
-            _ => {}
-        }
-    }
-    Ok(by_month.into_iter().map(|(m, (met, missed))| (m, met, missed)).collect())
 }
 
 #[cfg(test)]

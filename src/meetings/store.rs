@@ -410,6 +410,7 @@ pub async fn hold(conn: &mut Conn, actor: &Actor, id: i64, on: Option<NaiveDate>
         .bind(m.id)
         .execute(&mut *conn)
         .await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Life, m.org_id).await?;
     let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "meeting.hold", "meeting", Some(id), &(m.org_id, m.org_path.as_str()), None, Some(&serde_json::json!({"held_on": day.to_string()}))).await?;
     Ok(after)
@@ -544,6 +545,7 @@ pub async fn amend(conn: &mut Conn, actor: &Actor, id: i64, a: &AmendmentInput) 
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(&format!("UPDATE meetings SET {col} = $1, updated_at = $2 WHERE id = $3")).bind(a.value.trim()).bind(now).bind(m.id).execute(&mut *conn).await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Life, m.org_id).await?;
     audit::record(conn, Some(actor), "meeting.amend", "meeting", Some(id), &(m.org_id, m.org_path.as_str()), Some(&serde_json::json!({col: before})), Some(&serde_json::json!({col: a.value.trim(), "reason": a.reason.trim()}))).await?;
     Ok(Amendment { id: aid, field: col.into(), before, after: a.value.trim().into(), reason: a.reason.trim().into(), at: now })
 }

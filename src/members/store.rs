@@ -185,6 +185,11 @@ pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delt
         delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
     }
     q.execute(&mut *conn).await?;
+    let mut orgs: Vec<i64> = batch.iter().map(|(o, _)| o.id).collect();
+    orgs.dedup();
+    for org in orgs {
+        crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, org).await?;
+    }
     Ok(batch.len())
 }
 
@@ -494,6 +499,7 @@ pub async fn update(conn: &mut Conn, actor: &Actor, id: i64, patch: &MemberPatch
     delta.member(&ancestors, &facts_of(&before, org.domain), -1);
     delta.member(&ancestors, &facts(&m, org.domain), 1);
     delta.apply(conn).await?;
+    crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, org.id).await?;
     let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "member.update", "member", Some(id), &after, Some(&audit_json(&before)), Some(&audit_json(&after))).await?;
     Ok(after)
@@ -517,6 +523,7 @@ pub async fn leave(conn: &mut Conn, actor: &Actor, id: i64, on: NaiveDate, reaso
     let mut delta = StatsDelta::default();
     delta.member(&path::ids(&org.path), &facts_of(&before, org.domain), -1);
     delta.apply(conn).await?;
+    crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, org.id).await?;
     let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "member.leave", "member", Some(id), &after, Some(&audit_json(&before)), Some(&audit_json(&after))).await?;
     Ok(after)
@@ -579,6 +586,8 @@ pub async fn transfer(conn: &mut Conn, actor: &Actor, id: i64, t: &TransferInput
     delta.member(&path::ids(&from.path), &facts_of(&before, from.domain), -1);
     delta.member(&path::ids(&to.path), &facts_of(&before, to.domain), 1);
     delta.apply(conn).await?;
+    crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, from.id).await?;
+    crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, to.id).await?;
     let after = get(conn, id).await?.ok_or(AppError::NotFound)?;
     // Recorded at both ends so each side's audit view shows it.
     let note = serde_json::json!({"from_org": from.name, "to_org": to.name, "date": date.to_string(), "reason": t.reason});

@@ -288,6 +288,7 @@ pub async fn create(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &CaseInp
     };
     let labels: Vec<String> = codes.iter().filter_map(|c| rules.reason(c)).map(|x| x.label.clone()).collect();
     event(conn, actor, id, "认定", &format!("认定原因：{}{}", labels.join("；"), if note.is_empty() { String::new() } else { format!("。{note}") })).await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Weak, org.id).await?;
     let c = get(conn, &actor.scope(), cfg, id).await?;
     audit::record(conn, Some(actor), "rectification.create", "weak_case", Some(id), &c, None, Some(&serde_json::json!({"org": org.name, "reasons": labels}))).await?;
     Ok(c)
@@ -491,6 +492,7 @@ pub async fn close(conn: &mut Conn, actor: &Actor, cfg: &Rules, id: i64, input: 
         return Err(AppError::invalid_field("date_before_identified", "on", format!("销号日期不能早于认定日期{}", c.identified_on)));
     }
     let note = required("note", &input.note, 1000, "验收意见")?;
+    crate::tallies::mark_path(conn, crate::tallies::Source::Weak, &c.org_path).await?;
     let moved = sqlx::query("UPDATE weak_cases SET state = 'closed', closed_on = $1, closed_note = $2 WHERE id = $3 AND state = 'rectifying' AND n_problems = n_resolved + n_planned")
         .bind(on.to_string())
         .bind(&note)

@@ -298,6 +298,7 @@ async fn insert(conn: &mut Conn, org: &Org, v: &Validated, grid_id: Option<i64>,
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Requests, org.id).await?;
     sqlx::query("INSERT INTO request_events (request_id, action, from_state, to_state, note, by_user_id, by_label, on_day, at) VALUES ($1, 'collect', NULL, 'collected', $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(format!("经{}收到，待核实", v.source.label()))
@@ -504,6 +505,7 @@ pub async fn act(conn: &mut Conn, actor: &Actor, rules: &RequestRules, id: i64, 
 
 /// Applies an accepted transition: one optimistic UPDATE and one event row.
 async fn apply(conn: &mut Conn, rules: &RequestRules, req: &Request, action: &Action, public_text: Option<String>, by_user: Option<i64>, by: &str) -> AppResult<()> {
+    crate::tallies::mark_path(conn, crate::tallies::Source::Requests, &req.org_path).await?;
     let today = crate::db::today();
     let before = req.snapshot();
     let t = rules::apply(rules, &before, action, today).map_err(|r| AppError::invalid(r.code.code(), r.message))?;
@@ -994,26 +996,6 @@ pub async fn owner_name(conn: &mut Conn, r: &Request) -> AppResult<String> {
 /// The public words of a request: its verified public text, or nothing before 核实.
 pub fn public_description(r: &Request) -> String {
     if r.state() == State::Collected { String::new() } else { r.public_text.clone() }
-}
-
-/// Per month (YYYY-MM) from `from` to `to`: requests fixed that month and those fixed by their
-/// deadline, counted as the monthly report counts them.
-pub async fn monthly_on_time(conn: &mut Conn, scope: &Scope<cap::ReadRequests>, root: &Org, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
-    let scope = scope.within(&root.path);
-    let mut sql = Sql::new(
-        "SELECT substr(COALESCE(r.closed_on, r.fulfilled_on), 1, 7) AS month, COUNT(*) AS fixed, \
-         COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND COALESCE(r.closed_on, r.fulfilled_on) <= r.deadline_on THEN 1 ELSE 0 END), 0) AS on_time \
-         FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND COALESCE(r.closed_on, r.fulfilled_on) >= ",
-    );
-    sql.bind(from.to_string()).push(" AND COALESCE(r.closed_on, r.fulfilled_on) <= ").bind(to.to_string());
-    scope.push_filter(&mut sql, "r.org_path");
-    sql.push(" GROUP BY substr(COALESCE(r.closed_on, r.fulfilled_on), 1, 7)");
-    sql.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("month")?, r.try_get("fixed")?, r.try_get("on_time")?)))
-        .collect()
 }
 
 /// A resident lost their tracking code: staff who may handle the request issue a new one (shown

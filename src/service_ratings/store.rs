@@ -157,6 +157,7 @@ pub async fn rate_on(conn: &mut Conn, cfg: &Rules, window_code: &str, input: &Ra
     .bind(now_secs())
     .fetch_one(&mut *conn)
     .await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Ratings, w.org_id).await?;
     Ok(id)
 }
 
@@ -259,6 +260,7 @@ pub async fn follow_up(conn: &mut Conn, actor: &Actor, id: i64, input: &Followup
         .await?;
     if !answer.is_empty() {
         let moved = sqlx::query("UPDATE service_ratings SET state = 'closed', closed_on = $1 WHERE id = $2 AND state = 'open'").bind(on.to_string()).bind(id).execute(&mut *conn).await?;
+        crate::tallies::mark(conn, crate::tallies::Source::Ratings, org_id).await?;
         if moved.rows_affected() == 0 {
             return Err(AppError::conflict("already_closed", "该差评刚被他人回访办结"));
         }

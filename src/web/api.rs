@@ -102,6 +102,7 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_assessment::AssessmentApiDoc::openapi());
     doc.merge(super::api_rectification::RectificationApiDoc::openapi());
     doc.merge(super::api_economy::EconomyApiDoc::openapi());
+    doc.merge(super::api_dashboard::DashboardApiDoc::openapi());
     doc.merge(super::api_centers::CentersApiDoc::openapi());
     doc.merge(super::api_service_ratings::ServiceRatingsApiDoc::openapi());
     doc

@@ -272,7 +272,7 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    Ok(Json(compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, q.only_missed.unwrap_or(false)).await?))
+    Ok(Json(compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, q.only_missed.unwrap_or(false)).await?))
 }
 
 /// Upcoming and overdue required meetings this year, for the org and its groups.
@@ -280,7 +280,7 @@ async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(i
 async fn org_reminders(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<Reminders>> {
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    Ok(Json(compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance).await?))
+    Ok(Json(compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -349,7 +349,7 @@ async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(
     let to = crate::members::validate::parse_day(Some(&q.to))?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
+    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes))
 }

@@ -184,7 +184,7 @@ async fn overview(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org)
         notes: Vec::new(),
     };
     if small_enough && a.can(Perm::ReadOrgLife, &org.path) {
-        let r = compliance::report(&s.db, conn, &a.scope(), &org, &s.rules.compliance, jan, today, true).await?;
+        let r = compliance::report(&s.db, conn, &a.scope(), &org, &s.rules, jan, today, true).await?;
         o.orgs_checked = r.orgs_checked;
         o.orgs_with_misses = r.orgs_with_misses;
         o.compliance = pct(r.orgs_checked - r.orgs_with_misses, r.orgs_checked);
@@ -241,7 +241,7 @@ async fn overview(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org)
 }
 
 async fn branch_day(s: &AppState, conn: &mut crate::db::Conn, a: &Actor, org: Org) -> UiResult<BranchDay> {
-    let r = compliance::reminders(&s.db, conn, &a.scope(), &org, &s.rules.compliance).await?;
+    let r = compliance::reminders(&s.db, conn, &a.scope(), &org, &s.rules).await?;
     let now = crate::db::now_secs();
     let planned = meetings::list(conn, &a.scope(), &org, 60)
         .await?

@@ -20,6 +20,8 @@ pub const READS: &[(&str, Option<Perm>)] = {
         ("/api/v1/orgs/{id}", Some(ReadOrgs)),
         ("/api/v1/orgs/{id}/children", Some(ReadOrgs)),
         ("/api/v1/orgs/{id}/stats", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/dashboard", Some(ReadOrgs)),
+        ("/api/v1/orgs/{id}/dashboard.xlsx", Some(ReadOrgs)),
         ("/api/v1/orgs/{id}/theme-day-checklist", Some(ReadOrgs)),
         ("/api/v1/members", Some(ReadMembers)),
         ("/api/v1/orgs/{id}/members.xlsx", Some(ReadMembers)),

@@ -10,6 +10,7 @@ pub mod api_team;
 pub mod api_delegates;
 pub mod api_pairings;
 pub mod api_assessment;
+pub mod api_dashboard;
 pub mod api_economy;
 pub mod api_centers;
 pub mod api_rectification;
@@ -18,6 +19,7 @@ pub mod api_village_affairs;
 pub mod api_powers;
 pub mod api_volunteering;
 pub mod ui_assessment;
+pub mod ui_dashboard;
 pub mod ui_economy;
 pub mod ui_centers;
 pub mod ui_rectification;
@@ -91,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_assessment::routes())
         .merge(api_rectification::routes())
         .merge(api_economy::routes())
+        .merge(api_dashboard::routes())
         .merge(api_centers::routes())
         .merge(api_service_ratings::routes())
         .merge(api_cadres::routes())
@@ -114,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_assessment::routes())
         .merge(ui_rectification::routes())
         .merge(ui_economy::routes())
+        .merge(ui_dashboard::routes())
         .merge(ui_centers::routes())
         .merge(ui_service_ratings::routes())
         .merge(ui_cadres::routes())
@@ -128,8 +132,29 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Background work of a running server: disputes past their level's time limit go up one
-/// level, at start and then hourly (the same as POST …/disputes/escalate-overdue).
+/// level, at start and then hourly (the same as POST …/disputes/escalate-overdue); the tallies
+/// are recounted where the month or the rules changed (checked at start, then every minute) and every write's
+/// marks are settled within seconds (readers of a dashboard settle too).
 pub fn spawn_jobs(state: &AppState) {
+    let tallies = state.clone();
+    tokio::spawn(async move {
+        let mut last_sweep: Option<std::time::Instant> = None;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if last_sweep.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                last_sweep = Some(std::time::Instant::now());
+                match crate::tallies::sweep(&tallies.db, &tallies.rules).await {
+                    Ok(swept) if !swept.is_empty() => tracing::info!(sources = ?swept, "tallies recounted"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e.log_text(), "tallies sweep failed"),
+                }
+            }
+            if let Err(e) = crate::tallies::settle(&tallies.db, &tallies.rules).await {
+                tracing::error!(error = %e.log_text(), "tallies settle failed");
+            }
+        }
+    });
     let state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -85,7 +85,7 @@ async fn meetings_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
     let list = meetings::list(&mut conn, &a.scope(), &org, 200).await?;
-    let r = compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance).await?;
+    let r = compliance::reminders(&s.db, &mut conn, &a.scope(), &org, &s.rules).await?;
     let shown = r.overdue.iter().take(REMINDERS_SHOWN).chain(r.upcoming.iter().take(REMINDERS_SHOWN));
     let names = crate::members::store::org_names(&mut conn, shown.map(|f| f.org_id)).await?;
     let named = |f: &crate::meetings::rules::Finding| (names.get(&f.org_id).cloned().unwrap_or_default(), f.explanation.clone());
@@ -439,7 +439,7 @@ async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let mut r = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
+    let mut r = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
     let sort = if q.sort.as_deref() == Some("tree") { "tree" } else { "rate" };
     if sort == "rate" {
         r.children.sort_by_key(|c| (c.compliant_bp, std::cmp::Reverse(c.missed)));
@@ -672,7 +672,7 @@ async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(
     let (from, to) = range_or_year(&q)?;
     let mut conn = s.db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules.compliance, from, to, true).await?;
+    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes).into_response())
 }
