@@ -62,6 +62,23 @@ both_backends_demo!(this_year_looks_like_a_working_county, |app: common::TestApp
     assert!(!d["children"].as_array().unwrap().is_empty());
     let wrong = yinghuo::tallies::verify(&app.db, &rules).await.unwrap();
     assert!(wrong.is_empty(), "{wrong:?}");
+    // A board's facts (meetings, dues, requests) read from the tallies equal those read from the
+    // records, branch by branch, for both years the tallies keep.
+    let town = {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        yinghuo::orgs::store::get(&mut conn, app.tree.town.id).await.unwrap().unwrap()
+    };
+    for year in [today.year() - 1, today.year()] {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let (_, tallied) = yinghuo::assessment::store::facts_of_subtree(&app.db, &mut conn, &actor.scope(), &rules, &town, year).await.unwrap();
+        let records = yinghuo::assessment::store::facts_from_records(&app.db, &mut conn, &actor.scope(), &rules, &town, year).await.unwrap();
+        assert_eq!(tallied.len(), records.len());
+        for (id, f) in &records {
+            let g = &tallied[id];
+            let key = |f: &yinghuo::assessment::rules::BranchFacts| (f.meetings_met, f.meetings_missed, f.dues_owed_fen, f.dues_paid_fen, f.requests_closed, f.requests_on_time, f.members);
+            assert_eq!(key(g), key(f), "branch {id}, {year}");
+        }
+    }
 
     // Meetings held this year with attendance (some by QR), and plans for the weeks ahead.
     let this_year = count(&app, &format!("SELECT COUNT(*) FROM meetings WHERE held_on >= '{jan}'")).await;

@@ -88,9 +88,27 @@ struct Rated {
     general: bool,
 }
 
+/// Whether the tallies can give a year's meetings, dues and requests per rated org: a year they
+/// keep, counted under this month and these rules, nothing left to settle.
+async fn tallies_answer(db: &crate::db::Db, conn: &mut Conn, cfg: &Rules, year: i32) -> AppResult<bool> {
+    use crate::tallies::{self, Source};
+    if !tallies::sources::years(crate::db::today()).contains(&year) {
+        return Ok(false);
+    }
+    for s in [Source::Life, Source::Dues, Source::Requests] {
+        if !tallies::fresh(conn, cfg, s).await? {
+            return Ok(false);
+        }
+    }
+    Ok(!tallies::settle_for_read(db, cfg).await?)
+}
+
 /// Facts of every rated org of the subtree at `root` that `scope` covers (at most MAX_BOARD),
-/// with the missed meetings named when `detail`.
-async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, root: &Org, year: i32, detail: bool) -> AppResult<(Vec<Rated>, HashMap<i64, BranchFacts>)> {
+/// with the missed meetings named when `detail`. With `tallied`, meetings, dues and requests
+/// come from the tallies when they can answer (the same definitions, kept with the writes)
+/// instead of reading the subtree's records.
+#[allow(clippy::too_many_arguments)]
+async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, root: &Org, year: i32, detail: bool, tallied: bool) -> AppResult<(Vec<Rated>, HashMap<i64, BranchFacts>)> {
     if !scope.covers(&root.path) && !scope.prefixes().iter().any(|p| p.starts_with(&root.path)) {
         return Err(AppError::NotFound);
     }
@@ -226,7 +244,28 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
 
     // Dues: the months of the year that are over.
     let last_month = if year < today.year() { 12 } else { today.month() as i32 - 1 };
-    if last_month >= 1 {
+    let tallied = tallied && tallies_answer(db, conn, cfg, year).await?;
+    if tallied {
+        let ids: Vec<i64> = rated.iter().map(|r| r.id).collect();
+        let y = year.to_string();
+        let t = crate::tallies::read(conn, &ids, "", &y, &format!("{y}-12")).await?;
+        for (id, f) in facts.iter_mut() {
+            let Some(m) = t.get(id) else { continue };
+            let at = |metric: &str, p: &str| m.get(metric).and_then(|x| x.get(p)).copied().unwrap_or(0);
+            f.meetings_met += at("life.met", &y);
+            f.meetings_missed += at("life.missed", &y);
+            for month in 1..=12 {
+                let p = format!("{y}-{month:02}");
+                if month <= last_month {
+                    f.dues_owed_fen += at("dues.owed", &p);
+                    f.dues_paid_fen += at("dues.paid", &p);
+                }
+                f.requests_closed += at("requests.fixed", &p);
+                f.requests_on_time += at("requests.on_time", &p);
+            }
+        }
+    }
+    if last_month >= 1 && !tallied {
         let ids: Vec<i64> = member_branch.iter().map(|(m, _)| *m).collect();
         let (Some(from_m), Some(to_m)) = (YearMonth::new(year, 1), YearMonth::new(year, last_month as u32)) else { return Err(AppError::invalid("year_invalid", "考评年度无效")) };
         let owed = crate::dues::store::owed_paid(conn, &cfg.dues, &ids, from_m, to_m).await?;
@@ -256,25 +295,30 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
     }
 
     // Requests fulfilled or closed in the year, and on time.
-    let mut sql = Sql::new(
-        "SELECT r.org_path, COUNT(*) AS n, COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND COALESCE(r.closed_on, r.fulfilled_on) <= r.deadline_on THEN 1 ELSE 0 END), 0) AS on_time \
-         FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND COALESCE(r.closed_on, r.fulfilled_on) >= ",
-    );
-    sql.bind(from.to_string()).push(" AND COALESCE(r.closed_on, r.fulfilled_on) <= ").bind(to.to_string());
-    crate::db::push_under(&mut sql, "r.org_path", &root.path);
-    scope.push_filter(&mut sql, "r.org_path");
-    sql.push(" GROUP BY r.org_path");
-    for r in sql.query().fetch_all(&mut *conn).await? {
-        let (n, on_time): (i64, i64) = (r.try_get("n")?, r.try_get("on_time")?);
-        for b in owners(&r.try_get::<String, _>("org_path")?) {
-            if let Some(f) = facts.get_mut(&b) {
-                f.requests_closed += n;
-                f.requests_on_time += on_time;
+    if !tallied {
+        let mut sql = Sql::new(
+            "SELECT r.org_path, COUNT(*) AS n, COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND COALESCE(r.closed_on, r.fulfilled_on) <= r.deadline_on THEN 1 ELSE 0 END), 0) AS on_time \
+             FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND COALESCE(r.closed_on, r.fulfilled_on) >= ",
+        );
+        sql.bind(from.to_string()).push(" AND COALESCE(r.closed_on, r.fulfilled_on) <= ").bind(to.to_string());
+        crate::db::push_under(&mut sql, "r.org_path", &root.path);
+        scope.push_filter(&mut sql, "r.org_path");
+        sql.push(" GROUP BY r.org_path");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            let (n, on_time): (i64, i64) = (r.try_get("n")?, r.try_get("on_time")?);
+            for b in owners(&r.try_get::<String, _>("org_path")?) {
+                if let Some(f) = facts.get_mut(&b) {
+                    f.requests_closed += n;
+                    f.requests_on_time += on_time;
+                }
             }
         }
     }
 
     // Meetings: the compliance engine's counts for the branch and its groups.
+    if tallied && !detail {
+        return Ok((rated, facts));
+    }
     let life_scope: Scope<cap::ReadOrgLife> = scope.for_figures();
     let loaded = crate::meetings::compliance::load(db, conn, &life_scope, root, &cfg.compliance, from, NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(to)).await?;
     let life_owner: HashMap<i64, Vec<i64>> = loaded.orgs.iter().zip(&loaded.paths).map(|(o, p)| (o.org_id, owners(p))).collect();
@@ -304,9 +348,14 @@ async fn gather(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAsse
     Ok((rated, facts))
 }
 
+/// [`facts_of_subtree`] read from the records only, never the tallies (tests compare the two).
+pub async fn facts_from_records(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, root: &Org, year: i32) -> AppResult<HashMap<i64, BranchFacts>> {
+    Ok(gather(db, conn, scope, cfg, root, year, false, false).await?.1)
+}
+
 /// The facts of every rated org of a subtree for a year: (id, name, parent id) and the facts.
 pub async fn facts_of_subtree(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, root: &Org, year: i32) -> AppResult<(Vec<(i64, String, Option<i64>)>, HashMap<i64, BranchFacts>)> {
-    let (rated, facts) = gather(db, conn, scope, cfg, root, year, false).await?;
+    let (rated, facts) = gather(db, conn, scope, cfg, root, year, false, true).await?;
     Ok((rated.into_iter().map(|r| (r.id, r.name, r.parent_id)).collect(), facts))
 }
 
@@ -486,7 +535,7 @@ pub async fn board(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadA
     if !scope.covers(&root.path) && !scope.prefixes().iter().any(|p| p.starts_with(&root.path)) {
         return Err(AppError::NotFound);
     }
-    let (rated, facts) = gather(db, conn, scope, cfg, root, year, false).await?;
+    let (rated, facts) = gather(db, conn, scope, cfg, root, year, false, true).await?;
     let rubrics = rubrics(conn, cfg).await?;
     let entries = entries(conn, root, year).await?;
     let events = events(conn, &root.path, &[year - 1, year]).await?;
@@ -590,7 +639,7 @@ pub async fn branch(conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, id: i64
 
 pub async fn card(db: &crate::db::Db, conn: &mut Conn, scope: &Scope<cap::ReadAssessment>, cfg: &Rules, id: i64, year: i32) -> AppResult<Card> {
     let org = branch(conn, scope, id).await?;
-    let (_, mut facts) = gather(db, conn, scope, cfg, &org, year, true).await?;
+    let (_, mut facts) = gather(db, conn, scope, cfg, &org, year, true, false).await?;
     let facts = facts.remove(&org.id).ok_or(AppError::NotFound)?;
     let rubrics = rubrics(conn, cfg).await?;
     let (rubric, rubric_from) = rubrics.at(&org.path);

@@ -222,8 +222,10 @@ async fn life(db: &Db, conn: &mut Conn, rules: &Rules, ids: &[i64], today: Naive
 async fn dues(conn: &mut Conn, rules: &Rules, ids: &[i64], today: NaiveDate, out: &mut HashMap<i64, Counts>) -> AppResult<()> {
     use crate::dues::rules::YearMonth;
     let (Some(from), to) = (YearMonth::new(today.year() - 1, 1), YearMonth::of(today)) else { return Ok(()) };
-    let mut sql = Sql::new("SELECT id, org_id FROM members WHERE left_on IS NULL AND org_id IN (");
-    sql.bind_list(ids.iter().copied()).push(")");
+    // A member without a basis has no ledger (the dues pages leave them out too).
+    let mut sql = Sql::new("SELECT id, org_id FROM members WHERE left_on IS NULL AND EXISTS (SELECT 1 FROM dues_bases b WHERE b.member_id = members.id) \
+         AND org_path IN (SELECT path FROM orgs WHERE id IN (");
+    sql.bind_list(ids.iter().copied()).push("))");
     let members: Vec<(i64, i64)> = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| Ok((r.try_get("id")?, r.try_get("org_id")?))).collect::<AppResult<_>>()?;
     if members.is_empty() {
         return Ok(());
