@@ -46,11 +46,21 @@ both_backends!(dashboard_figures_come_from_what_was_written, |app: TestApp| asyn
     assert_eq!(s, 201, "{d}");
     let (s, e) = app.post(&t, "/api/v1/economy/incomes", json!({"org_id": va, "year": year - 1, "source": "contract", "amount": "30000", "note": "承包费"})).await;
     assert_eq!(s, 201, "{e}");
+    // Village A's secretary is also its director (一肩挑); a member of village A is away.
+    let (s, v) = app.post(&t, &format!("/api/v1/orgs/{va}/team"), json!({"member_id": m1, "post": "secretary", "starts_on": "2021-01-01"})).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = app.post(&t, &format!("/api/v1/cadres/{va}/director"), json!({"member_id": m1, "starts_on": "2021-01-01"})).await;
+    assert_eq!(s, 200, "{v}");
+    let m2 = app.member(&t, &app.tree.village_b, "外出者", &common::id("1992-01-01", 4)).await;
+    let (s, a) = app.post(&t, "/api/v1/mobile-members", json!({"member_id": m2, "left_on": today.to_string(), "place": "北京", "contact": "13900001111"})).await;
+    assert_eq!(s, 201, "{a}");
 
     let (s, d) = app.get(&t, &format!("/api/v1/orgs/{county}/dashboard")).await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["year"].as_i64(), Some(year as i64));
-    assert_eq!(n(&d, "orgs.members"), 3);
+    assert_eq!(n(&d, "orgs.members"), 4);
+    assert_eq!((n(&d, "cadres.one_shoulder"), figure(&d, "cadres.one_shoulder")["of"].as_i64()), (1, Some(2)), "{d}");
+    assert_eq!((n(&d, "mobile.away"), n(&d, "mobile.heard")), (1, 0));
     // Judged: the county and town committees, two village branches, a group, an organ branch.
     assert_eq!(figure(&d, "life.compliance")["of"].as_i64(), Some(6), "{d}");
     assert!(n(&d, "life.met_rate") >= 1, "the meeting held today meets this month's 主题党日: {d}");

@@ -589,6 +589,7 @@ pub struct DirectorInput {
 /// Records the 村委会主任 (居委会主任) from a day; the previous one ends that day.
 pub async fn set_director(conn: &mut Conn, actor: &Actor, org_id: i64, input: &DirectorInput) -> AppResult<Person> {
     let org = writable_village(conn, actor, org_id).await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Cadres, org.id).await?;
     let start = day("starts_on", input.starts_on.as_deref())?;
     let person = match input.member_id {
         Some(mid) => {

@@ -216,6 +216,22 @@ fn ratings_figures(i: &Input) -> Vec<Figure> {
     ]
 }
 
+fn cadres_figures(i: &Input) -> Vec<Figure> {
+    let villages = i.now("cadres.villages");
+    vec![
+        rate("cadres.one_shoulder", "“一肩挑”比例", i.now("cadres.one_shoulder"), villages, "村（社区）党组织书记同时担任村（居）委会主任的 ÷ 村（社区），当前在任"),
+        count("cadres.villages", "村（社区）", villages, "村（社区）一级的党组织（当前）"),
+    ]
+}
+
+fn mobile_figures(i: &Input) -> Vec<Figure> {
+    let away = i.now("mobile.away");
+    vec![
+        rate("mobile.heard", "本季度已联系的流动党员", i.now("mobile.heard"), away, "在外流动党员中本季度已登记“七个清楚”台账的比例"),
+        count("mobile.away", "在外流动党员", away, "已外出报备、尚未返回的党员（当前）"),
+    ]
+}
+
 pub const SECTIONS: &[SectionDef] = &[
     SectionDef { key: "orgs", title: "组织和党员", perm: Perm::ReadOrgs, link: "/orgs/{id}", figures: org_figures, headline: "orgs.members", trend: None },
     SectionDef {
@@ -254,6 +270,8 @@ pub const SECTIONS: &[SectionDef] = &[
         headline: "disputes.rate",
         trend: Some(TrendDef { title: "矛盾纠纷化解率", num: "disputes.resolved", den: "disputes.opened", note: "当月新排查受理的纠纷中至今调解成功的比例" }),
     },
+    SectionDef { key: "cadres", title: "村（社区）干部", perm: Perm::ReadCadres, link: "/orgs/{id}/cadres", figures: cadres_figures, headline: "cadres.one_shoulder", trend: None },
+    SectionDef { key: "mobile", title: "流动党员", perm: Perm::ReadMembers, link: "/orgs/{id}/mobile-members", figures: mobile_figures, headline: "mobile.heard", trend: None },
     SectionDef { key: "econ", title: "村集体经济", perm: Perm::ReadOrgs, link: "/orgs/{id}/economy", figures: econ_figures, headline: "econ.above_first", trend: None },
     SectionDef { key: "stars", title: "星级评定", perm: Perm::ReadAssessment, link: "/orgs/{id}/assessment", figures: stars_figures, headline: "stars.four_up", trend: None },
     SectionDef { key: "weak", title: "软弱涣散整顿", perm: Perm::ReadAssessment, link: "/orgs/{id}/rectification", figures: weak_figures, headline: "weak.open", trend: None },

@@ -168,6 +168,8 @@ async fn get_writable(conn: &mut Conn, cfg: &Rules, actor: &Actor, id: i64) -> A
     if !actor.can(Perm::WriteMembers, &a.org_path) {
         return Err(AppError::forbidden("您的角色无权维护该流动党员"));
     }
+    // Every caller changes the record or its ledger: the org's figures are recounted.
+    crate::tallies::mark(conn, crate::tallies::Source::Mobile, a.org_id).await?;
     Ok(a)
 }
 
@@ -215,6 +217,7 @@ pub async fn leave(conn: &mut Conn, actor: &Actor, cfg: &Rules, input: &LeaveInp
     }
     let certificate = input.certificate_no.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
     let now = now_secs();
+    crate::tallies::mark(conn, crate::tallies::Source::Mobile, m.org_id).await?;
     let res = sqlx::query_scalar::<_, i64>(
         "INSERT INTO mobile_members (member_id, open_member_id, org_id, org_path, left_on, place, address, contact, job, place_fixed, certificate_no, certificate_on, \
          letter_returned, created_by, created_at, updated_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $13) RETURNING id",

@@ -241,7 +241,7 @@ pub async fn create(conn: &mut Conn, actor: Option<&Actor>, parent: Option<&Org>
     let mut delta = StatsDelta::default();
     delta.org(&path::ids(&p), n.kind, 1);
     delta.apply(conn).await?;
-    crate::tallies::mark(conn, crate::tallies::Source::Life, id).await?;
+    crate::tallies::mark_all(conn, crate::tallies::ORG_SOURCES, id).await?;
     let org = get(conn, id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, actor, "org.create", "org", Some(id), &org, None, Some(&org_json(&org))).await?;
     Ok(org)
@@ -311,7 +311,7 @@ pub async fn update(conn: &mut Conn, actor: &Actor, org: &Org, patch: &OrgPatch)
         delta.apply(conn).await?;
     }
     // The founding day decides which periods are required of it.
-    crate::tallies::mark(conn, crate::tallies::Source::Life, org.id).await?;
+    crate::tallies::mark_all(conn, crate::tallies::ORG_SOURCES, org.id).await?;
     let after = get(conn, org.id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "org.update", "org", Some(org.id), &after, Some(&org_json(org)), Some(&org_json(&after))).await?;
     Ok(after)
@@ -359,6 +359,8 @@ pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent:
     }
     delta.apply(conn).await?;
     crate::tallies::on_move(conn, org.id, old_parent_path, &new_parent.path).await?;
+    // Whether it is a village depends on its parent.
+    crate::tallies::mark(conn, crate::tallies::Source::Cadres, org.id).await?;
 
     let (lo, hi) = (org.path.clone(), path::upper(&org.path));
     let old_len = org.path.len() as i64;
@@ -418,7 +420,7 @@ pub async fn dissolve(conn: &mut Conn, actor: &Actor, org: &Org, on: NaiveDate, 
     let mut delta = StatsDelta::default();
     delta.org(&path::ids(&org.path), org.kind, -1);
     delta.apply(conn).await?;
-    crate::tallies::mark(conn, crate::tallies::Source::Life, org.id).await?;
+    crate::tallies::mark_all(conn, crate::tallies::ORG_SOURCES, org.id).await?;
     let after = get(conn, org.id).await?.ok_or(AppError::NotFound)?;
     audit::record(conn, Some(actor), "org.dissolve", "org", Some(org.id), &after, Some(&org_json(org)), Some(&org_json(&after))).await?;
     Ok(after)

@@ -118,6 +118,7 @@ pub struct AppointInput {
 /// Appoints a member of the org (or of its groups) to a post.
 pub async fn appoint(conn: &mut Conn, actor: &Actor, org_id: i64, input: &AppointInput) -> AppResult<Seat> {
     let org = orgs::get_writable(conn, actor, org_id).await?;
+    crate::tallies::mark(conn, crate::tallies::Source::Cadres, org.id).await?;
     let post = input.post.as_deref().and_then(TeamPost::parse).ok_or_else(|| AppError::invalid_field("post_invalid", "post", format!("请选择职务：{}", TeamPost::labels())))?;
     let mid = input.member_id.ok_or_else(|| AppError::invalid_field("member_required", "member_id", "请选择任职的党员"))?;
     let m = members::get_scoped(conn, &actor.scope::<cap::ReadMembers>(), mid)
@@ -168,6 +169,7 @@ pub async fn end_seat(conn: &mut Conn, actor: &Actor, seat_id: i64, input: &EndI
     if !actor.can(Perm::WriteOrgs, &org.path) {
         return Err(AppError::forbidden("您的角色无权调整该组织的班子"));
     }
+    crate::tallies::mark(conn, crate::tallies::Source::Cadres, org.id).await?;
     let seat = seats(conn, org.id).await?.into_iter().find(|s| s.id == seat_id).ok_or(AppError::NotFound)?;
     if seat.ends_on.is_some() {
         return Err(AppError::conflict("seat_ended", format!("{}的{}职务已于{}结束", seat.name, seat.post_label, seat.ends_on.as_deref().unwrap_or(""))));

@@ -54,6 +54,10 @@ pub async fn mark_all(conn: &mut Conn, sources: &[Source], org_id: i64) -> AppRe
 /// required meetings.
 pub const MEMBER_SOURCES: &[Source] = &[Source::Life, Source::Dues];
 
+/// What an org's creation, edit or dissolution changes: whether meetings are required of it and
+/// whether it counts as a village.
+pub const ORG_SOURCES: &[Source] = &[Source::Life, Source::Cadres];
+
 /// Marks the org whose path is `org_path` (records that carry the path, not the id).
 pub async fn mark_path(conn: &mut Conn, source: Source, org_path: &str) -> AppResult<()> {
     if let Some(&id) = path::ids(org_path).last() {

@@ -24,6 +24,8 @@ crate::code_enum! {
     /// - `weak`: 软弱涣散 cases identified per year, closed (销号), still rectifying.
     /// - `econ`: Villages per income band per year (economy::rules).
     /// - `ratings`: 好差评 per month, and 差评 still waiting for their follow-up.
+    /// - `cadres`: villages and communities, and those whose secretary is also the 村委会主任 (一肩挑), today.
+    /// - `mobile`: members away now, and those with this period's “七个清楚” entry (heard from).
     Source {
         Life = ("life", "组织生活"),
         Dues = ("dues", "党费"),
@@ -33,6 +35,8 @@ crate::code_enum! {
         Weak = ("weak", "软弱涣散整顿"),
         Economy = ("econ", "村集体经济"),
         Ratings = ("ratings", "好差评"),
+        Cadres = ("cadres", "村（社区）干部"),
+        Mobile = ("mobile", "流动党员"),
     }
 }
 
@@ -54,9 +58,18 @@ impl Source {
             // A new month is owed.
             Source::Dues => format!("{VERSION}|{month}|{}", fp(serde_json::to_value(&rules.dues).unwrap_or_default())),
             Source::Economy => format!("{VERSION}|{}", fp(serde_json::to_value(&rules.economy).unwrap_or_default())),
+            // Seats start and end on given days.
+            Source::Cadres => format!("{VERSION}|{today}"),
+            // "Heard from" is this period's entry: a new period starts everyone at zero.
+            Source::Mobile => format!("{VERSION}|{}", mobile_period(rules, today)),
             _ => VERSION.to_string(),
         }
     }
+}
+
+/// The label of the current period of the mobile members' ledger ("2026年第四季度").
+pub fn mobile_period(rules: &Rules, today: NaiveDate) -> String {
+    crate::meetings::rules::periods(rules.mobile.ledger_frequency, today, today).pop().map(|p| p.label).unwrap_or_default()
 }
 
 /// The years a calendar-bound source keeps: last year and this one (a dashboard's periods).
@@ -145,6 +158,45 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
             let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM service_ratings s JOIN orgs o ON o.path = s.org_path WHERE s.state = 'open' AND o.id IN ";
             grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "ratings.open", "").await?;
         }
+        Source::Cadres => {
+            // As the cadres overview counts them (cadres::store): the secretary in post today (the
+            // latest start), the director in post; 一肩挑 when they are the same member.
+            let today_s = today.to_string();
+            let mut sql = Sql::new(&format!("SELECT o.id FROM orgs o WHERE {} AND o.id IN (", crate::cadres::store::VILLAGE_WHERE));
+            sql.bind_list(ids.iter().copied()).push(")");
+            let villages: Vec<i64> = sql.query_scalar().fetch_all(&mut *conn).await?;
+            if !villages.is_empty() {
+                let mut sec: HashMap<i64, i64> = HashMap::new();
+                let mut sql = Sql::new("SELECT org_id, member_id FROM org_team WHERE post = 'secretary' AND starts_on <= ");
+                sql.bind(today_s.clone()).push(" AND (ends_on IS NULL OR ends_on > ").bind(today_s).push(") AND org_id IN (");
+                sql.bind_list(villages.iter().copied()).push(") ORDER BY starts_on");
+                for r in sql.query().fetch_all(&mut *conn).await? {
+                    sec.insert(r.try_get("org_id")?, r.try_get("member_id")?);
+                }
+                let mut sql = Sql::new("SELECT org_id, member_id FROM village_directors WHERE ends_on IS NULL AND org_id IN (");
+                sql.bind_list(villages.iter().copied()).push(")");
+                let mut dir: HashMap<i64, Option<i64>> = HashMap::new();
+                for r in sql.query().fetch_all(&mut *conn).await? {
+                    dir.insert(r.try_get("org_id")?, r.try_get("member_id")?);
+                }
+                for v in villages {
+                    add(&mut out, v, "cadres.villages", "now", 1);
+                    let one = matches!((sec.get(&v), dir.get(&v)), (Some(s), Some(Some(d))) if s == d);
+                    add(&mut out, v, "cadres.one_shoulder", "now", one as i64);
+                }
+            }
+        }
+        Source::Mobile => {
+            let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM mobile_members a JOIN orgs o ON o.path = a.org_path WHERE a.returned_on IS NULL AND o.id IN ";
+            grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "mobile.away", "").await?;
+            let mut sql = Sql::new(
+                "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM mobile_members a JOIN orgs o ON o.path = a.org_path \
+                 WHERE a.returned_on IS NULL AND EXISTS (SELECT 1 FROM mobile_ledger l WHERE l.mobile_id = a.id AND l.period = ",
+            );
+            sql.bind(mobile_period(rules, today)).push(") AND o.id IN ");
+            let head = sql;
+            grouped_sql(conn, head, " GROUP BY o.id", ids, &mut out, "mobile.heard", "").await?;
+        }
     }
     Ok(out)
 }
@@ -153,7 +205,12 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
 /// (`mb` empty: b is not kept).
 #[allow(clippy::too_many_arguments)]
 async fn grouped(conn: &mut Conn, head: &str, tail: &str, ids: &[i64], out: &mut HashMap<i64, Counts>, ma: &str, mb: &str) -> AppResult<()> {
-    let mut sql = Sql::new(head);
+    grouped_sql(conn, Sql::new(head), tail, ids, out, ma, mb).await
+}
+
+/// [`grouped`] with a head that has bound values of its own.
+#[allow(clippy::too_many_arguments)]
+async fn grouped_sql(conn: &mut Conn, mut sql: Sql, tail: &str, ids: &[i64], out: &mut HashMap<i64, Counts>, ma: &str, mb: &str) -> AppResult<()> {
     sql.push("(").bind_list(ids.iter().copied()).push(")").push(tail);
     for r in sql.query().fetch_all(&mut *conn).await? {
         let org: i64 = r.try_get("org_id")?;
