@@ -181,6 +181,15 @@ impl Db {
     }
 }
 
+/// [`Db::string_agg`] for a connection: the aggregate of the connection's backend.
+pub fn string_agg_on(conn: &Conn, expr: &str) -> String {
+    if conn.backend_name() == "SQLite" {
+        format!("group_concat({expr}, ',')")
+    } else {
+        format!("string_agg({expr}, ',')")
+    }
+}
+
 /// Backoff between attempts of a retried write transaction: exponential from 2 ms, capped at
 /// [`MAX_RETRY_DELAY_MS`], with full jitter so parallel losers do not collide again in step.
 pub fn retry_delay(attempt: u32) -> Duration {

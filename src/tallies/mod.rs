@@ -299,14 +299,30 @@ pub async fn verify(db: &Db, rules: &Rules) -> AppResult<Vec<Mismatch>> {
 /// `first` to `last` (string order: "2025" < "2025-01" < … < "2025-12" < "2026"): org → metric →
 /// period → n. Settle before reading for read-your-writes.
 pub async fn read(conn: &mut Conn, org_ids: &[i64], prefix: &str, first: &str, last: &str) -> AppResult<HashMap<i64, BTreeMap<String, BTreeMap<String, i64>>>> {
+    read_ranges(conn, org_ids, prefix, &[(first, last)]).await
+}
+
+/// [`read`] over several period ranges (each inclusive).
+pub async fn read_ranges(conn: &mut Conn, org_ids: &[i64], prefix: &str, ranges: &[(&str, &str)]) -> AppResult<HashMap<i64, BTreeMap<String, BTreeMap<String, i64>>>> {
     let mut out: HashMap<i64, BTreeMap<String, BTreeMap<String, i64>>> = HashMap::new();
     for chunk in org_ids.chunks(CHUNK) {
-        let mut sql = Sql::new("SELECT org_id, metric, period, n FROM tallies WHERE metric >= ");
-        sql.bind(prefix.to_string()).push(" AND metric < ").bind(format!("{prefix}\u{7f}"));
-        sql.push(" AND period >= ").bind(first.to_string()).push(" AND period <= ").bind(last.to_string());
-        sql.push(" AND n <> 0 AND org_id IN (").bind_list(chunk.iter().copied()).push(")");
+        // One row per org (metric period n,…): on SQLite every row returned crosses a thread.
+        let agg = crate::db::string_agg_on(conn, "metric || ' ' || period || ' ' || CAST(n AS TEXT)");
+        let mut sql = Sql::new(&format!("SELECT org_id, {agg} AS body FROM tallies WHERE metric >= "));
+        sql.bind(prefix.to_string()).push(" AND metric < ").bind(format!("{prefix}\u{7f}")).push(" AND (");
+        for (i, (first, last)) in ranges.iter().enumerate() {
+            sql.push(if i > 0 { " OR " } else { "" });
+            sql.push("(period >= ").bind(first.to_string()).push(" AND period <= ").bind(last.to_string()).push(")");
+        }
+        sql.push(") AND n <> 0 AND org_id IN (").bind_list(chunk.iter().copied()).push(") GROUP BY org_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
-            out.entry(r.try_get("org_id")?).or_default().entry(r.try_get("metric")?).or_default().insert(r.try_get("period")?, r.try_get("n")?);
+            let o = out.entry(r.try_get("org_id")?).or_default();
+            for item in r.try_get::<Option<String>, _>("body")?.unwrap_or_default().split(',') {
+                let mut it = item.split(' ');
+                if let (Some(m), Some(p), Some(Ok(n))) = (it.next(), it.next(), it.next().map(str::parse::<i64>)) {
+                    o.entry(m.to_string()).or_default().insert(p.to_string(), n);
+                }
+            }
         }
     }
     Ok(out)
