@@ -297,7 +297,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
         sqlx::query("ANALYZE").execute(&db.pool).await?;
     } else {
         // VACUUM sets the visibility map, so counts can use index-only scans at once.
-        for table in ["orgs", "members", "org_stats", "meetings"] {
+        for table in ["orgs", "members", "org_stats", "meetings", "tallies", "tally_own"] {
             sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&db.pool).await?;
         }
     }

@@ -308,13 +308,18 @@ pub async fn read_ranges(conn: &mut Conn, org_ids: &[i64], prefix: &str, ranges:
     for chunk in org_ids.chunks(CHUNK) {
         // One row per org (metric period n,…): on SQLite every row returned crosses a thread.
         let agg = crate::db::string_agg_on(conn, "metric || ' ' || period || ' ' || CAST(n AS TEXT)");
-        let mut sql = Sql::new(&format!("SELECT org_id, {agg} AS body FROM tallies WHERE metric >= "));
-        sql.bind(prefix.to_string()).push(" AND metric < ").bind(format!("{prefix}\u{7f}")).push(" AND (");
+        let mut sql = Sql::new(&format!("SELECT org_id, {agg} AS body FROM tallies WHERE org_id IN ("));
+        sql.bind_list(chunk.iter().copied()).push(")");
+        // No metric bound for every metric: it would tempt the planner to the ranking index.
+        if !prefix.is_empty() {
+            sql.push(" AND metric >= ").bind(prefix.to_string()).push(" AND metric < ").bind(format!("{prefix}\u{7f}"));
+        }
+        sql.push(" AND (");
         for (i, (first, last)) in ranges.iter().enumerate() {
             sql.push(if i > 0 { " OR " } else { "" });
             sql.push("(period >= ").bind(first.to_string()).push(" AND period <= ").bind(last.to_string()).push(")");
         }
-        sql.push(") AND n <> 0 AND org_id IN (").bind_list(chunk.iter().copied()).push(") GROUP BY org_id");
+        sql.push(") AND n <> 0 GROUP BY org_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
             let o = out.entry(r.try_get("org_id")?).or_default();
             for item in r.try_get::<Option<String>, _>("body")?.unwrap_or_default().split(',') {
