@@ -136,12 +136,24 @@ pub async fn sign_in(db: &Db, rules: &AuthRules, username: &str, pw: &str, addr:
         }
         Ok::<_, AppError>(())
     })?;
-    let user = {
-        let mut conn = db.pool.acquire().await?;
-        sqlx::query("SELECT id, password_hash, disabled, must_change_password FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *conn)
-            .await?
+    // A read outside `write_tx!`: tried again on the transient errors it retries (SQLITE_CANTOPEN).
+    let mut attempt = 0;
+    let user = loop {
+        attempt += 1;
+        let read = async {
+            let mut conn = db.pool.acquire().await?;
+            Ok::<_, AppError>(
+                sqlx::query("SELECT id, password_hash, disabled, must_change_password FROM users WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&mut *conn)
+                    .await?,
+            )
+        }
+        .await;
+        match read {
+            Err(e) if e.is_retryable() && attempt < 5 => tokio::time::sleep(crate::db::retry_delay(attempt)).await,
+            other => break other?,
+        }
     };
     let (user_id, hash, usable, must_change) = match &user {
         Some(r) => (
@@ -188,23 +200,28 @@ pub async fn create_session(conn: &mut Conn, rules: &AuthRules, user_id: i64, ki
 
 pub async fn end_session(conn: &mut Conn, token: &str) -> AppResult<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&mut *conn).await?;
+    super::cache::forget_all();
     Ok(())
 }
 
 /// The actor behind a session token, if it is valid.
 pub async fn actor_for_token(conn: &mut Conn, token: &str, kind: SessionKind) -> AppResult<Option<Actor>> {
+    let (hash, now) = (token_hash(token), now_secs());
+    if let Some(a) = super::cache::get(&hash, kind.code(), now) {
+        return Ok(Some(a));
+    }
     let row = sqlx::query(
-        "SELECT s.user_id, s.csrf_token, u.username, u.display_name, u.member_id, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT s.user_id, s.csrf_token, s.expires_at, u.username, u.display_name, u.member_id, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND u.disabled = 0",
     )
-    .bind(token_hash(token))
+    .bind(&hash)
     .bind(kind.code())
-    .bind(now_secs())
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let user_id: i64 = r.try_get("user_id")?;
-    Ok(Some(Actor {
+    let actor = Actor {
         user_id,
         username: r.try_get("username")?,
         display_name: r.try_get("display_name")?,
@@ -212,7 +229,9 @@ pub async fn actor_for_token(conn: &mut Conn, token: &str, kind: SessionKind) ->
         grants: grants(conn, user_id).await?,
         csrf: if kind == SessionKind::Web { Some(r.try_get("csrf_token")?) } else { None },
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
-    }))
+    };
+    super::cache::put(&hash, kind.code(), &actor, r.try_get("expires_at")?);
+    Ok(Some(actor))
 }
 
 pub async fn grants(conn: &mut Conn, user_id: i64) -> AppResult<Vec<Grant>> {
@@ -347,6 +366,7 @@ pub async fn grant(conn: &mut Conn, actor: &Actor, user_id: i64, g: &GrantInput)
         .bind(now_secs())
         .execute(&mut *conn)
         .await?;
+    super::cache::forget_all();
     let after = serde_json::json!({"user_id": user_id, "role": role.code(), "org_id": org.id});
     audit::record(conn, Some(actor), "user.grant", "user", Some(user_id), &org, None, Some(&after)).await?;
     Ok(())
@@ -371,6 +391,7 @@ pub async fn revoke(conn: &mut Conn, actor: &Actor, user_id: i64, role_id: i64) 
         return Err(AppError::invalid("last_own_role", "不能收回自己的最后一个角色"));
     }
     sqlx::query("DELETE FROM user_roles WHERE id = $1").bind(role_id).execute(&mut *conn).await?;
+    super::cache::forget_all();
     let before = serde_json::json!({"user_id": user_id, "role": role.code(), "org_id": org_id});
     audit::record(conn, Some(actor), "user.revoke", "user", Some(user_id), &org, Some(&before), None).await?;
     Ok(())
@@ -414,6 +435,7 @@ pub async fn change_password(db: &Db, actor: &Actor, user_id: i64, input: &Passw
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        super::cache::forget_all();
         let root = audit_org(actor);
         let action = if own { "user.password" } else { "user.password_reset" };
         audit::record(&mut tx, Some(actor), action, "user", Some(user_id), &(root.0, root.1.as_str()), None, None).await?;
@@ -436,6 +458,7 @@ pub async fn set_disabled(conn: &mut Conn, actor: &Actor, user_id: i64, disabled
     sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(if disabled { 1i64 } else { 0i64 }).bind(user_id).execute(&mut *conn).await?;
     if disabled {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    super::cache::forget_all();
     }
     let root = audit_org(actor);
     let after = serde_json::json!({ "disabled": disabled });

@@ -4,16 +4,14 @@
 
 pub mod figures;
 
-use std::collections::HashMap;
 
 use chrono::Datelike;
 use serde::Serialize;
-use sqlx::Row as _;
 
 use crate::auth::roles::Actor;
 use crate::charts::Point;
 use crate::config::Rules;
-use crate::db::{Conn, Db, Sql};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::orgs::model::Org;
 use figures::{Figure, Input, Stats, Tallies, SECTIONS};
@@ -87,31 +85,6 @@ pub struct Dashboard {
     pub trends: Vec<Trend>,
 }
 
-/// Subtree counters of many orgs: org → dim → key → n (only `dims` when given).
-async fn stats_of(conn: &mut Conn, ids: &[i64], dims: Option<&[&str]>) -> AppResult<HashMap<i64, Stats>> {
-    let mut out: HashMap<i64, Stats> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        // One row per org (dim key n,…), as `tallies::read` does.
-        let agg = crate::db::string_agg_on(conn, "dim || ' ' || key || ' ' || CAST(n AS TEXT)");
-        let mut sql = Sql::new(&format!("SELECT org_id, {agg} AS body FROM org_stats WHERE n <> 0 AND org_id IN ("));
-        sql.bind_list(chunk.iter().copied()).push(")");
-        if let Some(dims) = dims {
-            sql.push(" AND dim IN (").bind_list(dims.iter().copied()).push(")");
-        }
-        sql.push(" GROUP BY org_id");
-        for r in sql.query().fetch_all(&mut *conn).await? {
-            let o = out.entry(r.try_get("org_id")?).or_default();
-            for item in r.try_get::<Option<String>, _>("body")?.unwrap_or_default().split(',') {
-                let mut it = item.split(' ');
-                if let (Some(d), Some(k), Some(Ok(n))) = (it.next(), it.next(), it.next().map(str::parse::<i64>)) {
-                    o.entry(d.to_string()).or_default().insert(k.to_string(), n);
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The dashboard of `org` (already checked to be in the caller's scope) for `year`.
 pub async fn build(db: &Db, actor: &Actor, rules: &Rules, org: &Org, year: i32) -> AppResult<Dashboard> {
     let today = crate::db::today();
@@ -128,11 +101,11 @@ pub async fn build(db: &Db, actor: &Actor, rules: &Rules, org: &Org, year: i32) 
     // The org itself: everything, last year's months included (the trend reaches back before
     // January). Its children: what their headlines need, this year's periods, last year's total
     // (stars in force) and the present.
-    let mut stats = stats_of(&mut conn, &[org.id], None).await?;
+    let mut stats = crate::orgs::stats::load_many(&mut conn, &[org.id], None).await?;
     let mut tallies = crate::tallies::read(&mut conn, &[org.id], "", &(year - 1).to_string(), "now").await?;
     let (y, last_y) = (year.to_string(), (year - 1).to_string());
     let y12 = format!("{year}-12");
-    stats.extend(stats_of(&mut conn, &ids[1..], Some(&[crate::orgs::stats::DIM_MEMBERS])).await?);
+    stats.extend(crate::orgs::stats::load_many(&mut conn, &ids[1..], Some(&[crate::orgs::stats::DIM_MEMBERS])).await?);
     tallies.extend(crate::tallies::read_ranges(&mut conn, &ids[1..], "", &[(&y, &y12), (&last_y, &last_y), ("now", "now")]).await?);
     let kept_years = crate::tallies::sources::years(today);
     let (empty_s, empty_t) = (Stats::new(), Tallies::new());

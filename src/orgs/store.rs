@@ -359,6 +359,8 @@ pub async fn move_subtree(conn: &mut Conn, actor: &Actor, org: &Org, new_parent:
     }
     delta.apply(conn).await?;
     crate::tallies::on_move(conn, org.id, old_parent_path, &new_parent.path).await?;
+    // Role grants held in the subtree now have other paths.
+    crate::auth::cache::forget_all();
     // Whether it is a village depends on its parent.
     crate::tallies::mark(conn, crate::tallies::Source::Cadres, org.id).await?;
 
