@@ -90,6 +90,10 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
         return Ok(out);
     }
     let today = crate::db::today();
+    // Records carry their org's path: they are found through the path index, then named by id.
+    let mut sql = Sql::new("SELECT id, path FROM orgs WHERE id IN (");
+    sql.bind_list(ids.iter().copied()).push(")");
+    let by_path: HashMap<String, i64> = sql.query().fetch_all(&mut *conn).await?.iter().map(|r| Ok((r.try_get("path")?, r.try_get("id")?))).collect::<AppResult<_>>()?;
     match source {
         Source::Life => life(db, conn, rules, ids, today, &mut out).await?,
         Source::Dues => dues(conn, rules, ids, today, &mut out).await?,
@@ -97,24 +101,24 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
             // Fixed, and fixed by the deadline, per month of fixing: as the monthly report counts them.
             let fixed = "COALESCE(r.closed_on, r.fulfilled_on)";
             let sql = format!(
-                "SELECT o.id AS org_id, substr({fixed}, 1, 7) AS period, COUNT(*) AS a, \
+                "SELECT r.org_path AS org_path, substr({fixed}, 1, 7) AS period, COUNT(*) AS a, \
                  COALESCE(SUM(CASE WHEN r.deadline_on IS NOT NULL AND {fixed} <= r.deadline_on THEN 1 ELSE 0 END), 0) AS b \
-                 FROM requests r JOIN orgs o ON o.path = r.org_path WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND {fixed} IS NOT NULL AND o.id IN "
+                 FROM requests r WHERE r.is_open = 0 AND r.state IN ('fulfilled', 'closed') AND {fixed} IS NOT NULL AND r.org_path IN "
             );
-            grouped(conn, &sql, " GROUP BY o.id, substr(COALESCE(r.closed_on, r.fulfilled_on), 1, 7)", ids, &mut out, "requests.fixed", "requests.on_time").await?;
-            let sql = "SELECT o.id AS org_id, substr(r.created_on, 1, 7) AS period, COUNT(*) AS a, 0 AS b FROM requests r JOIN orgs o ON o.path = r.org_path WHERE o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id, substr(r.created_on, 1, 7)", ids, &mut out, "requests.received", "").await?;
-            let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM requests r JOIN orgs o ON o.path = r.org_path WHERE r.is_open = 1 AND o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "requests.open", "").await?;
+            grouped(conn, &sql, " GROUP BY r.org_path, substr(COALESCE(r.closed_on, r.fulfilled_on), 1, 7)", ids, &by_path, &mut out, "requests.fixed", "requests.on_time").await?;
+            let sql = "SELECT r.org_path AS org_path, substr(r.created_on, 1, 7) AS period, COUNT(*) AS a, 0 AS b FROM requests r WHERE r.org_path IN ";
+            grouped(conn, sql, " GROUP BY r.org_path, substr(r.created_on, 1, 7)", ids, &by_path, &mut out, "requests.received", "").await?;
+            let sql = "SELECT r.org_path AS org_path, 'now' AS period, COUNT(*) AS a, 0 AS b FROM requests r WHERE r.is_open = 1 AND r.org_path IN ";
+            grouped(conn, sql, " GROUP BY r.org_path", ids, &by_path, &mut out, "requests.open", "").await?;
         }
         Source::Disputes => {
             // The 化解率 cohort: cases opened per month and, of those, resolved so far.
-            let sql = "SELECT o.id AS org_id, substr(d.opened_on, 1, 7) AS period, COUNT(*) AS a, \
+            let sql = "SELECT d.org_path AS org_path, substr(d.opened_on, 1, 7) AS period, COUNT(*) AS a, \
                        COALESCE(SUM(CASE WHEN d.state = 'resolved' THEN 1 ELSE 0 END), 0) AS b \
-                       FROM disputes d JOIN orgs o ON o.path = d.org_path WHERE o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id, substr(d.opened_on, 1, 7)", ids, &mut out, "disputes.opened", "disputes.resolved").await?;
-            let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM disputes d JOIN orgs o ON o.path = d.org_path WHERE d.is_open = 1 AND o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "disputes.open", "").await?;
+                       FROM disputes d WHERE d.org_path IN ";
+            grouped(conn, sql, " GROUP BY d.org_path, substr(d.opened_on, 1, 7)", ids, &by_path, &mut out, "disputes.opened", "disputes.resolved").await?;
+            let sql = "SELECT d.org_path AS org_path, 'now' AS period, COUNT(*) AS a, 0 AS b FROM disputes d WHERE d.is_open = 1 AND d.org_path IN ";
+            grouped(conn, sql, " GROUP BY d.org_path", ids, &by_path, &mut out, "disputes.open", "").await?;
         }
         Source::Stars => {
             // The stars in force per year: the latest rating or review (assessment::store).
@@ -126,20 +130,21 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
             }
         }
         Source::Weak => {
-            let sql = "SELECT o.id AS org_id, CAST(w.year AS TEXT) AS period, COUNT(*) AS a, \
+            let sql = "SELECT w.org_path AS org_path, CAST(w.year AS TEXT) AS period, COUNT(*) AS a, \
                        COALESCE(SUM(CASE WHEN w.state = 'closed' THEN 1 ELSE 0 END), 0) AS b \
-                       FROM weak_cases w JOIN orgs o ON o.path = w.org_path WHERE o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id, w.year", ids, &mut out, "weak.identified", "weak.closed").await?;
-            let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM weak_cases w JOIN orgs o ON o.path = w.org_path WHERE w.state = 'rectifying' AND o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "weak.open", "").await?;
+                       FROM weak_cases w WHERE w.org_path IN ";
+            grouped(conn, sql, " GROUP BY w.org_path, w.year", ids, &by_path, &mut out, "weak.identified", "weak.closed").await?;
+            let sql = "SELECT w.org_path AS org_path, 'now' AS period, COUNT(*) AS a, 0 AS b FROM weak_cases w WHERE w.state = 'rectifying' AND w.org_path IN ";
+            grouped(conn, sql, " GROUP BY w.org_path", ids, &by_path, &mut out, "weak.open", "").await?;
         }
         Source::Economy => {
-            let mut sql = Sql::new("SELECT o.id AS org_id, e.year, e.source, e.amount_fen FROM econ_incomes e JOIN orgs o ON o.path = e.org_path WHERE o.id IN (");
-            sql.bind_list(ids.iter().copied()).push(")");
+            let mut sql = Sql::new("SELECT e.org_path AS org_path, e.year, e.source, e.amount_fen FROM econ_incomes e WHERE e.org_path IN (SELECT path FROM orgs WHERE id IN (");
+            sql.bind_list(ids.iter().copied()).push("))");
             let mut per: HashMap<(i64, i64), Vec<(crate::economy::rules::IncomeSource, i64)>> = HashMap::new();
             for r in sql.query().fetch_all(&mut *conn).await? {
                 let src = crate::economy::rules::IncomeSource::parse(&r.try_get::<String, _>("source")?).unwrap_or(crate::economy::rules::IncomeSource::Other);
-                per.entry((r.try_get("org_id")?, r.try_get("year")?)).or_default().push((src, r.try_get("amount_fen")?));
+                let Some(&org) = by_path.get(&r.try_get::<String, _>("org_path")?) else { continue };
+                per.entry((org, r.try_get("year")?)).or_default().push((src, r.try_get("amount_fen")?));
             }
             for ((org, year), entries) in per {
                 let fen = crate::economy::rules::counted(&rules.economy, &entries);
@@ -151,12 +156,12 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
             }
         }
         Source::Ratings => {
-            let sql = "SELECT o.id AS org_id, substr(s.rated_on, 1, 7) AS period, COUNT(*) AS a, \
+            let sql = "SELECT s.org_path AS org_path, substr(s.rated_on, 1, 7) AS period, COUNT(*) AS a, \
                        COALESCE(SUM(CASE WHEN s.grade IN ('dissatisfied', 'very_dissatisfied') THEN 1 ELSE 0 END), 0) AS b \
-                       FROM service_ratings s JOIN orgs o ON o.path = s.org_path WHERE o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id, substr(s.rated_on, 1, 7)", ids, &mut out, "ratings.all", "ratings.bad").await?;
-            let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM service_ratings s JOIN orgs o ON o.path = s.org_path WHERE s.state = 'open' AND o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "ratings.open", "").await?;
+                       FROM service_ratings s WHERE s.org_path IN ";
+            grouped(conn, sql, " GROUP BY s.org_path, substr(s.rated_on, 1, 7)", ids, &by_path, &mut out, "ratings.all", "ratings.bad").await?;
+            let sql = "SELECT s.org_path AS org_path, 'now' AS period, COUNT(*) AS a, 0 AS b FROM service_ratings s WHERE s.state = 'open' AND s.org_path IN ";
+            grouped(conn, sql, " GROUP BY s.org_path", ids, &by_path, &mut out, "ratings.open", "").await?;
         }
         Source::Cadres => {
             // As the cadres overview counts them (cadres::store): the secretary in post today (the
@@ -187,33 +192,33 @@ pub async fn recount(db: &Db, conn: &mut Conn, rules: &Rules, source: Source, id
             }
         }
         Source::Mobile => {
-            let sql = "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM mobile_members a JOIN orgs o ON o.path = a.org_path WHERE a.returned_on IS NULL AND o.id IN ";
-            grouped(conn, sql, " GROUP BY o.id", ids, &mut out, "mobile.away", "").await?;
+            let sql = "SELECT a.org_path AS org_path, 'now' AS period, COUNT(*) AS a, 0 AS b FROM mobile_members a WHERE a.returned_on IS NULL AND a.org_path IN ";
+            grouped(conn, sql, " GROUP BY a.org_path", ids, &by_path, &mut out, "mobile.away", "").await?;
             let mut sql = Sql::new(
-                "SELECT o.id AS org_id, 'now' AS period, COUNT(*) AS a, 0 AS b FROM mobile_members a JOIN orgs o ON o.path = a.org_path \
+                "SELECT a.org_path AS org_path, 'now' AS period, COUNT(*) AS a, 0 AS b FROM mobile_members a \
                  WHERE a.returned_on IS NULL AND EXISTS (SELECT 1 FROM mobile_ledger l WHERE l.mobile_id = a.id AND l.period = ",
             );
-            sql.bind(mobile_period(rules, today)).push(") AND o.id IN ");
+            sql.bind(mobile_period(rules, today)).push(") AND a.org_path IN ");
             let head = sql;
-            grouped_sql(conn, head, " GROUP BY o.id", ids, &mut out, "mobile.heard", "").await?;
+            grouped_sql(conn, head, " GROUP BY a.org_path", ids, &by_path, &mut out, "mobile.heard", "").await?;
         }
     }
     Ok(out)
 }
 
-/// Runs `head (ids) tail`, whose rows are (org_id, period, a, b), into metrics `ma` and `mb`
+/// Runs `head (the paths of ids) tail`, whose rows are (org_path, period, a, b), into metrics `ma` and `mb`
 /// (`mb` empty: b is not kept).
 #[allow(clippy::too_many_arguments)]
-async fn grouped(conn: &mut Conn, head: &str, tail: &str, ids: &[i64], out: &mut HashMap<i64, Counts>, ma: &str, mb: &str) -> AppResult<()> {
-    grouped_sql(conn, Sql::new(head), tail, ids, out, ma, mb).await
+async fn grouped(conn: &mut Conn, head: &str, tail: &str, ids: &[i64], by_path: &HashMap<String, i64>, out: &mut HashMap<i64, Counts>, ma: &str, mb: &str) -> AppResult<()> {
+    grouped_sql(conn, Sql::new(head), tail, ids, by_path, out, ma, mb).await
 }
 
 /// [`grouped`] with a head that has bound values of its own.
 #[allow(clippy::too_many_arguments)]
-async fn grouped_sql(conn: &mut Conn, mut sql: Sql, tail: &str, ids: &[i64], out: &mut HashMap<i64, Counts>, ma: &str, mb: &str) -> AppResult<()> {
-    sql.push("(").bind_list(ids.iter().copied()).push(")").push(tail);
+async fn grouped_sql(conn: &mut Conn, mut sql: Sql, tail: &str, ids: &[i64], by_path: &HashMap<String, i64>, out: &mut HashMap<i64, Counts>, ma: &str, mb: &str) -> AppResult<()> {
+    sql.push("(SELECT path FROM orgs WHERE id IN (").bind_list(ids.iter().copied()).push("))").push(tail);
     for r in sql.query().fetch_all(&mut *conn).await? {
-        let org: i64 = r.try_get("org_id")?;
+        let Some(&org) = by_path.get(&r.try_get::<String, _>("org_path")?) else { continue };
         let period: Option<String> = r.try_get("period")?;
         let Some(period) = period else { continue };
         add(out, org, ma, &period, r.try_get("a")?);
