@@ -19,7 +19,8 @@ impl<T: DeserializeOwned> Inherited<T> {
     /// Every org's setting in `table` (a body that no longer parses is skipped: the default or an
     /// ancestor's applies).
     pub async fn load(conn: &mut Conn, table: &'static str, default: T) -> AppResult<Inherited<T>> {
-        let rows = sqlx::query(&format!("SELECT o.path, o.name, t.body FROM {table} t JOIN orgs o ON o.id = t.org_id")).fetch_all(&mut *conn).await?;
+        // The few settings first (CROSS JOIN keeps SQLite's order): it scanned a province's orgs.
+        let rows = sqlx::query(&format!("SELECT o.path, o.name, t.body FROM {table} t CROSS JOIN orgs o WHERE o.id = t.org_id")).fetch_all(&mut *conn).await?;
         let mut set = Vec::new();
         for r in &rows {
             if let Ok(v) = serde_json::from_str::<T>(&r.try_get::<String, _>("body")?) {
