@@ -81,8 +81,17 @@ fn rate(key: &str, label: &str, n: i64, d: i64, basis: &str) -> Figure {
     Figure { key: key.into(), label: label.into(), value: bp.map_or("—".into(), percent), n, of: Some(d), bp, basis: basis.into() }
 }
 
+/// Money as shown: yuan below 1万元, else 万元 to two places (rounded half up); `n` keeps the fen.
+pub fn shown_yuan(fen: i64) -> String {
+    if fen.abs() < 1_000_000 {
+        return format!("{}元", crate::dues::store::fmt_yuan(fen));
+    }
+    let hundredths = (fen.abs() + 5_000) / 10_000;
+    format!("{}{}.{:02}万元", if fen < 0 { "-" } else { "" }, hundredths / 100, hundredths % 100)
+}
+
 fn yuan(key: &str, label: &str, fen: i64, basis: &str) -> Figure {
-    Figure { key: key.into(), label: label.into(), value: format!("{}元", crate::dues::store::fmt_yuan(fen)), n: fen, of: None, bp: None, basis: basis.into() }
+    Figure { key: key.into(), label: label.into(), value: shown_yuan(fen), n: fen, of: None, bp: None, basis: basis.into() }
 }
 
 /// A month-by-month rate: numerator and denominator metrics.
@@ -339,6 +348,15 @@ mod tests {
         assert_eq!((f[0].n, f[0].of, f[0].value.as_str()), (150, Some(200), "75.0%"));
         assert_eq!(monthly_value(&t, "dues.owed+dues.paid", "2026-02"), 150);
         assert_eq!(monthly_value(&t, "dues.owed-dues.paid", "2026-02"), 50);
+    }
+
+    #[test]
+    fn money_shows_in_wan_from_ten_thousand_yuan() {
+        assert_eq!(shown_yuan(999_999), "9999.99元");
+        assert_eq!(shown_yuan(1_000_000), "1.00万元");
+        assert_eq!(shown_yuan(796_414_550), "796.41万元");
+        assert_eq!(shown_yuan(796_415_000), "796.42万元");
+        assert_eq!(shown_yuan(-1_234_567), "-1.23万元");
     }
 
     #[test]
