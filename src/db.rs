@@ -150,6 +150,20 @@ impl Db {
         Ok(tx)
     }
 
+    /// A transaction that holds the tree lock, waiting for it (the tallies' settle: short, and it
+    /// should queue behind moves and member writes rather than fail them). Read committed on
+    /// PostgreSQL: each statement sees every write committed before it.
+    pub async fn begin_tree_waiting(&self) -> AppResult<Tx> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) l").bind(TREE_LOCK_KEY).fetch_one(&mut *tx).await?;
+                Ok(tx)
+            }
+        }
+    }
+
     /// A transaction for bulk loads (the demo) that run before anyone else writes: PostgreSQL's
     /// default isolation, without the bookkeeping of SERIALIZABLE over millions of rows.
     pub async fn begin_bulk(&self) -> AppResult<Tx> {
@@ -162,10 +176,7 @@ impl Db {
     /// `group_concat` / `string_agg`: one row per group instead of one per record, which
     /// matters on SQLite, where every returned row crosses a thread boundary in sqlx.
     pub fn string_agg(&self, expr: &str) -> String {
-        match self.backend {
-            Backend::Sqlite => format!("group_concat({expr}, ',')"),
-            Backend::Postgres => format!("string_agg({expr}, ',')"),
-        }
+        string_agg_for(self.backend == Backend::Sqlite, expr)
     }
 
     /// Raises the identity sequence after rows were inserted with explicit ids (PostgreSQL only).
@@ -183,11 +194,32 @@ impl Db {
 
 /// [`Db::string_agg`] for a connection: the aggregate of the connection's backend.
 pub fn string_agg_on(conn: &Conn, expr: &str) -> String {
-    if conn.backend_name() == "SQLite" {
+    string_agg_for(conn.backend_name() == "SQLite", expr)
+}
+
+/// The aggregate of SQLite (`sqlite`) or PostgreSQL.
+pub fn string_agg_for(sqlite: bool, expr: &str) -> String {
+    if sqlite {
         format!("group_concat({expr}, ',')")
     } else {
         format!("string_agg({expr}, ',')")
     }
+}
+
+/// Three columns of each row aggregated into one text per group ("a b n,…"): one row per group
+/// instead of one per record, which matters on SQLite, where every returned row crosses a thread.
+/// `a` and `b` must hold no space or comma (codes, periods); read it back with [`triples`].
+pub fn agg_triples(conn: &Conn, a: &str, b: &str, n: &str) -> String {
+    string_agg_on(conn, &format!("{a} || ' ' || {b} || ' ' || CAST({n} AS TEXT)"))
+}
+
+/// The (a, b, n) items of a text made by [`agg_triples`] (`sep` ','), or any "a b n" lines
+/// separated by `sep`; malformed items are skipped.
+pub fn triples(body: &str, sep: char) -> impl Iterator<Item = (&str, &str, i64)> {
+    body.split(sep).filter_map(|item| {
+        let mut it = item.split(' ');
+        Some((it.next()?, it.next()?, it.next()?.parse().ok()?))
+    })
 }
 
 /// Backoff between attempts of a retried write transaction: exponential from 2 ms, capped at

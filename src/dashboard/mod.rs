@@ -116,7 +116,7 @@ pub async fn build(db: &Db, actor: &Actor, rules: &Rules, org: &Org, year: i32) 
         .iter()
         .map(|d| Section { key: d.key.into(), title: d.title.into(), link: d.link.replace("{id}", &org.id.to_string()), figures: (d.figures)(&own) })
         .collect();
-    let columns: Vec<String> = visible.iter().map(|d| (d.figures)(&own).into_iter().find(|f| f.key == d.headline).map(|f| f.label).unwrap_or_default()).collect();
+    let columns: Vec<String> = visible.iter().zip(&sections).map(|(d, s)| s.figures.iter().find(|f| f.key == d.headline).map(|f| f.label.clone()).unwrap_or_default()).collect();
     let children = kids
         .iter()
         .map(|k| {

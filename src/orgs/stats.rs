@@ -114,12 +114,11 @@ pub async fn load(conn: &mut Conn, org_id: i64) -> AppResult<BTreeMap<String, BT
     Ok(load_many(conn, &[org_id], None).await?.remove(&org_id).unwrap_or_default())
 }
 
-/// Raw counters of many orgs (only `dims` when given): org → dim → key → n. One row per org
-/// ("dim key n,…"): on SQLite every row returned crosses a thread.
+/// Raw counters of many orgs (only `dims` when given): org → dim → key → n, one row per org.
 pub async fn load_many(conn: &mut Conn, ids: &[i64], dims: Option<&[&str]>) -> AppResult<HashMap<i64, BTreeMap<String, BTreeMap<String, i64>>>> {
     let mut out: HashMap<i64, BTreeMap<String, BTreeMap<String, i64>>> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let agg = crate::db::string_agg_on(conn, "dim || ' ' || key || ' ' || CAST(n AS TEXT)");
+        let agg = crate::db::agg_triples(conn, "dim", "key", "n");
         let mut sql = Sql::new(&format!("SELECT org_id, {agg} AS body FROM org_stats WHERE n <> 0 AND org_id IN ("));
         sql.bind_list(chunk.iter().copied()).push(")");
         if let Some(dims) = dims {
@@ -128,11 +127,8 @@ pub async fn load_many(conn: &mut Conn, ids: &[i64], dims: Option<&[&str]>) -> A
         sql.push(" GROUP BY org_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
             let o = out.entry(r.try_get("org_id")?).or_default();
-            for item in r.try_get::<Option<String>, _>("body")?.unwrap_or_default().split(',') {
-                let mut it = item.split(' ');
-                if let (Some(d), Some(k), Some(Ok(n))) = (it.next(), it.next(), it.next().map(str::parse::<i64>)) {
-                    o.entry(d.to_string()).or_default().insert(k.to_string(), n);
-                }
+            for (d, k, n) in crate::db::triples(&r.try_get::<Option<String>, _>("body")?.unwrap_or_default(), ',') {
+                o.entry(d.to_string()).or_default().insert(k.to_string(), n);
             }
         }
     }

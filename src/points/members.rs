@@ -77,8 +77,8 @@ async fn sync_with(conn: &mut Conn, cfg: &Rules, cats: &Catalogs, root_path: &st
     // joined: on SQLite every row returned crosses a thread boundary in sqlx, and a branch's
     // year is a thousand rows or more. Every list starts from the subtree's members (CROSS JOIN
     // keeps SQLite's order): its planner otherwise scans a province's records for one branch.
-    let pg = conn.backend_name() == "PostgreSQL";
-    let agg = |expr: &str| if pg { format!("string_agg({expr}, ',')") } else { format!("group_concat({expr}, ',')") };
+    let sqlite = conn.backend_name() == "SQLite";
+    let agg = |expr: &str| crate::db::string_agg_for(sqlite, expr);
     let mut sql = range(&format!(
         "SELECT a.member_id, mb.org_path, {} AS items FROM members mb CROSS JOIN meeting_attendance a CROSS JOIN meetings m \
          WHERE a.member_id = mb.id AND m.id = a.meeting_id AND m.held_on IS NOT NULL AND a.status IN ('present', 'absent')",

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::Row as _;
 
 use crate::config::Rules;
-use crate::db::{path, Backend, Conn, Db, Sql};
+use crate::db::{path, Conn, Db, Sql};
 use crate::error::AppResult;
 
 pub use sources::Source;
@@ -66,28 +66,11 @@ pub async fn mark_path(conn: &mut Conn, source: Source, org_path: &str) -> AppRe
     Ok(())
 }
 
-/// The advisory-lock key of the org tree (the same as `db::Lock::Tree`'s).
-const TREE_LOCK_KEY: i64 = 0x7968_7472_6565;
-
-/// A transaction that holds the tree lock, waiting for it: settles are short and queue behind
-/// moves and member writes rather than fail them. Read committed on PostgreSQL: each recount
-/// sees every write committed before it.
-async fn begin_settle(db: &Db) -> AppResult<crate::db::Tx> {
-    match db.backend {
-        Backend::Sqlite => Ok(db.pool.begin_with("BEGIN IMMEDIATE").await?),
-        Backend::Postgres => {
-            let mut tx = db.pool.begin().await?;
-            sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) l").bind(TREE_LOCK_KEY).fetch_one(&mut *tx).await?;
-            Ok(tx)
-        }
-    }
-}
-
 /// Recounts every marked org and applies the differences; returns the marks settled.
 pub async fn settle(db: &Db, rules: &Rules) -> AppResult<usize> {
     let mut total = 0;
     loop {
-        let mut tx = begin_settle(db).await?;
+        let mut tx = db.begin_tree_waiting().await?;
         let rows = sqlx::query("DELETE FROM tally_dirty WHERE id IN (SELECT id FROM tally_dirty ORDER BY id LIMIT $1) RETURNING org_id, source")
             .bind(SETTLE_BATCH)
             .fetch_all(&mut *tx)
@@ -186,13 +169,7 @@ fn encode(c: &Counts) -> String {
 }
 
 fn decode(s: &str) -> Counts {
-    s.lines()
-        .filter_map(|l| {
-            let mut it = l.split(' ');
-            let (m, p, n) = (it.next()?, it.next()?, it.next()?.parse().ok()?);
-            Some(((m.to_string(), p.to_string()), n))
-        })
-        .collect()
+    crate::db::triples(s, '\n').map(|(m, p, n)| ((m.to_string(), p.to_string()), n)).collect()
 }
 
 async fn own(conn: &mut Conn, source: Source, ids: &[i64]) -> AppResult<HashMap<i64, Counts>> {
@@ -307,7 +284,7 @@ pub async fn read_ranges(conn: &mut Conn, org_ids: &[i64], prefix: &str, ranges:
     let mut out: HashMap<i64, BTreeMap<String, BTreeMap<String, i64>>> = HashMap::new();
     for chunk in org_ids.chunks(CHUNK) {
         // One row per org (metric period n,…): on SQLite every row returned crosses a thread.
-        let agg = crate::db::string_agg_on(conn, "metric || ' ' || period || ' ' || CAST(n AS TEXT)");
+        let agg = crate::db::agg_triples(conn, "metric", "period", "n");
         let mut sql = Sql::new(&format!("SELECT org_id, {agg} AS body FROM tallies WHERE org_id IN ("));
         sql.bind_list(chunk.iter().copied()).push(")");
         // No metric bound for every metric: it would tempt the planner to the ranking index.
@@ -322,11 +299,8 @@ pub async fn read_ranges(conn: &mut Conn, org_ids: &[i64], prefix: &str, ranges:
         sql.push(") AND n <> 0 GROUP BY org_id");
         for r in sql.query().fetch_all(&mut *conn).await? {
             let o = out.entry(r.try_get("org_id")?).or_default();
-            for item in r.try_get::<Option<String>, _>("body")?.unwrap_or_default().split(',') {
-                let mut it = item.split(' ');
-                if let (Some(m), Some(p), Some(Ok(n))) = (it.next(), it.next(), it.next().map(str::parse::<i64>)) {
-                    o.entry(m.to_string()).or_default().insert(p.to_string(), n);
-                }
+            for (m, p, n) in crate::db::triples(&r.try_get::<Option<String>, _>("body")?.unwrap_or_default(), ',') {
+                o.entry(m.to_string()).or_default().insert(p.to_string(), n);
             }
         }
     }
