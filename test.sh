@@ -11,4 +11,8 @@ if command -v psql >/dev/null && psql "$pg" -Atqc 'select 1' >/dev/null 2>&1; th
     psql "$pg" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
   done
 fi
+# A streaming replica of it on 127.0.0.1:5433 for tests/replica.rs (made once with pg_basebackup).
+if [ -z "${TEST_REPLICA_URL:-}" ] && [ "$(id -u)" = 0 ] && psql "$pg" -Atqc 'select 1' >/dev/null 2>&1; then
+  scripts/pg-replica.sh >/dev/null || echo "could not start the PostgreSQL replica (scripts/pg-replica.sh)" >&2
+fi
 cargo test --locked --all-targets -- --test-threads=4

@@ -23,6 +23,13 @@ struct Cli {
     /// A TOML file overriding the published rule defaults.
     #[arg(long, global = true)]
     rules: Option<PathBuf>,
+    /// postgres://… of a streaming replica of --database-url: dashboards, reports and their
+    /// workbooks read there while it trails the primary by at most --replica-max-lag seconds.
+    #[arg(long, env = "YINGHUO_REPLICA_URL", global = true)]
+    replica_url: Option<String>,
+    /// How far (seconds) the replica may trail the primary before its reads go to the primary.
+    #[arg(long, env = "YINGHUO_REPLICA_MAX_LAG", default_value_t = 10, global = true)]
+    replica_max_lag: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -195,10 +202,13 @@ async fn main() {
     }
 }
 
-async fn open(url: &str) -> anyhow::Result<Db> {
-    let db = Db::connect(url).await?;
+async fn open(cli: &Cli) -> anyhow::Result<Db> {
+    let db = Db::connect(&cli.database_url).await?;
     db.migrate().await?;
-    Ok(db)
+    match &cli.replica_url {
+        Some(url) => db.with_replica(url, std::time::Duration::from_secs(cli.replica_max_lag)).await,
+        None => Ok(db),
+    }
 }
 
 async fn root_org(db: &Db) -> anyhow::Result<i64> {
@@ -226,16 +236,16 @@ fn bar(what: &str) -> ProgressBar {
     pb
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let rules = Rules::load(cli.rules.as_deref())?;
     let default_serve = Command::Serve {
         bind: "127.0.0.1:8080".parse()?,
         no_demo: false,
         secure_cookies: std::env::var("YINGHUO_SECURE_COOKIES").is_ok_and(|v| matches!(v.as_str(), "1" | "true")),
     };
-    match cli.command.unwrap_or(default_serve) {
+    match cli.command.take().unwrap_or(default_serve) {
         Command::Serve { bind, no_demo, secure_cookies } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             let mut conn = db.pool.acquire().await?;
             let empty = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await? == 0;
             drop(conn);
@@ -292,7 +302,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { scale, seed } => {
             let scale = Scale::parse(&scale).ok_or_else(|| anyhow::anyhow!("--scale 应为 county、city 或 province"))?;
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             let pb = bar("演示数据");
             let loaded = yinghuo::demo::load(&db, scale, seed, &|what, n| {
                 pb.set_message(what.to_string());
@@ -305,7 +315,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::DemoGovernance { town, year, seed } => {
             use chrono::Datelike;
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             let found: Option<(i64, String)> = match &town {
                 Some(code) => sqlx::query_as("SELECT id, name FROM orgs WHERE code = $1 ORDER BY id LIMIT 1").bind(code.trim()).fetch_optional(&db.pool).await?,
                 None => {
@@ -328,7 +338,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action: UserCommand::Add { name, role, org, member, display_name } } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             let mut conn = db.pool.acquire().await?;
             let member = match member {
                 None => None,
@@ -358,39 +368,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { runs } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::queries(&db, runs).await
         }
         Command::BenchRecruitment { people, runs } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::recruitment(&db, people, runs).await
         }
         Command::BenchMobile { runs } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::mobile(&db, runs).await
         }
         Command::BenchPoints { year, runs, commit } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::points(&db, year, runs, commit).await
         }
         Command::BenchAssessment { year, runs } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::assessment(&db, year, runs).await
         }
         Command::BenchDashboard { runs, recount } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::dashboard(&db, runs, recount).await
         }
         Command::BenchGovernance { town, runs, submissions, concurrency } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::governance(&db, town.as_deref(), runs, submissions, concurrency).await
         }
         Command::BenchLogin { logins, concurrency, views } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             yinghuo::bench::logins_and_pages(&db, logins, concurrency, views).await
         }
         Command::BenchImport { rows } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             let file = std::env::temp_dir().join(format!("yinghuo-bench-{rows}.csv"));
             yinghuo::bench::write_csv(&db, rows, &file).await?;
             let before = yinghuo::bench::peak_rss_mib();
@@ -409,7 +419,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { what } => {
-            let db = open(&cli.database_url).await?;
+            let db = open(&cli).await?;
             let (ImportCommand::Members { file } | ImportCommand::Orgs { file } | ImportCommand::Households { file, .. }) = &what;
             let kind = FileKind::from_name(&file.to_string_lossy())
                 .ok_or_else(|| anyhow::anyhow!("请提供 .xlsx 或 .csv 文件"))?;

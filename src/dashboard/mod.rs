@@ -78,6 +78,9 @@ pub struct Dashboard {
     pub through: String,
     /// Some writes are not counted yet (a sweep or a bulk load is being settled).
     pub settling: bool,
+    /// Where the figures were read: `primary`, or `replica` (a streaming replica within its
+    /// allowed lag, `--replica-url`).
+    pub read_from: String,
     pub sections: Vec<Section>,
     /// The headline of each section the caller may see, in order: the comparison's columns.
     pub columns: Vec<String>,
@@ -92,6 +95,7 @@ pub async fn build(db: &Db, actor: &Actor, rules: &Rules, org: &Org, year: i32) 
         return Err(AppError::invalid_field("year_invalid", "year", format!("年份应在2000年至{}年之间", today.year())));
     }
     let settling = crate::tallies::settle_for_read(db, rules).await?;
+    let db = db.reader().await;
     let mut conn = db.pool.acquire().await?;
     let last_month = if year == today.year() { today.month() } else { 12 };
     let kids = crate::orgs::store::children(&mut conn, org.id, false).await?;
@@ -146,7 +150,7 @@ pub async fn build(db: &Db, actor: &Actor, rules: &Rules, org: &Org, year: i32) 
             Some(Trend { key: d.key.into(), title: t.title.into(), note: t.note.into(), points })
         })
         .collect();
-    Ok(Dashboard { org_id: org.id, org_name: org.name.clone(), year, through: format!("{year:04}-{last_month:02}"), settling, sections, columns, children, trends })
+    Ok(Dashboard { org_id: org.id, org_name: org.name.clone(), year, through: format!("{year:04}-{last_month:02}"), settling, read_from: if db.reads_replica() { "replica" } else { "primary" }.into(), sections, columns, children, trends })
 }
 
 /// The TREND_MONTHS months ending with `last_month` of `year`, as YYYY-MM.

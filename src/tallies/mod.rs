@@ -313,7 +313,7 @@ pub const SETTLE_ON_READ: i64 = 20_000;
 
 /// Settles pending marks unless there are too many to wait for; true when figures lag.
 pub async fn settle_for_read(db: &Db, rules: &Rules) -> AppResult<bool> {
-    let mut conn = db.pool.acquire().await?;
+    let mut conn = db.writer().acquire().await?;
     let pending = backlog(&mut conn).await?;
     drop(conn);
     if pending == 0 {

@@ -270,9 +270,10 @@ pub struct RangeQuery {
 async fn org_compliance(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<Json<ComplianceReport>> {
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
-    let mut conn = s.db.pool.acquire().await?;
+    let db = s.db.reader().await;
+    let mut conn = db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    Ok(Json(compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, q.only_missed.unwrap_or(false)).await?))
+    Ok(Json(compliance::report(&db, &mut conn, &a.scope(), &org, &s.rules, from, to, q.only_missed.unwrap_or(false)).await?))
 }
 
 /// Upcoming and overdue required meetings this year, for the org and its groups.
@@ -336,7 +337,8 @@ async fn org_dues(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Pa
 async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<impl IntoResponse> {
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
-    let mut conn = s.db.pool.acquire().await?;
+    let db = s.db.reader().await;
+    let mut conn = db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
     let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a.scope(), &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes))
@@ -347,9 +349,10 @@ async fn meetings_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id
 async fn compliance_xlsx(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>, Query(q): Query<RangeQuery>) -> AppResult<impl IntoResponse> {
     let from = crate::members::validate::parse_day(Some(&q.from))?;
     let to = crate::members::validate::parse_day(Some(&q.to))?;
-    let mut conn = s.db.pool.acquire().await?;
+    let db = s.db.reader().await;
+    let mut conn = db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
+    let report = compliance::report(&db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes))
 }

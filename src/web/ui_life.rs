@@ -437,9 +437,10 @@ struct CompliancePage {
 
 async fn compliance_page(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
-    let mut conn = s.db.pool.acquire().await?;
+    let db = s.db.reader().await;
+    let mut conn = db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let mut r = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
+    let mut r = compliance::report(&db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
     let sort = if q.sort.as_deref() == Some("tree") { "tree" } else { "rate" };
     if sort == "rate" {
         r.children.sort_by_key(|c| (c.compliant_bp, std::cmp::Reverse(c.missed)));
@@ -662,7 +663,8 @@ fn range_or_year(q: &RangeForm) -> Result<(chrono::NaiveDate, chrono::NaiveDate)
 
 async fn meetings_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
-    let mut conn = s.db.pool.acquire().await?;
+    let db = s.db.reader().await;
+    let mut conn = db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
     let bytes = crate::meetings::ledger::meetings_xlsx(&mut conn, &a.scope(), &org, from, to).await?;
     Ok(super::api::xlsx_response(&format!("{}会议台账.xlsx", org.name), bytes).into_response())
@@ -670,9 +672,10 @@ async fn meetings_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id
 
 async fn compliance_xlsx(State(s): State<AppState>, WebActor(a): WebActor, Path(id): Path<i64>, Query(q): Query<RangeForm>) -> UiResult<Response> {
     let (from, to) = range_or_year(&q)?;
-    let mut conn = s.db.pool.acquire().await?;
+    let db = s.db.reader().await;
+    let mut conn = db.pool.acquire().await?;
     let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgLife>(), id).await?;
-    let report = compliance::report(&s.db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
+    let report = compliance::report(&db, &mut conn, &a.scope(), &org, &s.rules, from, to, true).await?;
     let bytes = crate::meetings::ledger::compliance_xlsx(&org, &report)?;
     Ok(super::api::xlsx_response(&format!("{}三会一课落实情况.xlsx", org.name), bytes).into_response())
 }

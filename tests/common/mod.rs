@@ -140,6 +140,21 @@ impl TestApp {
         Self::start(db, dir, Tree { county, town, village_a, village_b, group_a, organ }).await
     }
 
+    /// [`TestApp::spawn`] with the database handle changed before the server starts (a replica).
+    pub async fn spawn_with<F, Fut>(backend: Backend, change: F) -> TestApp
+    where
+        F: FnOnce(Db) -> Fut,
+        Fut: std::future::Future<Output = Db>,
+    {
+        let mut app = Self::spawn(backend).await;
+        let db = change(app.db.clone()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        app.url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(serve(AppState::new(db.clone(), Rules::default()), listener));
+        app.db = db;
+        app
+    }
+
     async fn start(db: Db, dir: Option<tempfile::TempDir>, tree: Tree) -> TestApp {
         add_user(&db, "admin", "county_admin", &tree.county, None).await;
         add_user(&db, "town", "org_admin", &tree.town, None).await;
