@@ -100,14 +100,47 @@ pub fn check_member_org(org: &Org) -> AppResult<()> {
 /// Rows per multi-row INSERT.
 pub const INSERT_BATCH: usize = 500;
 
-const MEMBER_INSERT_COLS: usize = 21;
+/// The columns a new member is written with, in the order [`insert_batch`] binds them and
+/// [`stage_member`] writes them.
+pub const MEMBER_INSERT_COLUMNS: [&str; 21] = [
+    "org_id", "org_path", "name", "name_initials", "id_number", "gender", "birth_date", "ethnicity", "education", "phone",
+    "joined_on", "full_on", "status", "posts", "vanguard_post", "responsibility_area", "in_service", "report_org_id", "work_unit",
+    "created_at", "updated_at",
+];
+const MEMBER_INSERT_COLS: usize = MEMBER_INSERT_COLUMNS.len();
+
+/// One validated member as a row of a COPY staging table made with [`MEMBER_INSERT_COLUMNS`]
+/// (PostgreSQL bulk imports); `row_no` is its row in the file.
+pub fn stage_member(stage: &mut crate::db::Stage, row_no: usize, org: &Org, m: &NewMember, now: i64) {
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    stage
+        .int(row_no as i64)
+        .int(org.id)
+        .text(Some(org.path.as_str()))
+        .text(Some(m.name.as_str()))
+        .text(Some(&initials(&m.name)))
+        .text(Some(m.id_number.as_str()))
+        .text(Some(m.gender.code()))
+        .text(Some(&day(m.birth_date)))
+        .text(Some(m.ethnicity.as_str()))
+        .text(Some(m.education.code()))
+        .text(m.phone.as_deref())
+        .text(Some(&day(m.joined_on)))
+        .text(m.full_on.map(day).as_deref())
+        .text(Some(m.status.code()))
+        .text(Some(&super::model::posts_code(&m.posts)))
+        .text(m.vanguard_post.as_deref())
+        .text(m.responsibility_area.as_deref())
+        .int(m.in_service as i64)
+        .opt_int(m.report_org_id)
+        .text(m.work_unit.as_deref())
+        .int(now)
+        .int(now);
+}
 
 /// `INSERT … VALUES (…), (…)` for `rows` members, with `?` (SQLite) or `$n` placeholders.
 fn member_insert_sql(rows: usize, question_marks: bool) -> String {
-    let mut sql = String::from(
-        "INSERT INTO members (org_id, org_path, name, name_initials, id_number, gender, birth_date, ethnicity, education, phone, \
-         joined_on, full_on, status, posts, vanguard_post, responsibility_area, in_service, report_org_id, work_unit, created_at, updated_at) VALUES ",
-    );
+    let mut sql = format!("INSERT INTO members ({}) VALUES ", MEMBER_INSERT_COLUMNS.join(", "));
     let mut n = 0;
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });

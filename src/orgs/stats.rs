@@ -36,7 +36,7 @@ pub struct MemberFacts {
 /// Accumulated counter changes, applied in one batch. Members are tallied per
 /// (org, facts) first and spread over the ancestors only when applied, so a bulk
 /// import costs one small hash update per row.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct StatsDelta {
     d: HashMap<(i64, &'static str, String), i64>,
     members: HashMap<(i64, MemberFacts), i64>,
