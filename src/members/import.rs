@@ -308,6 +308,8 @@ async fn import_staged(
     let imported = write_tx!(db, crate::db::Lock::Tree, |tx| {
         let conn: &mut Conn = &mut tx;
         let rebuilt = drop_indexes_for_bulk_load(conn, rows, bulk_rebuild_min_rows).await?;
+        // The rows are put in file order: let that sort happen in memory.
+        sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut *conn).await?;
         let n = sqlx::query(&insert).execute(&mut *conn).await?.rows_affected() as usize;
         delta.clone().apply(conn).await?;
         for (org, count) in per_org.values() {
