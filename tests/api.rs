@@ -371,3 +371,22 @@ both_backends!(openapi_document_lists_the_endpoints, |app: common::TestApp| asyn
     let (s, e) = app.get("x", "/api/v1/nope").await;
     assert_eq!((s, e["error"]["code"].as_str().unwrap()), (404, "not_found"));
 });
+
+// The stats answer is cached between writes: a write shows at once, and the cache never
+// widens anyone's scope.
+both_backends!(cached_stats_follow_writes_and_scope, |app: common::TestApp| async move {
+    let t = app.token("admin").await;
+    let tr = &app.tree;
+    let path = format!("/api/v1/orgs/{}/stats", tr.village_a.id);
+    let (_, st) = app.get(&t, &path).await;
+    assert_eq!(st["members"], 0);
+    app.member(&t, &tr.village_a, "王建国", &id("1970-01-02", 11)).await;
+    let (_, st) = app.get(&t, &path).await;
+    assert_eq!(st["members"], 1, "the write shows at once");
+    let sec_b = app.token("sec_b").await;
+    let (s, _) = app.get(&sec_b, &path).await;
+    assert_eq!(s, 404, "another branch's secretary does not see it, cached or not");
+    let sec_a = app.token("sec_a").await;
+    let (s, st) = app.get(&sec_a, &path).await;
+    assert_eq!((s, st["members"].as_i64()), (200, Some(1)));
+});

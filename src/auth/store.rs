@@ -204,6 +204,15 @@ pub async fn end_session(conn: &mut Conn, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// [`actor_for_token`] that takes a connection only when the session is not cached.
+pub async fn actor_for(db: &crate::db::Db, token: &str, kind: SessionKind) -> AppResult<Option<Actor>> {
+    if let Some(a) = super::cache::get(&token_hash(token), kind.code(), now_secs()) {
+        return Ok(Some(a));
+    }
+    let mut conn = db.pool.acquire().await?;
+    actor_for_token(&mut conn, token, kind).await
+}
+
 /// The actor behind a session token, if it is valid.
 pub async fn actor_for_token(conn: &mut Conn, token: &str, kind: SessionKind) -> AppResult<Option<Actor>> {
     let (hash, now) = (token_hash(token), now_secs());

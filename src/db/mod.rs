@@ -333,6 +333,19 @@ pub fn triples(body: &str, sep: char) -> impl Iterator<Item = (&str, &str, i64)>
     })
 }
 
+static WRITES_COMMITTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many write transactions this process has committed ([`write_tx!`], bulk loads): a read
+/// cache keeps an entry only while this has not moved since the entry was read.
+pub fn writes_committed() -> u64 {
+    WRITES_COMMITTED.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Called after a write transaction commits.
+pub fn note_commit() {
+    WRITES_COMMITTED.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
 /// Backoff between attempts of a retried write transaction: exponential from 2 ms, capped at
 /// [`MAX_RETRY_DELAY_MS`], with full jitter so parallel losers do not collide again in step.
 pub fn retry_delay(attempt: u32) -> Duration {
@@ -361,6 +374,7 @@ macro_rules! write_tx {
                 let mut $tx = db.begin_locked(lock).await?;
                 let value = async { $body }.await?;
                 $tx.commit().await?;
+                $crate::db::note_commit();
                 Ok(value)
             }
             .await;

@@ -301,5 +301,6 @@ pub async fn load(db: &Db, scale: Scale, seed: u64, progress: &(dyn Fn(&str, u64
             sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&db.pool).await?;
         }
     }
+    crate::db::note_commit();
     Ok(Loaded { orgs: n_orgs, members: n_members, meetings: n_meetings, households, requests, disputes, seconds: started.elapsed().as_secs_f64() })
 }

@@ -1,5 +1,6 @@
 //! The organization tree (DOMAIN.md §1).
 
+pub mod cache;
 pub mod detail;
 pub mod inherited;
 pub mod model;

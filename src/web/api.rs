@@ -22,7 +22,7 @@ use crate::members::store::{self as members, MemberPage, MemberQuery, Transfer, 
 use crate::members::validate::MemberInput;
 use crate::orgs::detail::{self, OrgDetail, OrgSummary};
 use crate::orgs::model::Org;
-use crate::orgs::stats::{self, SubtreeStats};
+use crate::orgs::stats::SubtreeStats;
 use crate::orgs::store::{self as orgs, OrgInput, OrgPatch};
 use crate::db::Lock;
 use crate::write_tx;
@@ -246,10 +246,8 @@ async fn org_children(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id)
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/stats", responses((status = 200, body = SubtreeStats)))]
 async fn org_stats(State(s): State<AppState>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> AppResult<Json<SubtreeStats>> {
-    let mut conn = s.db.pool.acquire().await?;
-    let org = orgs::get_scoped(&mut conn, &a.scope::<cap::ReadOrgs>(), id).await?;
-    let raw = stats::load(&mut conn, org.id).await?;
-    Ok(Json(stats::summarize(org.id, &raw, crate::db::today())))
+    let (_, figures) = crate::orgs::cache::stats_scoped(&s.db, &a.scope::<cap::ReadOrgs>(), id).await?;
+    Ok(Json(figures.as_ref().clone()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
 use crate::auth::roles::Actor;
-use crate::auth::store::{actor_for_token, SessionKind};
+use crate::auth::store::{actor_for, SessionKind};
 use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "yh_session";
@@ -44,8 +44,7 @@ impl FromRequestParts<AppState> for ApiActor {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthenticated)?;
-        let mut conn = state.db.pool.acquire().await?;
-        let actor = actor_for_token(&mut conn, token, SessionKind::Api).await?.ok_or(AppError::Unauthenticated)?;
+        let actor = actor_for(&state.db, token, SessionKind::Api).await?.ok_or(AppError::Unauthenticated)?;
         if actor.must_change_password {
             let own = format!("/api/v1/users/{}/password", actor.user_id);
             let path = parts.uri.path();
@@ -86,8 +85,7 @@ impl FromRequestParts<AppState> for WebActor {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(WebRejection::Login(next));
         };
-        let mut conn = state.db.pool.acquire().await.map_err(|e| WebRejection::Error(e.into()))?;
-        match actor_for_token(&mut conn, &token, SessionKind::Web).await {
+        match actor_for(&state.db, &token, SessionKind::Web).await {
             // A password set by an administrator is replaced before anything else (the form is on /users).
             Ok(Some(a)) if a.must_change_password && !matches!(parts.uri.path(), "/users" | "/account/password" | "/logout") => {
                 Err(WebRejection::Redirect("/users?must_change=1".into()))

@@ -126,10 +126,7 @@ pub async fn error_page_with_nav(State(s): State<AppState>, req: axum::extract::
     let token = cookie(req.headers(), SESSION_COOKIE);
     let resp = next.run(req).await;
     let (Some(info), Some(token)) = (resp.extensions().get::<UiErrorInfo>().cloned(), token) else { return resp };
-    let actor = match s.db.pool.acquire().await {
-        Ok(mut conn) => users::actor_for_token(&mut conn, &token, SessionKind::Web).await.ok().flatten(),
-        Err(_) => None,
-    };
+    let actor = users::actor_for(&s.db, &token, SessionKind::Web).await.ok().flatten();
     let Some(a) = actor else { return resp };
     let page = ErrorPage { nav: Nav::of(&a), message: info.message, code: info.code };
     match page.render() {
