@@ -64,6 +64,48 @@ pub async fn record(
     Ok(())
 }
 
+/// One entry per item of a bulk change (an import: one per org that received rows), written a
+/// few hundred per statement. Each item: the entity's id, where it is, and what it became.
+pub async fn record_many(
+    conn: &mut Conn,
+    actor: Option<&Actor>,
+    action: &str,
+    entity: &str,
+    items: &[(Option<i64>, &(dyn InOrg + Sync), serde_json::Value)],
+) -> AppResult<()> {
+    let now = crate::db::now_secs();
+    for chunk in items.chunks(200) {
+        let mut sql = crate::db::Sql::bulk(
+            conn,
+            "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, org_id, org_path, before_json, after_json) VALUES ",
+        );
+        for (i, (entity_id, at, after)) in chunk.iter().enumerate() {
+            let (org_id, org_path) = at.org_ref();
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(now)
+                .push(", ")
+                .bind(actor.map(|a| a.user_id).map(crate::db::Val::I).unwrap_or(crate::db::Val::NullI))
+                .push(", ")
+                .bind(actor.map(|a| a.username.as_str()).unwrap_or("system"))
+                .push(", ")
+                .bind(action)
+                .push(", ")
+                .bind(entity)
+                .push(", ")
+                .bind(entity_id.map(crate::db::Val::I).unwrap_or(crate::db::Val::NullI))
+                .push(", ")
+                .bind(org_id)
+                .push(", ")
+                .bind(org_path)
+                .push(", NULL, ")
+                .bind(after.to_string())
+                .push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Logs that `actor` was shown `entity` with its full ID numbers and phones, when their role
 /// reads those in full there (PIPL: every full read of personal data is recorded). Lists are
 /// always masked; detail views and exports call this.

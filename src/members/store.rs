@@ -162,7 +162,7 @@ fn member_insert_sql(rows: usize, question_marks: bool) -> String {
 }
 
 /// Multi-row insert of validated members. Values are bound by reference; the SQL text
-/// of a full batch is built once per backend.
+/// of a full batch is built once per backend. The caller marks the orgs' tallies.
 pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
     static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
     if batch.is_empty() {
@@ -218,11 +218,6 @@ pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delt
         delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
     }
     q.execute(&mut *conn).await?;
-    let mut orgs: Vec<i64> = batch.iter().map(|(o, _)| o.id).collect();
-    orgs.dedup();
-    for org in orgs {
-        crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, org).await?;
-    }
     Ok(batch.len())
 }
 
@@ -246,7 +241,8 @@ pub async fn create(conn: &mut Conn, actor: &Actor, input: &MemberInput) -> AppR
     }
     check_report_org(conn, m.report_org_id).await?;
     let mut delta = StatsDelta::default();
-    insert_batch(conn, &[(Arc::new(org), m.clone())], &mut delta).await?;
+    insert_batch(conn, &[(Arc::new(org.clone()), m.clone())], &mut delta).await?;
+    crate::tallies::mark_all(conn, crate::tallies::MEMBER_SOURCES, org.id).await?;
     delta.apply(conn).await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM members WHERE id_number = $1")
         .bind(m.id_number.as_str())

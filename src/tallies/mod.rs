@@ -42,6 +42,19 @@ pub async fn mark(conn: &mut Conn, source: Source, org_id: i64) -> AppResult<()>
     Ok(())
 }
 
+/// Marks every org of `org_ids` for each of `sources`, a few hundred rows per statement (imports).
+pub async fn mark_many(conn: &mut Conn, sources: &[Source], org_ids: &[i64]) -> AppResult<()> {
+    let pairs: Vec<(i64, &str)> = org_ids.iter().flat_map(|&o| sources.iter().map(move |s| (o, s.code()))).collect();
+    for chunk in pairs.chunks(400) {
+        let mut sql = crate::db::Sql::bulk(conn, "INSERT INTO tally_dirty (org_id, source) VALUES ");
+        for (i, (org, source)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).bind(*org).push(", ").bind(*source).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Marks `org_id` for each of `sources`.
 pub async fn mark_all(conn: &mut Conn, sources: &[Source], org_id: i64) -> AppResult<()> {
     for s in sources {
