@@ -50,8 +50,12 @@ enum Command {
     },
     /// Load a deterministic demo dataset into an empty database.
     Demo {
+        /// county, city, province, or country (with --provinces)
         #[arg(long, default_value = "county")]
         scale: String,
+        /// Provinces of the province's shape under a national root, for --scale country.
+        #[arg(long, default_value_t = 5)]
+        provinces: u32,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
@@ -300,8 +304,10 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             yinghuo::web::spawn_jobs(&state);
             serve(state, listener).await
         }
-        Command::Demo { scale, seed } => {
-            let scale = Scale::parse(&scale).ok_or_else(|| anyhow::anyhow!("--scale 应为 county、city 或 province"))?;
+        Command::Demo { scale, provinces, seed } => {
+            let scale = Scale::parse_with(&scale, provinces).ok_or_else(|| {
+                anyhow::anyhow!("--scale 应为 county、city、province 或 country（country 时 --provinces 为 1 至 {}）", yinghuo::demo::gen::MAX_PROVINCES)
+            })?;
             let db = open(&cli).await?;
             let pb = bar("演示数据");
             let loaded = yinghuo::demo::load(&db, scale, seed, &|what, n| {

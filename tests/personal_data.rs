@@ -86,6 +86,8 @@ both_backends!(only_villages_and_communities_take_public_requests, |app: TestApp
             .unwrap();
         assert_eq!(r.status() == 201, ok, "{}: {}", org.code, r.status());
         let page = app.client.get(format!("{}/p/{}", app.url, org.code)).send().await.unwrap();
-        assert_eq!(page.status() == 200, ok, "/p/{}: {}", org.code, page.status());
+        let status = page.status();
+        let body = page.text().await.unwrap_or_default();
+        assert_eq!(status == 200, ok, "/p/{}: {} {}", org.code, status, body.chars().take(3000).collect::<String>());
     }
 });

@@ -104,6 +104,9 @@ impl Db {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    .min_connections(8)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             let pragmas = format!(

@@ -24,15 +24,29 @@ pub enum Scale {
     County,
     City,
     Province,
+    /// N provinces of the province's shape under one national root (at most [`MAX_PROVINCES`]).
+    Country(u32),
 }
 
+/// Provinces a country demo holds at most: one per province-level ID-card region code below.
+pub const MAX_PROVINCES: u32 = PROVINCE_REGIONS.len() as u32;
+
+/// The first two digits of real province-level ID-card region codes (GB/T 2260), one per
+/// demo province, so members' ID numbers and org codes never collide across provinces.
+const PROVINCE_REGIONS: [u32; 27] = [14, 15, 21, 22, 23, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65];
+
 impl Scale {
-    /// "county" | "city" | "province".
+    /// "county" | "city" | "province" | "country" (with `provinces` of them).
     pub fn parse(s: &str) -> Option<Scale> {
+        Self::parse_with(s, 5)
+    }
+
+    pub fn parse_with(s: &str, provinces: u32) -> Option<Scale> {
         match s.trim() {
             "county" => Some(Scale::County),
             "city" => Some(Scale::City),
             "province" => Some(Scale::Province),
+            "country" if (1..=MAX_PROVINCES).contains(&provinces) => Some(Scale::Country(provinces)),
             _ => None,
         }
     }
@@ -94,7 +108,13 @@ pub fn generate(
             let region = 140081 + g.rng.gen_range(1..=11) * 100;
             g.county(None, region, &CountySpec::CITY);
         }
-        Scale::Province => g.province(),
+        Scale::Province => g.province(None, 14, None),
+        Scale::Country(n) => {
+            let root = g.emit(None, "中国共产党全国组织（演示）".to_string(), OrgKind::Committee, OrgVariant::Regular, OrgDomain::Region, 0);
+            for p in 0..n as usize {
+                g.province(Some(root), PROVINCE_REGIONS[p], Some(COUNTRY_PROVINCES[p]));
+            }
+        }
     }
     let Gen { rng, slots, units, .. } = g;
     let mut m = MemberGen::new(rng, today);
@@ -497,13 +517,19 @@ impl<'a> Gen<'a> {
 
     // --- province, city, county ------------------------------------------------------
 
-    fn province(&mut self) {
-        let pname = self.pick(PROVINCES).to_string();
+    /// A province under `parent` (None: the root), its region codes starting with `prefix`,
+    /// named `name` or one picked from [`PROVINCES`].
+    fn province(&mut self, parent: Option<i64>, prefix: u32, name: Option<&str>) {
+        let base = prefix * 10000;
+        let pname = match name {
+            Some(n) => n.to_string(),
+            None => self.pick(PROVINCES).to_string(),
+        };
         self.places.insert(pname.clone());
-        self.region = 140000;
-        self.member_region = 140105;
+        self.region = base;
+        self.member_region = base + 105;
         let root = self.emit(
-            None,
+            parent,
             format!("中共{pname}省委员会"),
             OrgKind::Committee,
             OrgVariant::Regular,
@@ -513,8 +539,8 @@ impl<'a> Gen<'a> {
         self.units(root, Level::Province, &format!("{pname}省"), &pname, 4.0, 1.4, &[]);
         for c in 1..=11u32 {
             let cname = self.place();
-            self.region = 140000 + c * 100;
-            self.member_region = 140000 + c * 100 + 2;
+            self.region = base + c * 100;
+            self.member_region = base + c * 100 + 2;
             let city = self.node(root, format!("中共{cname}市委员会"), OrgKind::Committee, OrgDomain::Region);
             self.units(city, Level::City, &format!("{cname}市"), &cname, 2.2, 1.3, &[]);
             let counties = self.rng.gen_range(9..=11);
@@ -538,7 +564,7 @@ impl<'a> Gen<'a> {
                     units: self.rng.gen_range(2.1..3.1),
                     unit_size: 1.6,
                 };
-                self.county(Some(city), 140000 + c * 100 + code, &spec);
+                self.county(Some(city), base + c * 100 + code, &spec);
             }
         }
     }
@@ -1245,6 +1271,11 @@ fn strip_village(s: &str) -> &str {
 // Place names
 
 const PROVINCES: &[&str] = &["河东", "太岳", "云中", "晋阳"];
+/// The provinces of a country demo (invented names, as every demo place is).
+const COUNTRY_PROVINCES: [&str; PROVINCE_REGIONS.len()] = [
+    "河东", "塞北", "辽海", "松原", "龙江", "江左", "越州", "淮南", "闽海", "赣江", "齐鲁", "中原", "荆楚", "湘江",
+    "岭南", "桂海", "琼崖", "渝州", "巴蜀", "黔中", "滇池", "雪域", "秦川", "陇右", "青海湖", "朔方", "天山",
+];
 const PLACE_A: &[&str] = &[
     "平", "安", "沁", "古", "永", "定", "和", "宁", "清", "临", "襄", "武", "灵", "长", "兴", "泽", "汾", "浮", "翼",
     "寿", "昔", "代", "繁", "静", "岚", "保", "神", "五", "石", "高", "陵", "广", "泉", "夏", "闻", "稷", "垣", "芮",
@@ -2210,7 +2241,37 @@ mod tests {
         assert_eq!(Scale::parse("county"), Some(Scale::County));
         assert_eq!(Scale::parse("city"), Some(Scale::City));
         assert_eq!(Scale::parse("province"), Some(Scale::Province));
-        assert_eq!(Scale::parse("country"), None);
+        assert_eq!(Scale::parse("country"), Some(Scale::Country(5)));
+        assert_eq!(Scale::parse_with("country", 2), Some(Scale::Country(2)));
+        assert_eq!(Scale::parse_with("country", 0), None);
+        assert_eq!(Scale::parse_with("country", MAX_PROVINCES + 1), None);
+        assert_eq!(Scale::parse("nation"), None);
+    }
+
+    /// Two provinces under a national root: one root, every org code and member ID number
+    /// unique across the provinces. `cargo test --release -- --ignored country_scale --nocapture`.
+    #[test]
+    #[ignore]
+    fn country_scale() {
+        let mut codes = std::collections::HashSet::new();
+        let (mut roots, mut provinces, mut orgs) = (0usize, 0usize, 0usize);
+        let mut ids = std::collections::HashSet::new();
+        generate(
+            Scale::Country(2),
+            1,
+            today(),
+            &mut |o| {
+                orgs += 1;
+                roots += o.parent_id.is_none() as usize;
+                provinces += (o.parent_id == Some(1) && o.name.ends_with("省委员会")) as usize;
+                assert!(codes.insert(o.code.clone()), "duplicate org code {}", o.code);
+            },
+            &mut |m| assert!(ids.insert(m.id_number.to_string()), "duplicate ID number"),
+        );
+        assert_eq!((roots, provinces), (1, 2));
+        assert!(orgs > 400_000, "{orgs} orgs");
+        assert!(ids.len() > 5_000_000, "{} members", ids.len());
+        println!("country of 2 provinces: {orgs} orgs, {} members", ids.len());
     }
 
     #[test]

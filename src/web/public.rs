@@ -83,6 +83,9 @@ struct ErrorPage {
 
 pub fn public_error(e: AppError) -> Response {
     let status = e.status();
+    if status.is_server_error() {
+        tracing::error!(error = %e.log_text(), "public page failed");
+    }
     page(&ErrorPage { message: e.message() }, status)
 }
 

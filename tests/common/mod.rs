@@ -61,6 +61,10 @@ pub async fn pg_available() -> bool {
 }
 
 async fn fresh_db(backend: &Backend) -> (Db, Option<tempfile::TempDir>) {
+    // TEST_LOG=warn (or any filter) prints the server's log in a failing test's output.
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_test_writer().try_init();
+    }
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
