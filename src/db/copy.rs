@@ -21,7 +21,6 @@ pub struct Stage {
     copy: String,
     buf: Vec<u8>,
     row_open: bool,
-    pub rows: u64,
 }
 
 impl Stage {
@@ -33,9 +32,8 @@ impl Stage {
         let cols = columns.join(", ");
         sqlx::query(&format!("CREATE UNLOGGED TABLE {name} AS SELECT CAST(0 AS BIGINT) AS row_no, {cols} FROM {like} WITH NO DATA"))
             .execute(&pool)
-            .await
-            ?;
-        Ok(Stage { pool, copy: format!("COPY {name} (row_no, {cols}) FROM STDIN"), name, buf: Vec::with_capacity(CHUNK + 4096), row_open: false, rows: 0 })
+            .await?;
+        Ok(Stage { pool, copy: format!("COPY {name} (row_no, {cols}) FROM STDIN"), name, buf: Vec::with_capacity(CHUNK + 4096), row_open: false })
     }
 
     fn sep(&mut self) {
@@ -82,7 +80,6 @@ impl Stage {
     pub async fn end_row(&mut self) -> AppResult<()> {
         self.buf.push(b'\n');
         self.row_open = false;
-        self.rows += 1;
         if self.buf.len() >= CHUNK {
             self.send().await?;
         }

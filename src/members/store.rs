@@ -109,33 +109,85 @@ pub const MEMBER_INSERT_COLUMNS: [&str; 21] = [
 ];
 const MEMBER_INSERT_COLS: usize = MEMBER_INSERT_COLUMNS.len();
 
+/// Where a new member's values go, in [`MEMBER_INSERT_COLUMNS`] order: a bound INSERT or a
+/// COPY staging table.
+trait MemberRow<'a> {
+    fn int(&mut self, v: i64);
+    fn opt_int(&mut self, v: Option<i64>);
+    fn text(&mut self, v: Option<&'a str>);
+}
+
+/// Text derived from a member that must outlive the values written: initials, birth day,
+/// joining day, full-membership day, posts.
+fn derived(m: &NewMember) -> [String; 5] {
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    [initials(&m.name), day(m.birth_date), day(m.joined_on), m.full_on.map(day).unwrap_or_default(), super::model::posts_code(&m.posts)]
+}
+
+/// The one list of a new member's values, in [`MEMBER_INSERT_COLUMNS`] order.
+fn member_values<'a>(r: &mut impl MemberRow<'a>, org: &'a Org, m: &'a NewMember, d: &'a [String; 5], now: i64) {
+    r.int(org.id);
+    r.text(Some(org.path.as_str()));
+    r.text(Some(m.name.as_str()));
+    r.text(Some(d[0].as_str()));
+    r.text(Some(m.id_number.as_str()));
+    r.text(Some(m.gender.code()));
+    r.text(Some(d[1].as_str()));
+    r.text(Some(m.ethnicity.as_str()));
+    r.text(Some(m.education.code()));
+    r.text(m.phone.as_deref());
+    r.text(Some(d[2].as_str()));
+    r.text(m.full_on.map(|_| d[3].as_str()));
+    r.text(Some(m.status.code()));
+    r.text(Some(d[4].as_str()));
+    r.text(m.vanguard_post.as_deref());
+    r.text(m.responsibility_area.as_deref());
+    r.int(m.in_service as i64);
+    r.opt_int(m.report_org_id);
+    r.text(m.work_unit.as_deref());
+    r.int(now);
+    r.int(now);
+}
+
+impl<'a> MemberRow<'a> for crate::db::Stage {
+    fn int(&mut self, v: i64) {
+        crate::db::Stage::int(self, v);
+    }
+    fn opt_int(&mut self, v: Option<i64>) {
+        crate::db::Stage::opt_int(self, v);
+    }
+    fn text(&mut self, v: Option<&'a str>) {
+        crate::db::Stage::text(self, v);
+    }
+}
+
+/// A multi-row INSERT being bound.
+struct Binder<'q>(Option<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>>);
+
+impl<'q> Binder<'q> {
+    fn bind<T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>>(&mut self, v: T) {
+        self.0 = self.0.take().map(|q| q.bind(v));
+    }
+}
+
+impl<'q> MemberRow<'q> for Binder<'q> {
+    fn int(&mut self, v: i64) {
+        self.bind(v);
+    }
+    fn opt_int(&mut self, v: Option<i64>) {
+        self.bind(v);
+    }
+    fn text(&mut self, v: Option<&'q str>) {
+        self.bind(v);
+    }
+}
+
 /// One validated member as a row of a COPY staging table made with [`MEMBER_INSERT_COLUMNS`]
 /// (PostgreSQL bulk imports); `row_no` is its row in the file.
 pub fn stage_member(stage: &mut crate::db::Stage, row_no: usize, org: &Org, m: &NewMember, now: i64) {
-    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    stage
-        .int(row_no as i64)
-        .int(org.id)
-        .text(Some(org.path.as_str()))
-        .text(Some(m.name.as_str()))
-        .text(Some(&initials(&m.name)))
-        .text(Some(m.id_number.as_str()))
-        .text(Some(m.gender.code()))
-        .text(Some(&day(m.birth_date)))
-        .text(Some(m.ethnicity.as_str()))
-        .text(Some(m.education.code()))
-        .text(m.phone.as_deref())
-        .text(Some(&day(m.joined_on)))
-        .text(m.full_on.map(day).as_deref())
-        .text(Some(m.status.code()))
-        .text(Some(&super::model::posts_code(&m.posts)))
-        .text(m.vanguard_post.as_deref())
-        .text(m.responsibility_area.as_deref())
-        .int(m.in_service as i64)
-        .opt_int(m.report_org_id)
-        .text(m.work_unit.as_deref())
-        .int(now)
-        .int(now);
+    let d = derived(m);
+    stage.int(row_no as i64);
+    member_values(stage, org, m, &d, now);
 }
 
 /// `INSERT … VALUES (…), (…)` for `rows` members, with `?` (SQLite) or `$n` placeholders.
@@ -161,7 +213,7 @@ fn member_insert_sql(rows: usize, question_marks: bool) -> String {
     sql
 }
 
-/// Multi-row insert of validated members. Values are bound by reference; the SQL text
+/// Multi-row insert of validated members ([`member_values`]). Values are bound by reference; the SQL text
 /// of a full batch is built once per backend. The caller marks the orgs' tallies.
 pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delta: &mut StatsDelta) -> AppResult<usize> {
     static FULL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
@@ -178,45 +230,13 @@ pub async fn insert_batch(conn: &mut Conn, batch: &[(Arc<Org>, NewMember)], delt
         &text_owned
     };
     let now = crate::db::now_secs();
-    // Derived text that must outlive the query.
-    let derived: Vec<[String; 5]> = batch
-        .iter()
-        .map(|(_, m)| {
-            [
-                initials(&m.name),
-                m.birth_date.format("%Y-%m-%d").to_string(),
-                m.joined_on.format("%Y-%m-%d").to_string(),
-                m.full_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-                super::model::posts_code(&m.posts),
-            ]
-        })
-        .collect();
-    let mut q = sqlx::query(text);
+    let derived: Vec<[String; 5]> = batch.iter().map(|(_, m)| derived(m)).collect();
+    let mut q = Binder(Some(sqlx::query(text)));
     for ((org, m), d) in batch.iter().zip(&derived) {
-        q = q
-            .bind(org.id)
-            .bind(org.path.as_str())
-            .bind(m.name.as_str())
-            .bind(d[0].as_str())
-            .bind(m.id_number.as_str())
-            .bind(m.gender.code())
-            .bind(d[1].as_str())
-            .bind(m.ethnicity.as_str())
-            .bind(m.education.code())
-            .bind(m.phone.as_deref())
-            .bind(d[2].as_str())
-            .bind(m.full_on.map(|_| d[3].as_str()))
-            .bind(m.status.code())
-            .bind(d[4].as_str())
-            .bind(m.vanguard_post.as_deref())
-            .bind(m.responsibility_area.as_deref())
-            .bind(m.in_service as i64)
-            .bind(m.report_org_id)
-            .bind(m.work_unit.as_deref())
-            .bind(now)
-            .bind(now);
+        member_values(&mut q, org, m, d, now);
         delta.member(&path::ids(&org.path), &super::store::facts(m, org.domain), 1);
     }
+    let q = q.0.ok_or_else(|| AppError::Internal(anyhow::anyhow!("member insert lost its query")))?;
     q.execute(&mut *conn).await?;
     Ok(batch.len())
 }
